@@ -1,0 +1,94 @@
+# gsimage — see README.md.  `make check` bootstraps the toolchain and runs
+# every test; `make demo` bootstraps and builds the bundled example image.
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS      = libarchive libcrypto jansson libelf
+
+# Recursive (=) so that pkg-config only runs when something is compiled,
+# after the bootstrap has installed the -dev packages.
+WARN      = -std=c11 -Wall -Wextra -Werror -Wmissing-prototypes -Wvla
+OPT      ?= -O2 -g
+SANITIZE ?=
+TOOLCHAIN_DIR = $(CURDIR)/.toolchain
+ALL_CPPFLAGS = -D_GNU_SOURCE -Iinclude -DGS_TOOLCHAIN_DIR='"$(TOOLCHAIN_DIR)"' \
+	-DGS_VERSION='"$(VERSION)"' $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
+ALL_CFLAGS = $(WARN) $(OPT) $(SANITIZE) $(CFLAGS)
+LIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS))
+VERSION   = 0.1.0
+
+SRCS     := $(filter-out src/main.c,$(wildcard src/*/*.c))
+OBJS     := $(SRCS:%.c=$(BUILD)/%.o)
+LIB       = $(BUILD)/libgsimage.a
+BIN       = $(BUILD)/gsimage
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HEADERS  := $(wildcard include/gsimage/*/*.h include/gsimage/*.h)
+
+.PHONY: all bootstrap check check-all unit unit-asan unit-valgrind cli demo \
+	install clean bench fuzz fuzz-check man-check
+
+all: gsimage
+
+gsimage: $(BIN)
+	cp $(BIN) $@
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) \
+		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+# Test-only makefile fragments (ELF fixtures and the like).
+-include $(wildcard tests/unit/*.mk)
+
+bootstrap:
+	./scripts/bootstrap
+
+unit: $(UNIT_BINS) $(UNIT_DEPS)
+	@BUILD=$(BUILD) tests/unit/run $(UNIT_BINS)
+
+unit-asan:
+	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
+
+unit-valgrind: $(UNIT_BINS) $(UNIT_DEPS)
+	@BUILD=$(BUILD) VALGRIND=1 tests/unit/run $(UNIT_BINS)
+
+cli: gsimage
+	tests/cli/run
+
+man-check:
+	mandoc -T lint -W warning man/gsimage.1
+
+# Every test, after the bootstrap has installed what they need.
+check: bootstrap
+	$(MAKE) check-all
+
+check-all: gsimage man-check unit unit-asan unit-valgrind cli
+
+demo: bootstrap
+	$(MAKE) gsimage
+	./scripts/demo
+
+bench: gsimage
+	tests/bench/run
+
+install: gsimage
+	install -D -m 0755 gsimage $(DESTDIR)$(PREFIX)/bin/gsimage
+	install -D -m 0644 man/gsimage.1 $(DESTDIR)$(PREFIX)/share/man/man1/gsimage.1
+
+clean:
+	rm -rf build gsimage

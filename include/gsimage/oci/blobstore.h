@@ -1,0 +1,53 @@
+/* The content-addressed store of an OCI image layout: oci-layout,
+ * blobs/sha256/ and the layout lock.  It knows paths and digests, not media
+ * types (index.json belongs to layout.h). */
+#ifndef GSIMAGE_OCI_BLOBSTORE_H
+#define GSIMAGE_OCI_BLOBSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gsimage/oci/digest.h"
+#include "gsimage/util/error.h"
+
+typedef struct gs_store gs_store_t;
+
+/* Open the layout at dir.  A missing or empty directory is initialised
+ * (oci-layout, empty index.json, blobs/sha256); an existing layout is opened
+ * as is, never clobbered; anything else (a regular file, a non-empty
+ * directory that is not a layout, an unknown imageLayoutVersion) is refused
+ * with a message saying what to do.  With create == 0 a missing layout is an
+ * error.  Also removes stale temp files left by a killed writer. */
+int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err);
+void gs_store_free(gs_store_t *store);
+const char *gs_store_dir(const gs_store_t *store);
+
+/* Absolute-or-relative path of a blob ("<dir>/blobs/sha256/<hex>"); owned. */
+char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
+int gs_store_has_blob(const gs_store_t *store, const gs_digest_t *digest);
+
+/* Streaming blob writer: write to a temp file inside the layout, hash while
+ * writing; commit fsyncs and renames to blobs/sha256/<hex> (a blob already
+ * present is kept and the temp file dropped).  free() without commit
+ * removes the temp file. */
+typedef struct gs_blob_writer gs_blob_writer_t;
+int gs_blob_writer_new(gs_store_t *store, gs_blob_writer_t **out, gs_error_t *err);
+int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_error_t *err);
+int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,
+			  gs_error_t *err);
+void gs_blob_writer_free(gs_blob_writer_t *w);
+
+/* A whole blob from memory. */
+int gs_store_put(gs_store_t *store, const void *data, size_t len, gs_digest_t *digest,
+		 gs_error_t *err);
+
+/* Read a whole blob (and check its digest); *data NUL-terminated, owned. */
+int gs_store_read(const gs_store_t *store, const gs_digest_t *digest, char **data,
+		  size_t *len, gs_error_t *err);
+
+/* Exclusive flock on the layout (a lock file inside it) for index.json
+ * updates; blocks until available. */
+int gs_store_lock(gs_store_t *store, gs_error_t *err);
+void gs_store_unlock(gs_store_t *store);
+
+#endif

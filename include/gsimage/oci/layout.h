@@ -1,0 +1,52 @@
+/* Tags in a layout's index.json.  Each tag is one descriptor annotated with
+ * org.opencontainers.image.ref.name (the -t reference as given) and
+ * io.containerd.image.name (the normalised full name).  Updates happen under
+ * the store lock and replace index.json atomically. */
+#ifndef GSIMAGE_OCI_LAYOUT_H
+#define GSIMAGE_OCI_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gsimage/oci/blobstore.h"
+#include "gsimage/oci/digest.h"
+#include "gsimage/util/error.h"
+
+#define GS_ANN_REF_NAME "org.opencontainers.image.ref.name"
+#define GS_ANN_CONTAINERD_NAME "io.containerd.image.name"
+
+typedef struct gs_tag {
+	char *ref_name;   /* org.opencontainers.image.ref.name, or NULL */
+	char *full_name;  /* io.containerd.image.name, or NULL */
+	char *media_type;
+	gs_digest_t digest;
+	uint64_t size;
+} gs_tag_t;
+
+typedef struct gs_tag_list {
+	gs_tag_t *v;
+	size_t n;
+} gs_tag_list_t;
+
+void gs_tag_list_release(gs_tag_list_t *list);
+
+/* Parse index.json text (from a file or a fuzzer).  Rejects anything that is
+ * not a valid OCI index ("index.json is not valid JSON: <why> at line L"),
+ * including manifests entries without mediaType/digest/size. */
+int gs_layout_parse_index(const char *json, size_t len, gs_tag_list_t *out, gs_error_t *err);
+
+/* Read the layout's index.json. */
+int gs_layout_read_tags(const gs_store_t *store, gs_tag_list_t *out, gs_error_t *err);
+
+/* Point the tag ref_name at the descriptor, replacing a descriptor with the
+ * same ref_name and keeping every other entry as it was (unknown fields
+ * included).  Takes the store lock. */
+int gs_layout_set_tag(gs_store_t *store, const char *ref_name, const char *full_name,
+		      const char *media_type, const gs_digest_t *digest, uint64_t size,
+		      gs_error_t *err);
+
+/* Check that index.json parses before any blob is written, so a corrupted
+ * layout is refused up front and left untouched. */
+int gs_layout_check(const gs_store_t *store, gs_error_t *err);
+
+#endif

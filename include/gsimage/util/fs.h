@@ -1,0 +1,44 @@
+/* Filesystem helpers: mkdir -p, whole-file reads, durable atomic writes and
+ * temp files that a signal handler can remove. */
+#ifndef GSIMAGE_UTIL_FS_H
+#define GSIMAGE_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "gsimage/util/error.h"
+
+/* "a/b" from "a" and "b" (no doubled slash); owned by the caller. */
+char *gs_path_join(const char *a, const char *b);
+
+/* Last path element ("app" from "./cmd/app/"); owned by the caller. */
+char *gs_path_basename(const char *path);
+
+int gs_fs_mkdir_p(const char *path, mode_t mode, gs_error_t *err);
+
+/* Read a whole file; *data is NUL-terminated and owned by the caller. */
+int gs_fs_read_file(const char *path, char **data, size_t *len, gs_error_t *err);
+
+/* Write all of buf to fd, retrying short writes. */
+int gs_fs_write_all(int fd, const void *buf, size_t len, const char *what, gs_error_t *err);
+
+int gs_fs_fsync_dir(const char *dir, gs_error_t *err);
+
+/* Durably replace path with data: temp file in the same directory, fsync,
+ * rename, fsync of the directory.  A crash leaves either the old or the new
+ * contents, never a mix. */
+int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		       gs_error_t *err);
+
+/* Create a temp file "<dir>/<prefix>XXXXXX" open for writing.  Its path is
+ * registered so that gs_tempfiles_unlink_all() (safe in a signal handler)
+ * removes it.  *path is owned by the caller. */
+int gs_tempfile_create(const char *dir, const char *prefix, char **path, gs_error_t *err);
+/* fsync + rename the temp file to final and forget it. */
+int gs_tempfile_commit(int fd, const char *path, const char *final, gs_error_t *err);
+/* Remove the temp file (if still there) and forget it. */
+void gs_tempfile_discard(const char *path);
+/* Async-signal-safe: unlink every registered temp file. */
+void gs_tempfiles_unlink_all(void);
+
+#endif

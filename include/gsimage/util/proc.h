@@ -1,0 +1,26 @@
+/* Starting other programs.  This is the only module that forks. */
+#ifndef GSIMAGE_UTIL_PROC_H
+#define GSIMAGE_UTIL_PROC_H
+
+#include "gsimage/util/error.h"
+
+typedef struct gs_proc_opts {
+	char *const *argv;       /* argv[0] is looked up in PATH of envp */
+	char *const *envp;       /* NULL: inherit our environment */
+	const char *cwd;         /* NULL: our working directory */
+	char **capture_stdout;   /* non-NULL: collect stdout here (caller frees) */
+	char **capture_stderr;   /* non-NULL: collect stderr here (caller frees) */
+	int stdout_to_stderr;    /* child's stdout goes to our stderr */
+} gs_proc_opts_t;
+
+/* Run a program to completion.  Returns -1 (with err set) only when it could
+ * not be started or waited for; otherwise 0 with *status set to its exit
+ * code, or 128 + signal when it was killed. */
+int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err);
+
+/* Find an executable: an argument containing '/' is checked as is, anything
+ * else is searched in PATH (NULL: the process's PATH).  Returns an owned
+ * path, or NULL when not found. */
+char *gs_proc_which(const char *name, const char *path);
+
+#endif

@@ -1,0 +1,178 @@
+#include "gsimage/util/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/xalloc.h"
+
+extern char **environ;
+
+typedef struct buf {
+	char *data;
+	size_t len, cap;
+} buf_t;
+
+static void buf_append(buf_t *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+char *gs_proc_which(const char *name, const char *path)
+{
+	if (!name || !*name)
+		return NULL;
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	if (!path)
+		path = getenv("PATH");
+	if (!path)
+		path = "/usr/bin:/bin";
+	const char *p = path;
+	for (;;) {
+		const char *end = strchrnul(p, ':');
+		size_t len = (size_t)(end - p);
+		cleanup_free char *cand = len ? x_asprintf("%.*s/%s", (int)len, p, name)
+					      : x_asprintf("./%s", name);
+		struct stat st;
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+			char *r = cand;
+			cand = NULL;
+			return r;
+		}
+		if (!*end)
+			return NULL;
+		p = end + 1;
+	}
+}
+
+static const char *env_path(char *const *envp)
+{
+	if (!envp)
+		return getenv("PATH");
+	for (char *const *e = envp; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			return *e + 5;
+	return NULL;
+}
+
+/* Read both pipes until EOF without letting either fill up. */
+static void drain(int out_fd, buf_t *out, int err_fd, buf_t *errb)
+{
+	struct pollfd fds[2];
+	int nfds;
+	char chunk[16384];
+	for (;;) {
+		nfds = 0;
+		if (out_fd >= 0)
+			fds[nfds++] = (struct pollfd){.fd = out_fd, .events = POLLIN};
+		if (err_fd >= 0)
+			fds[nfds++] = (struct pollfd){.fd = err_fd, .events = POLLIN};
+		if (nfds == 0)
+			return;
+		if (poll(fds, (nfds_t)nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		for (int i = 0; i < nfds; i++) {
+			if (!fds[i].revents)
+				continue;
+			ssize_t n = read(fds[i].fd, chunk, sizeof chunk);
+			if (n < 0 && errno == EINTR)
+				continue;
+			int is_out = fds[i].fd == out_fd;
+			if (n <= 0) {
+				close(fds[i].fd);
+				if (is_out)
+					out_fd = -1;
+				else
+					err_fd = -1;
+				continue;
+			}
+			buf_append(is_out ? out : errb, chunk, (size_t)n);
+		}
+	}
+}
+
+int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
+{
+	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+	cleanup_free char *exe = gs_proc_which(opts->argv[0], env_path(opts->envp));
+	if (!exe)
+		return gs_error_set(err, ENOENT, "cannot run '%s'", opts->argv[0]);
+
+	if (opts->capture_stdout && pipe2(out_pipe, O_CLOEXEC) < 0)
+		return gs_error_set(err, errno, "pipe");
+	if (opts->capture_stderr && pipe2(err_pipe, O_CLOEXEC) < 0) {
+		int e = errno;
+		if (out_pipe[0] >= 0) {
+			close(out_pipe[0]);
+			close(out_pipe[1]);
+		}
+		return gs_error_set(err, e, "pipe");
+	}
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			if (out_pipe[i] >= 0)
+				close(out_pipe[i]);
+			if (err_pipe[i] >= 0)
+				close(err_pipe[i]);
+		}
+		return gs_error_set(err, e, "fork");
+	}
+	if (pid == 0) {
+		/* Child: only async-signal-safe calls from here on. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		if (out_pipe[1] >= 0)
+			dup2(out_pipe[1], STDOUT_FILENO);
+		else if (opts->stdout_to_stderr)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		if (err_pipe[1] >= 0)
+			dup2(err_pipe[1], STDERR_FILENO);
+		if (opts->cwd && chdir(opts->cwd) < 0)
+			_exit(127);
+		execve(exe, opts->argv, opts->envp ? opts->envp : environ);
+		_exit(127);
+	}
+
+	buf_t out = {0}, errb = {0};
+	if (out_pipe[1] >= 0)
+		close(out_pipe[1]);
+	if (err_pipe[1] >= 0)
+		close(err_pipe[1]);
+	drain(out_pipe[0], &out, err_pipe[0], &errb);
+
+	int ws;
+	while (waitpid(pid, &ws, 0) < 0) {
+		if (errno != EINTR) {
+			free(out.data);
+			free(errb.data);
+			return gs_error_set(err, errno, "waiting for '%s'", opts->argv[0]);
+		}
+	}
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	if (opts->capture_stdout)
+		*opts->capture_stdout = out.data ? out.data : xstrdup("");
+	if (opts->capture_stderr)
+		*opts->capture_stderr = errb.data ? errb.data : xstrdup("");
+	return 0;
+}
