@@ -26,16 +26,21 @@ const char *gs_store_dir(const gs_store_t *store);
 char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
 int gs_store_has_blob(const gs_store_t *store, const gs_digest_t *digest);
 
-/* Streaming blob writer: write to a temp file inside the layout, hash while
- * writing; commit fsyncs and renames to blobs/sha256/<hex> (a blob already
- * present is kept and the temp file dropped).  free() without commit
- * removes the temp file. */
+/* Streaming blob writer: write to a temp file inside the layout
+ * (DIR/.gsimage-tmp-XXXXXX, flock'd by the writer), hash while writing;
+ * commit fsyncs and renames to blobs/sha256/<hex> (a blob already present
+ * with the same size is kept and the temp file dropped).  free() without
+ * commit removes the temp file.  gs_store_open() removes temp files whose
+ * flock it can take (killed writers), never those of a live writer. */
 typedef struct gs_blob_writer gs_blob_writer_t;
 int gs_blob_writer_new(gs_store_t *store, gs_blob_writer_t **out, gs_error_t *err);
 int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_error_t *err);
 int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,
 			  gs_error_t *err);
 void gs_blob_writer_free(gs_blob_writer_t *w);
+/* gs_blob_writer_write() with the gs_layer_sink_fn signature (w is the
+ * gs_blob_writer_t), so a layer can be streamed straight into the store. */
+int gs_blob_writer_sink(void *w, const void *data, size_t len, gs_error_t *err);
 
 /* A whole blob from memory. */
 int gs_store_put(gs_store_t *store, const void *data, size_t len, gs_digest_t *digest,
@@ -45,8 +50,8 @@ int gs_store_put(gs_store_t *store, const void *data, size_t len, gs_digest_t *d
 int gs_store_read(const gs_store_t *store, const gs_digest_t *digest, char **data,
 		  size_t *len, gs_error_t *err);
 
-/* Exclusive flock on the layout (a lock file inside it) for index.json
- * updates; blocks until available. */
+/* Exclusive flock on the layout (DIR/.gsimage.lock) for index.json
+ * updates; blocks until available.  Nests: each lock needs an unlock. */
 int gs_store_lock(gs_store_t *store, gs_error_t *err);
 void gs_store_unlock(gs_store_t *store);
 

@@ -1,0 +1,463 @@
+/* The content-addressed half of an OCI image layout (after umoci's
+ * oci/cas/dir): blobs are written to a temp file inside the layout while
+ * being hashed, fsynced, and renamed to blobs/sha256/<hex>.
+ *
+ * Files gsimage keeps in a layout besides the spec's own:
+ *   .gsimage.lock           flock'd for index.json updates and for init
+ *   .gsimage-tmp-XXXXXX     a blob being written; its writer holds an
+ *                           exclusive flock on it until commit or discard
+ *   .tmp-XXXXXX             index.json being replaced (gs_fs_write_atomic),
+ *                           only ever under the layout lock
+ * A temp file whose flock can be taken (and, for .tmp-*, the layout lock) is
+ * left over from a killed writer and is removed by gs_store_open. */
+#include "gsimage/oci/blobstore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
+#include "gsimage/util/xalloc.h"
+
+#define LOCK_NAME ".gsimage.lock"
+#define BLOB_TMP_PREFIX ".gsimage-tmp-"
+#define INDEX_TMP_PREFIX ".tmp-" /* what gs_fs_write_atomic uses */
+#define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define EMPTY_INDEX_JSON                                                                     \
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","    \
+	"\"manifests\":[]}"
+/* A temp file younger than this is never removed: it may belong to a writer
+ * that has created it but not yet taken its flock. */
+#define STALE_GRACE_SECONDS 10
+
+struct gs_store {
+	char *dir;
+	char *blobs;
+	int lock_fd;
+	int lock_depth;
+};
+
+struct gs_blob_writer {
+	gs_store_t *store;
+	int fd;
+	char *tmp;
+	gs_sha256_t *hash;
+	uint64_t size;
+};
+
+static int lock_fd_open(gs_store_t *s, gs_error_t *err)
+{
+	if (s->lock_fd >= 0)
+		return 0;
+	cleanup_free char *path = gs_path_join(s->dir, LOCK_NAME);
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (s->lock_fd < 0)
+		return gs_error_set(err, errno, "opening lock file '%s'", path);
+	return 0;
+}
+
+int gs_store_lock(gs_store_t *s, gs_error_t *err)
+{
+	if (s->lock_depth > 0) {
+		s->lock_depth++;
+		return 0;
+	}
+	if (lock_fd_open(s, err) < 0)
+		return -1;
+	while (flock(s->lock_fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return gs_error_set(err, errno, "locking layout '%s'", s->dir);
+	}
+	s->lock_depth = 1;
+	return 0;
+}
+
+/* 1 when taken, 0 when somebody else holds it, -1 on error. */
+static int store_trylock(gs_store_t *s, gs_error_t *err)
+{
+	if (s->lock_depth > 0) {
+		s->lock_depth++;
+		return 1;
+	}
+	if (lock_fd_open(s, err) < 0)
+		return -1;
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return 0;
+		return gs_error_set(err, errno, "locking layout '%s'", s->dir);
+	}
+	s->lock_depth = 1;
+	return 1;
+}
+
+void gs_store_unlock(gs_store_t *s)
+{
+	if (s->lock_depth == 0)
+		return;
+	if (--s->lock_depth > 0)
+		return;
+	flock(s->lock_fd, LOCK_UN);
+	close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
+static int is_our_file(const char *name)
+{
+	return strcmp(name, LOCK_NAME) == 0 ||
+	       strncmp(name, BLOB_TMP_PREFIX, strlen(BLOB_TMP_PREFIX)) == 0;
+}
+
+/* Is dir empty, apart from gsimage's own lock and temp files? */
+static int dir_is_empty(const char *dir, int *empty, gs_error_t *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return gs_error_set(err, errno, "reading directory '%s'", dir);
+	*empty = 1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    is_our_file(de->d_name))
+			continue;
+		*empty = 0;
+		break;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int path_exists(const char *path, int *exists, gs_error_t *err)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		*exists = 1;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return gs_error_set(err, errno, "checking '%s'", path);
+	*exists = 0;
+	return 0;
+}
+
+static int check_oci_layout(const gs_store_t *s, const char *path, gs_error_t *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	if (gs_fs_read_file(path, &data, &len, err) < 0)
+		return -1;
+	json_error_t jerr;
+	json_t *doc = json_loadb(data, len, 0, &jerr);
+	if (!doc)
+		return gs_error_set(err, 0,
+				    "'%s' is corrupted (invalid JSON: %s at line %d column %d); "
+				    "fix it or choose another -o directory",
+				    path, jerr.text, jerr.line, jerr.column);
+	json_t *v = json_is_object(doc) ? json_object_get(doc, "imageLayoutVersion") : NULL;
+	int r = 0;
+	if (!json_is_string(v))
+		r = gs_error_set(err, 0,
+				 "'%s' is corrupted (no imageLayoutVersion); "
+				 "fix it or choose another -o directory",
+				 path);
+	else if (strcmp(json_string_value(v), "1.0.0") != 0)
+		r = gs_error_set(err, 0,
+				 "'%s' is an OCI image layout version '%s', gsimage knows 1.0.0; "
+				 "choose another -o directory",
+				 s->dir, json_string_value(v));
+	json_decref(doc);
+	return r;
+}
+
+/* Called with the layout lock held: create what is missing. */
+static int init_locked(gs_store_t *s, gs_error_t *err)
+{
+	cleanup_free char *layout = gs_path_join(s->dir, "oci-layout");
+	cleanup_free char *index = gs_path_join(s->dir, "index.json");
+	int exists = 0;
+	if (path_exists(layout, &exists, err) < 0)
+		return -1;
+	if (!exists) {
+		int empty = 0;
+		if (dir_is_empty(s->dir, &empty, err) < 0)
+			return -1;
+		if (!empty)
+			return gs_error_set(err, 0,
+					    "'%s' is not empty and not an OCI image layout; "
+					    "choose another -o directory",
+					    s->dir);
+		if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
+			return -1;
+		/* oci-layout before index.json: a layout whose index.json is
+		 * missing is repaired below, a stray index.json is not. */
+		if (gs_fs_write_atomic(layout, OCI_LAYOUT_JSON, strlen(OCI_LAYOUT_JSON), 0644,
+				       err) < 0)
+			return -1;
+	}
+	if (path_exists(index, &exists, err) < 0)
+		return -1;
+	if (!exists &&
+	    gs_fs_write_atomic(index, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err) < 0)
+		return -1;
+	return gs_fs_mkdir_p(s->blobs, 0755, err);
+}
+
+/* Remove temp files left behind by killed writers; see the top comment. */
+static void remove_stale_temps(gs_store_t *s)
+{
+	gs_error_t ignored = GS_ERROR_INIT;
+	int have_lock = store_trylock(s, &ignored);
+	gs_error_release(&ignored);
+	DIR *d = opendir(s->dir);
+	if (d) {
+		time_t now = time(NULL);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			int blob_tmp = strncmp(de->d_name, BLOB_TMP_PREFIX,
+					       strlen(BLOB_TMP_PREFIX)) == 0;
+			int index_tmp = strncmp(de->d_name, INDEX_TMP_PREFIX,
+						strlen(INDEX_TMP_PREFIX)) == 0 &&
+					strlen(de->d_name) == strlen(INDEX_TMP_PREFIX) + 6;
+			if (!blob_tmp && !(index_tmp && have_lock == 1))
+				continue;
+			cleanup_free char *path = gs_path_join(s->dir, de->d_name);
+			cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+				continue; /* a live writer */
+			struct stat fst, pst;
+			if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) ||
+			    now - fst.st_mtime < STALE_GRACE_SECONDS)
+				continue;
+			/* still the same file under that name? */
+			if (lstat(path, &pst) < 0 || pst.st_ino != fst.st_ino ||
+			    pst.st_dev != fst.st_dev)
+				continue;
+			unlink(path);
+		}
+		closedir(d);
+	}
+	if (have_lock == 1)
+		gs_store_unlock(s);
+}
+
+int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT)
+			return gs_error_set(err, errno, "opening layout '%s'", dir);
+		if (!create)
+			return gs_error_set(err, 0, "OCI image layout '%s' does not exist", dir);
+		if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+			return -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		return gs_error_set(err, 0,
+				    "'%s' is not a directory; choose another -o directory", dir);
+	}
+
+	gs_store_t *s = xcalloc(1, sizeof(*s));
+	s->dir = xstrdup(dir);
+	s->blobs = gs_path_join(dir, "blobs/sha256");
+	s->lock_fd = -1;
+
+	cleanup_free char *layout = gs_path_join(dir, "oci-layout");
+	cleanup_free char *index = gs_path_join(dir, "index.json");
+	int has_layout = 0, has_index = 0;
+	if (path_exists(layout, &has_layout, err) < 0 ||
+	    path_exists(index, &has_index, err) < 0)
+		goto fail;
+	if (has_layout && check_oci_layout(s, layout, err) < 0)
+		goto fail;
+	if (!has_layout && !create) {
+		gs_error_set(err, 0, "'%s' is not an OCI image layout (it has no oci-layout file)",
+			     dir);
+		goto fail;
+	}
+	if (create && !has_layout) {
+		/* refuse before creating the lock file in somebody else's directory */
+		int empty = 0;
+		if (dir_is_empty(dir, &empty, err) < 0)
+			goto fail;
+		if (!empty) {
+			gs_error_set(err, 0,
+				     "'%s' is not empty and not an OCI image layout; "
+				     "choose another -o directory",
+				     dir);
+			goto fail;
+		}
+	}
+	if (create) {
+		struct stat bst;
+		if (!has_layout || !has_index || stat(s->blobs, &bst) < 0) {
+			if (gs_store_lock(s, err) < 0)
+				goto fail;
+			int r = init_locked(s, err);
+			gs_store_unlock(s);
+			if (r < 0)
+				goto fail;
+			if (!has_layout && check_oci_layout(s, layout, err) < 0)
+				goto fail; /* somebody else initialised it differently */
+		}
+	}
+	remove_stale_temps(s);
+	*out = s;
+	return 0;
+fail:
+	gs_store_free(s);
+	return -1;
+}
+
+void gs_store_free(gs_store_t *s)
+{
+	if (!s)
+		return;
+	s->lock_depth = s->lock_depth ? 1 : 0;
+	gs_store_unlock(s);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	free(s->dir);
+	free(s->blobs);
+	free(s);
+}
+
+const char *gs_store_dir(const gs_store_t *s)
+{
+	return s->dir;
+}
+
+char *gs_store_blob_path(const gs_store_t *s, const gs_digest_t *digest)
+{
+	return x_asprintf("%s/%s", s->blobs, gs_digest_hex(digest));
+}
+
+int gs_store_has_blob(const gs_store_t *s, const gs_digest_t *digest)
+{
+	cleanup_free char *path = gs_store_blob_path(s, digest);
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
+{
+	char *tmp = NULL;
+	int fd = gs_tempfile_create(s->dir, BLOB_TMP_PREFIX, &tmp, err);
+	if (fd < 0)
+		return gs_error_wrap(err, "writing a blob");
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fchmod(fd, 0644) < 0) {
+		gs_error_set(err, errno, "writing a blob: preparing '%s'", tmp);
+		gs_tempfile_discard(tmp);
+		close(fd);
+		free(tmp);
+		return -1;
+	}
+	gs_blob_writer_t *w = xcalloc(1, sizeof(*w));
+	w->store = s;
+	w->fd = fd;
+	w->tmp = tmp;
+	w->hash = gs_sha256_new();
+	*out = w;
+	return 0;
+}
+
+int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_error_t *err)
+{
+	if (w->fd < 0)
+		return gs_error_set(err, 0, "writing a blob: writer already committed");
+	if (gs_fs_write_all(w->fd, data, len, w->tmp, err) < 0)
+		return -1;
+	gs_sha256_update(w->hash, data, len);
+	w->size += len;
+	return 0;
+}
+
+int gs_blob_writer_sink(void *w, const void *data, size_t len, gs_error_t *err)
+{
+	return gs_blob_writer_write(w, data, len, err);
+}
+
+int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,
+			  gs_error_t *err)
+{
+	if (w->fd < 0)
+		return gs_error_set(err, 0, "writing a blob: writer already committed");
+	gs_digest_t d;
+	gs_sha256_final(w->hash, &d);
+	cleanup_free char *final = gs_store_blob_path(w->store, &d);
+	struct stat st;
+	int r = 0;
+	if (stat(final, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == w->size) {
+		/* already there: content addressed, so keep it */
+		gs_tempfile_discard(w->tmp);
+	} else if (gs_fs_mkdir_p(w->store->blobs, 0755, err) < 0 ||
+		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0 ||
+		   gs_fs_fsync_dir(w->store->blobs, err) < 0) {
+		gs_tempfile_discard(w->tmp);
+		r = -1;
+	}
+	close(w->fd);
+	w->fd = -1;
+	if (r < 0)
+		return -1;
+	if (digest)
+		*digest = d;
+	if (size)
+		*size = w->size;
+	return 0;
+}
+
+void gs_blob_writer_free(gs_blob_writer_t *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0) {
+		/* unlink while still holding the flock, then let go */
+		gs_tempfile_discard(w->tmp);
+		close(w->fd);
+	}
+	gs_sha256_free(w->hash);
+	free(w->tmp);
+	free(w);
+}
+
+int gs_store_put(gs_store_t *s, const void *data, size_t len, gs_digest_t *digest,
+		 gs_error_t *err)
+{
+	gs_blob_writer_t *w = NULL;
+	if (gs_blob_writer_new(s, &w, err) < 0)
+		return -1;
+	int r = gs_blob_writer_write(w, data, len, err);
+	if (r == 0)
+		r = gs_blob_writer_commit(w, digest, NULL, err);
+	gs_blob_writer_free(w);
+	return r;
+}
+
+int gs_store_read(const gs_store_t *s, const gs_digest_t *digest, char **data, size_t *len,
+		  gs_error_t *err)
+{
+	cleanup_free char *path = gs_store_blob_path(s, digest);
+	cleanup_free char *buf = NULL;
+	size_t n = 0;
+	if (gs_fs_read_file(path, &buf, &n, err) < 0)
+		return gs_error_wrap(err, "reading blob '%s'", digest->s);
+	gs_digest_t got;
+	gs_digest_buffer(buf, n, &got);
+	if (strcmp(got.s, digest->s) != 0)
+		return gs_error_set(err, 0,
+				    "blob '%s' is corrupted (its content hashes to '%s'); "
+				    "remove '%s' and build again",
+				    digest->s, got.s, path);
+	*data = buf;
+	buf = NULL;
+	if (len)
+		*len = n;
+	return 0;
+}

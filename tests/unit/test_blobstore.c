@@ -1,0 +1,305 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gsimage/oci/blobstore.h"
+#include "gsimage/util/xalloc.h"
+#include "oci_testutil.h"
+
+#define ABC_SHA "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define EMPTY_INDEX                                                                          \
+	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","    \
+	"\"manifests\":[]}"
+
+static char *path2(const char *a, const char *b)
+{
+	return x_asprintf("%s/%s", a, b);
+}
+
+static void assert_file(const char *dir, const char *name, const char *want)
+{
+	char *p = path2(dir, name);
+	char *got = tu_read(p, NULL);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(p);
+}
+
+static void test_init_and_reopen(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	char *dir = path2(tmp, "new/layout"); /* missing parents too */
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_string_equal(gs_store_dir(s), dir);
+	assert_file(dir, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
+	assert_file(dir, "index.json", EMPTY_INDEX);
+	char *blobs = path2(dir, "blobs/sha256");
+	struct stat st;
+	assert_int_equal(stat(blobs, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+
+	gs_digest_t d;
+	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
+	assert_string_equal(d.s, ABC_SHA);
+	assert_true(gs_store_has_blob(s, &d));
+	gs_store_free(s);
+
+	/* a hand-edited index.json is kept on reopen */
+	char *index = path2(dir, "index.json");
+	tu_write(index, "{\"schemaVersion\":2,\"manifests\":[],\"x\":1}");
+	s = NULL;
+	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_file(dir, "index.json", "{\"schemaVersion\":2,\"manifests\":[],\"x\":1}");
+	assert_true(gs_store_has_blob(s, &d));
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), 0);
+	assert_int_equal(len, 3);
+	assert_string_equal(data, "abc");
+	free(data);
+	gs_store_free(s);
+
+	/* open without create works on an existing layout */
+	s = NULL;
+	assert_int_equal(gs_store_open(dir, 0, &s, &err), 0);
+	gs_store_free(s);
+
+	/* the only extra file in the layout is the hidden lock file (or none) */
+	int n = tu_count_entries(dir);
+	assert_true(n == 3 || n == 4);
+
+	free(index);
+	free(blobs);
+	free(dir);
+	tu_rmtree(tmp);
+}
+
+static void test_empty_existing_dir(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	assert_file(tmp, "index.json", EMPTY_INDEX);
+	gs_store_free(s);
+	tu_rmtree(tmp);
+}
+
+static void expect_refusal(const char *dir, int create, const char *want)
+{
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(dir, create, &s, &err), -1);
+	assert_null(s);
+	assert_non_null(err.msg);
+	if (!strstr(err.msg, want))
+		fail_msg("message '%s' does not contain '%s'", err.msg, want);
+	gs_error_release(&err);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	char *file = path2(tmp, "file");
+	tu_write(file, "hello");
+	expect_refusal(file, 1, "is not a directory; choose another -o directory");
+
+	char *other = path2(tmp, "other");
+	mkdir(other, 0755);
+	char *f2 = path2(other, "README");
+	tu_write(f2, "x");
+	expect_refusal(other, 1, "is not empty and not an OCI image layout; choose another -o directory");
+	/* nothing was added to it */
+	assert_int_equal(tu_count_entries(other), 1);
+
+	char *missing = path2(tmp, "missing");
+	expect_refusal(missing, 0, "does not exist");
+	expect_refusal(other, 0, "is not an OCI image layout");
+
+	char *bad = path2(tmp, "bad");
+	mkdir(bad, 0755);
+	char *bl = path2(bad, "oci-layout");
+	tu_write(bl, "{\"imageLayoutVersion\":");
+	expect_refusal(bad, 1, "oci-layout' is corrupted");
+	tu_write(bl, "[]");
+	expect_refusal(bad, 1, "oci-layout' is corrupted");
+	tu_write(bl, "{\"imageLayoutVersion\":\"2.0.0\"}");
+	expect_refusal(bad, 1, "version '2.0.0'");
+	/* refused layouts are left as they were */
+	assert_file(bad, "oci-layout", "{\"imageLayoutVersion\":\"2.0.0\"}");
+	assert_int_equal(tu_count_entries(bad), 1);
+
+	free(bl);
+	free(bad);
+	free(missing);
+	free(f2);
+	free(other);
+	free(file);
+	tu_rmtree(tmp);
+}
+
+static void test_put_twice_and_writer(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_digest_t d1, d2;
+	assert_int_equal(gs_store_put(s, "abc", 3, &d1, &err), 0);
+	char *p = gs_store_blob_path(s, &d1);
+	struct stat st1, st2;
+	assert_int_equal(stat(p, &st1), 0);
+	assert_int_equal(st1.st_mode & 0777, 0644);
+	assert_int_equal(gs_store_put(s, "abc", 3, &d2, &err), 0);
+	assert_string_equal(d1.s, d2.s);
+	assert_int_equal(stat(p, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino); /* not rewritten */
+
+	/* streaming writer in pieces */
+	gs_blob_writer_t *w = NULL;
+	assert_int_equal(gs_blob_writer_new(s, &w, &err), 0);
+	assert_int_equal(gs_blob_writer_sink(w, "a", 1, &err), 0);
+	assert_int_equal(gs_blob_writer_write(w, "bc", 2, &err), 0);
+	gs_digest_t d3;
+	uint64_t size = 0;
+	assert_int_equal(gs_blob_writer_commit(w, &d3, &size, &err), 0);
+	assert_string_equal(d3.s, ABC_SHA);
+	assert_int_equal(size, 3);
+	gs_blob_writer_free(w);
+
+	/* a writer freed without commit leaves nothing behind */
+	w = NULL;
+	assert_int_equal(gs_blob_writer_new(s, &w, &err), 0);
+	assert_int_equal(gs_blob_writer_write(w, "zzz", 3, &err), 0);
+	assert_int_equal(tu_count_entries(tmp), 5); /* + lock? + temp */
+	gs_blob_writer_free(w);
+	char *blobs = path2(tmp, "blobs/sha256");
+	assert_int_equal(tu_count_entries(blobs), 1);
+	int n = tu_count_entries(tmp);
+	assert_true(n == 3 || n == 4);
+
+	free(blobs);
+	free(p);
+	gs_store_free(s);
+	tu_rmtree(tmp);
+}
+
+static void make_old(const char *path)
+{
+	struct timespec ts[2] = {{1000, 0}, {1000, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void test_stale_temp_cleanup(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_free(s);
+
+	/* a killed writer's temp (nobody holds its flock) */
+	char *stale = path2(tmp, ".gsimage-tmp-AAAAAA");
+	tu_write(stale, "partial");
+	make_old(stale);
+	/* a live writer's temp: flock'd by us */
+	char *live = path2(tmp, ".gsimage-tmp-BBBBBB");
+	tu_write(live, "in flight");
+	make_old(live);
+	int fd = open(live, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	/* a fresh temp whose writer may not have flock'd it yet */
+	char *fresh = path2(tmp, ".gsimage-tmp-CCCCCC");
+	tu_write(fresh, "just created");
+	/* index.json temp left by a killed gs_fs_write_atomic */
+	char *itmp = path2(tmp, ".tmp-DDDDDD");
+	tu_write(itmp, "{}");
+	make_old(itmp);
+
+	s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	assert_int_equal(access(stale, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(fresh, F_OK), 0);
+	assert_int_equal(access(itmp, F_OK), -1);
+	gs_store_free(s);
+
+	/* while the layout lock is held, index.json temps are left alone */
+	gs_store_t *holder = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &holder, &err), 0);
+	assert_int_equal(gs_store_lock(holder, &err), 0);
+	tu_write(itmp, "{}");
+	make_old(itmp);
+	assert_int_equal(gs_store_lock(holder, &err), 0); /* nests */
+	gs_store_unlock(holder);
+	s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	assert_int_equal(access(itmp, F_OK), 0);
+	gs_store_free(s);
+	gs_store_unlock(holder);
+	gs_store_free(holder);
+
+	close(fd);
+	free(itmp);
+	free(fresh);
+	free(live);
+	free(stale);
+	tu_rmtree(tmp);
+}
+
+static void test_read_verifies(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_digest_t d;
+	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
+	char *p = gs_store_blob_path(s, &d);
+	tu_write(p, "abd");
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), -1);
+	assert_null(data);
+	assert_non_null(strstr(err.msg, "is corrupted"));
+	gs_error_release(&err);
+	unlink(p);
+	assert_false(gs_store_has_blob(s, &d));
+	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "No such file"));
+	gs_error_release(&err);
+	free(p);
+	gs_store_free(s);
+	tu_rmtree(tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init_and_reopen),
+		cmocka_unit_test(test_empty_existing_dir),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_put_twice_and_writer),
+		cmocka_unit_test(test_stale_temp_cleanup),
+		cmocka_unit_test(test_read_verifies),
+	};
+	return cmocka_run_group_tests_name("blobstore", tests, NULL, NULL);
+}
