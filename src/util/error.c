@@ -64,10 +64,18 @@ int gs_error_wrap(gs_error_t *err, const char *fmt, ...)
 	return -1;
 }
 
+void gs_error_set_detail(gs_error_t *err, const char *detail)
+{
+	free(err->detail);
+	err->detail = detail && *detail ? xstrdup(detail) : NULL;
+}
+
 void gs_error_release(gs_error_t *err)
 {
 	free(err->msg);
+	free(err->detail);
 	err->msg = NULL;
+	err->detail = NULL;
 	err->errnum = 0;
 	err->exit_status = 0;
 }

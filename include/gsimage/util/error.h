@@ -16,9 +16,11 @@ typedef struct gs_error {
 	char *msg;       /* owned; NULL when no error is set */
 	int errnum;      /* errno of the root cause, 0 when none */
 	int exit_status; /* 0 means "default" (GS_EXIT_FAILURE) */
+	char *detail;    /* owned; verbatim output of a failed tool (go build),
+			    printed by main() before the error line, or NULL */
 } gs_error_t;
 
-#define GS_ERROR_INIT {NULL, 0, 0}
+#define GS_ERROR_INIT {NULL, 0, 0, NULL}
 
 /* Set err to the formatted message; with errnum != 0 ": strerror(errnum)" is
  * appended.  Replaces any earlier message.  Always returns -1. */
@@ -29,6 +31,9 @@ int gs_error_usage(gs_error_t *err, const char *fmt, ...) GS_PRINTF(2, 3);
 
 /* Prefix the current message with "<context>: ".  Always returns -1. */
 int gs_error_wrap(gs_error_t *err, const char *fmt, ...) GS_PRINTF(2, 3);
+
+/* Attach a failed tool's output (copied) to be shown before the message. */
+void gs_error_set_detail(gs_error_t *err, const char *detail);
 
 /* Free the message and reset err so it can be reused. */
 void gs_error_release(gs_error_t *err);

@@ -1,0 +1,60 @@
+/* The compile stage: go build (gc | gccgo | gollvm) with a musl C toolchain
+ * for each platform, then the ELF verifier on every result.  Used by
+ * `gsimage compile` and `gsimage build`. */
+#ifndef GSIMAGE_TOOLCHAIN_COMPILE_H
+#define GSIMAGE_TOOLCHAIN_COMPILE_H
+
+#include <stddef.h>
+
+#include "gsimage/elf/verify.h"
+#include "gsimage/toolchain/gobuild.h"
+#include "gsimage/toolchain/platform.h"
+#include "gsimage/util/error.h"
+
+/* Progress reporting: one line, no trailing newline.  May be NULL. */
+typedef void (*gs_progress_fn)(void *ctx, const char *line);
+
+typedef struct gs_compile_opts {
+	const gs_platform_t *const *platforms;
+	size_t n_platforms;
+	const char *package;   /* a directory or an import path; "." by default */
+	const char *out_dir;   /* created when missing */
+	gs_cc_kind_t cc_kind;
+	const char *cc;        /* for GS_CC_PATH: the compiler (name or path) */
+	gs_cgo_mode_t cgo;
+	gs_go_compiler_t compiler;
+	const char *tags, *ldflags, *gcflags;
+	/* Tool overrides, from GSIMAGE_GO / GSIMAGE_ZIG / GSIMAGE_GOLLVM. */
+	const char *go_override, *zig_override, *gollvm_override;
+	const char *toolchain_dir; /* the bootstrap's .toolchain (zig/zig inside) */
+	const char *cache_dir;     /* gsimage's cache: zig cache, CC wrappers */
+	gs_progress_fn progress;
+	void *progress_ctx;
+} gs_compile_opts_t;
+
+typedef struct gs_compiled {
+	const gs_platform_t *platform;
+	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
+	gs_elf_report_t report;  /* the verifier's findings */
+} gs_compiled_t;
+
+typedef struct gs_compile_result {
+	char *name;        /* binary name: last element of the import path */
+	char *import_path; /* of the main package */
+	char *dir;         /* the package's directory */
+	int cgo;           /* whether cgo was used */
+	gs_compiled_t *bins;
+	size_t n_bins;
+} gs_compile_result_t;
+
+/* Build and verify one binary per platform.  A binary that fails the
+ * verifier is removed and refused; on a Go compile failure err->detail holds
+ * Go's output verbatim. */
+int gs_compile(const gs_compile_opts_t *opts, gs_compile_result_t *res, gs_error_t *err);
+void gs_compile_result_release(gs_compile_result_t *res);
+
+/* Find a program: override (when set) must be executable; else PATH; else
+ * fallback (may be NULL).  Returns an owned path or NULL. */
+char *gs_tool_find(const char *name, const char *override, const char *fallback);
+
+#endif

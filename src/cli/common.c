@@ -1,0 +1,125 @@
+#include "gsimage/cli/common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
+#include "gsimage/util/xalloc.h"
+
+#ifndef GS_TOOLCHAIN_DIR
+#define GS_TOOLCHAIN_DIR NULL
+#endif
+
+static char *cache_dir_from_env(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	if (xdg && *xdg == '/')
+		return gs_path_join(xdg, "gsimage");
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return x_asprintf("%s/.cache/gsimage", home);
+	return x_asprintf("/tmp/gsimage-cache-%ld", (long)getuid());
+}
+
+int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err)
+{
+	memset(c, 0, sizeof *c);
+	const gs_platform_t *host = gs_platform_host();
+	if (!host)
+		return gs_error_set(err, 0, "this machine's architecture is not supported; give "
+					    "--platform");
+	c->platforms[0] = host;
+	c->opts.platforms = c->platforms;
+	c->opts.n_platforms = 1;
+	c->opts.package = ".";
+	c->opts.cc_kind = GS_CC_ZIG;
+	c->opts.cgo = GS_CGO_AUTO;
+	c->opts.compiler = GS_COMPILER_GC;
+	c->opts.go_override = getenv("GSIMAGE_GO");
+	c->opts.zig_override = getenv("GSIMAGE_ZIG");
+	c->opts.gollvm_override = getenv("GSIMAGE_GOLLVM");
+	c->opts.toolchain_dir = GS_TOOLCHAIN_DIR;
+	c->cache_dir = cache_dir_from_env();
+	c->opts.cache_dir = c->cache_dir;
+	c->opts.progress = gs_cli_progress;
+	c->opts.progress_ctx = &c->quiet;
+	return 0;
+}
+
+void gs_cli_compile_release(gs_cli_compile_t *c)
+{
+	free(c->cache_dir);
+	c->cache_dir = NULL;
+}
+
+int gs_cli_compile_option(gs_cli_compile_t *c, int opt, const char *arg, gs_error_t *err)
+{
+	switch (opt) {
+	case GS_OPT_PLATFORM:
+		if (gs_platform_parse_list(arg, c->platforms, GS_MAX_PLATFORMS,
+					   &c->opts.n_platforms, err) < 0)
+			return -1;
+		return 1;
+	case GS_OPT_CC:
+		if (*arg == '\0')
+			return gs_error_usage(err, "empty '--cc'; use zig, musl-gcc or a compiler path");
+		if (strcmp(arg, "zig") == 0) {
+			c->opts.cc_kind = GS_CC_ZIG;
+		} else if (strcmp(arg, "musl-gcc") == 0) {
+			c->opts.cc_kind = GS_CC_MUSL_GCC;
+		} else {
+			c->opts.cc_kind = GS_CC_PATH;
+			c->opts.cc = arg;
+		}
+		return 1;
+	case GS_OPT_CGO:
+		return gs_cgo_mode_parse(arg, &c->opts.cgo, err) < 0 ? -1 : 1;
+	case GS_OPT_COMPILER:
+		return gs_go_compiler_parse(arg, &c->opts.compiler, err) < 0 ? -1 : 1;
+	case GS_OPT_TAGS:
+		c->opts.tags = arg;
+		return 1;
+	case GS_OPT_LDFLAGS:
+		c->opts.ldflags = arg;
+		return 1;
+	case GS_OPT_GCFLAGS:
+		c->opts.gcflags = arg;
+		return 1;
+	}
+	return 0;
+}
+
+int gs_cli_bad_option(const char *cmd, int opt, char **argv, gs_error_t *err)
+{
+	/* Long options leave the offending word at argv[optind - 1]; short ones
+	 * are named by optopt. */
+	const char *given = argv[optind - 1];
+	cleanup_free char *name = optopt > 0 && optopt < 256 ? x_asprintf("-%c", optopt)
+							     : xstrdup(given);
+	char *eq = strchr(name, '=');
+	if (eq)
+		*eq = '\0';
+	if (opt == ':')
+		return gs_error_usage(err, "option '%s' needs a value; see 'gsimage %s --help'",
+				      name, cmd);
+	return gs_error_usage(err, "unknown option '%s' for '%s'; see 'gsimage %s --help'", name,
+			      cmd, cmd);
+}
+
+void gs_cli_progress(void *quiet_flag, const char *line)
+{
+	if (quiet_flag && *(int *)quiet_flag)
+		return;
+	fprintf(stderr, "gsimage: %s\n", line);
+}
+
+char *gs_cli_human_size(unsigned long long bytes)
+{
+	if (bytes < 1024)
+		return x_asprintf("%llu B", bytes);
+	if (bytes < 1024 * 1024)
+		return x_asprintf("%.1f KiB", (double)bytes / 1024);
+	return x_asprintf("%.1f MiB", (double)bytes / (1024 * 1024));
+}

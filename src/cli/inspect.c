@@ -1,0 +1,76 @@
+/* gsimage inspect [--json] DIR[:REF] */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gsimage/cli/commands.h"
+#include "gsimage/cli/common.h"
+#include "gsimage/oci/blobstore.h"
+#include "gsimage/pipeline/inspect.h"
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/xalloc.h"
+
+static const char inspect_usage[] =
+	"usage: gsimage inspect [--json] DIR[:REF]\n"
+	"\n"
+	"Show the tags of the OCI layout DIR (or only REF): platforms, manifest and\n"
+	"config digests, layer sizes compressed and uncompressed, and the config.\n"
+	"\n"
+	"      --json   print JSON instead of text\n"
+	"  -h, --help   this help\n";
+
+/* "DIR:REF" -> DIR and REF.  A directory that exists with the colon in its
+ * name wins; otherwise the first colon after the last '/' splits. */
+static void split_target(const char *arg, char **dir, char **ref)
+{
+	struct stat st;
+	const char *slash = strrchr(arg, '/');
+	const char *colon = strchr(slash ? slash : arg, ':');
+	if (!colon || (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))) {
+		*dir = xstrdup(arg);
+		*ref = NULL;
+		return;
+	}
+	*dir = xstrndup(arg, (size_t)(colon - arg));
+	*ref = xstrdup(colon + 1);
+}
+
+int gs_cmd_inspect(int argc, char **argv, gs_error_t *err)
+{
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt, as_json = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			as_json = 1;
+			break;
+		case 'h':
+			fputs(inspect_usage, stdout);
+			return 0;
+		default:
+			return gs_cli_bad_option("inspect", opt, argv, err);
+		}
+	}
+	if (argc - optind != 1)
+		return gs_error_usage(err, "inspect takes one DIR[:REF]; see 'gsimage inspect --help'");
+
+	cleanup_free char *dir = NULL, *ref = NULL, *text = NULL;
+	split_target(argv[optind], &dir, &ref);
+	if (!*dir)
+		return gs_error_usage(err, "empty layout directory in '%s'", argv[optind]);
+	gs_store_t *store = NULL;
+	if (gs_store_open(dir, 0, &store, err) < 0)
+		return -1;
+	int r = gs_inspect(store, ref && *ref ? ref : NULL, as_json, &text, err);
+	gs_store_free(store);
+	if (r < 0)
+		return -1;
+	fputs(text, stdout);
+	return 0;
+}

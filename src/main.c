@@ -1,0 +1,97 @@
+/* gsimage: Go program -> static binary -> FROM-scratch OCI image.
+ * Global options, the command table, printing the error, the only exit(). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gsimage/cli/commands.h"
+#include "gsimage/util/error.h"
+#include "gsimage/util/fs.h"
+
+#ifndef GS_VERSION
+#define GS_VERSION "dev"
+#endif
+
+typedef struct command {
+	const char *name;
+	int (*handler)(int argc, char **argv, gs_error_t *err);
+	const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+	{"build", gs_cmd_build, "build a FROM-scratch OCI image of a Go program"},
+	{"compile", gs_cmd_compile, "build verified static binaries"},
+	{"verify", gs_cmd_verify, "check that ELF binaries are static"},
+	{"inspect", gs_cmd_inspect, "show the tags, platforms and layers of a layout"},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: gsimage [--version] [--help] <command> [options] [args]\n\ncommands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n'gsimage <command> --help' shows a command's options; 'man gsimage' has it all.\n",
+	      f);
+}
+
+/* SIGINT/SIGTERM: remove our temp files at once, then die with 128+sig so
+ * the layout holds only complete, committed files. */
+static void on_signal(int sig)
+{
+	gs_tempfiles_unlink_all();
+	_exit(128 + sig);
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return GS_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+		printf("gsimage %s\n", GS_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(name, commands[i].name) != 0)
+			continue;
+		install_signal_handlers();
+		gs_error_t err = GS_ERROR_INIT;
+		int r = commands[i].handler(argc - 1, argv + 1, &err);
+		fflush(stdout);
+		if (r < 0) {
+			if (err.detail) {
+				fputs(err.detail, stderr);
+				if (err.detail[strlen(err.detail) - 1] != '\n')
+					fputc('\n', stderr);
+			}
+			fprintf(stderr, "gsimage: error: %s\n", err.msg ? err.msg : "failed");
+			int status = gs_error_exit_status(&err);
+			gs_error_release(&err);
+			exit(status);
+		}
+		gs_error_release(&err);
+		exit(r);
+	}
+	fprintf(stderr, "gsimage: error: unknown command '%s'; see 'gsimage --help'\n", name);
+	return GS_EXIT_USAGE;
+}

@@ -1,0 +1,230 @@
+#include "gsimage/pipeline/pack.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "gsimage/oci/image.h"
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/xalloc.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_USER "65532:65532"
+
+static int sink_to_blob(void *ctx, const void *data, size_t len, gs_error_t *err)
+{
+	return gs_blob_writer_write(ctx, data, len, err);
+}
+
+/* Write a layer into the store; info gets its digests and sizes. */
+static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_t *o,
+		       gs_layer_info_t *info, gs_error_t *err)
+{
+	gs_blob_writer_t *w = NULL;
+	if (gs_blob_writer_new(store, &w, err) < 0)
+		return -1;
+	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = o->epoch};
+	gs_digest_t committed;
+	uint64_t size;
+	if (gs_layer_write(layer, &wo, sink_to_blob, w, info, err) < 0 ||
+	    gs_blob_writer_commit(w, &committed, &size, err) < 0) {
+		gs_blob_writer_free(w);
+		return -1;
+	}
+	gs_blob_writer_free(w);
+	return 0;
+}
+
+static int app_layer(gs_store_t *store, const gs_pack_opts_t *o, const char *binary_path,
+		     const gs_pack_binary_t *bin, gs_layer_info_t *info, gs_error_t *err)
+{
+	gs_layer_t *layer = gs_layer_new();
+	int r = gs_layer_add_file(layer, binary_path, 0755, 0, 0, bin->path, err);
+	if (r == 0)
+		r = store_layer(store, layer, o, info, err);
+	gs_layer_free(layer);
+	return r;
+}
+
+static void fill_config(gs_image_config_t *cfg, const gs_pack_opts_t *o, const gs_platform_t *p,
+			const char *created, const char *binary_path)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->os = p->os;
+	cfg->architecture = p->arch;
+	cfg->variant = p->variant;
+	cfg->created = created;
+	if (o->entrypoint.n)
+		gs_strvec_push_all(&cfg->entrypoint, &o->entrypoint);
+	else
+		gs_strvec_push(&cfg->entrypoint, binary_path);
+	gs_strvec_push_all(&cfg->cmd, &o->cmd);
+	gs_strvec_push(&cfg->env, DEFAULT_PATH);
+	for (size_t i = 0; i < o->env.n; i++) {
+		size_t klen = strcspn(o->env.v[i], "=");
+		cleanup_free char *key = xstrndup(o->env.v[i], klen);
+		gs_strvec_setenv(&cfg->env, key, o->env.v[i] + klen + (o->env.v[i][klen] ? 1 : 0));
+	}
+	cfg->user = o->user ? o->user : DEFAULT_USER;
+	cfg->working_dir = o->workdir ? o->workdir : "/";
+	gs_strvec_push_all(&cfg->labels, &o->labels);
+	gs_strvec_push_all(&cfg->exposed_ports, &o->exposed_ports);
+	cfg->stop_signal = o->stop_signal;
+}
+
+static void release_config(gs_image_config_t *cfg)
+{
+	gs_strvec_release(&cfg->entrypoint);
+	gs_strvec_release(&cfg->cmd);
+	gs_strvec_release(&cfg->env);
+	gs_strvec_release(&cfg->labels);
+	gs_strvec_release(&cfg->exposed_ports);
+}
+
+static int put_json(gs_store_t *store, char *json, size_t len, gs_digest_t *digest,
+		    uint64_t *size, gs_error_t *err)
+{
+	int r = gs_store_put(store, json, len, digest, err);
+	*size = len;
+	free(json);
+	return r;
+}
+
+static int pack_one(gs_store_t *store, const gs_pack_opts_t *o, const char *binary_path,
+		    const char *created, const gs_pack_binary_t *bin, gs_packed_image_t *img,
+		    gs_error_t *err)
+{
+	img->platform = bin->platform;
+	img->layers = xcalloc(1, sizeof *img->layers);
+	if (app_layer(store, o, binary_path, bin, &img->layers[0], err) < 0)
+		return gs_error_wrap(err, "writing the layer for %s", bin->platform->name);
+	img->n_layers = 1;
+
+	cleanup_free char *created_by = x_asprintf("gsimage build: COPY %s %s", o->name,
+						   binary_path);
+	gs_history_entry_t history[] = {{created_by, "static Go binary"}};
+	gs_image_config_t cfg;
+	fill_config(&cfg, o, bin->platform, created, binary_path);
+	cfg.history = history;
+	cfg.n_history = 1;
+	size_t len;
+	char *json = gs_image_config_json(&cfg, img->layers, img->n_layers, &len);
+	release_config(&cfg);
+	if (put_json(store, json, len, &img->config, &img->config_size, err) < 0)
+		return gs_error_wrap(err, "writing the config for %s", bin->platform->name);
+
+	gs_descriptor_t config_desc = {
+		.media_type = GS_MT_CONFIG,
+		.digest = img->config,
+		.size = img->config_size,
+	};
+	json = gs_image_manifest_json(&config_desc, img->layers, img->n_layers, &o->annotations,
+				      &len);
+	if (put_json(store, json, len, &img->manifest, &img->manifest_size, err) < 0)
+		return gs_error_wrap(err, "writing the manifest for %s", bin->platform->name);
+	return 0;
+}
+
+int gs_pack(gs_store_t *store, const gs_pack_opts_t *o, const gs_pack_binary_t *bins,
+	    size_t n_bins, gs_pack_result_t *out, gs_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	cleanup_free char *default_path = x_asprintf("/usr/local/bin/%s", o->name);
+	const char *binary_path = o->binary_path ? o->binary_path : default_path;
+	cleanup_free char *created = gs_image_time(o->epoch);
+
+	out->images = xcalloc(n_bins, sizeof *out->images);
+	for (size_t i = 0; i < n_bins; i++) {
+		out->n_images++;
+		if (pack_one(store, o, binary_path, created, &bins[i], &out->images[i], err) < 0)
+			goto fail;
+	}
+
+	if (n_bins == 1) {
+		out->top = out->images[0].manifest;
+		out->top_size = out->images[0].manifest_size;
+		out->top_media_type = GS_MT_MANIFEST;
+		return 0;
+	}
+	gs_descriptor_t *descs = xcalloc(n_bins, sizeof *descs);
+	for (size_t i = 0; i < n_bins; i++) {
+		const gs_packed_image_t *img = &out->images[i];
+		descs[i] = (gs_descriptor_t){
+			.media_type = GS_MT_MANIFEST,
+			.digest = img->manifest,
+			.size = img->manifest_size,
+			.os = img->platform->os,
+			.architecture = img->platform->arch,
+			.variant = img->platform->variant,
+		};
+	}
+	size_t len;
+	char *json = gs_image_index_json(descs, n_bins, &o->annotations, &len);
+	free(descs);
+	if (put_json(store, json, len, &out->top, &out->top_size, err) < 0) {
+		gs_error_wrap(err, "writing the image index");
+		goto fail;
+	}
+	out->top_media_type = GS_MT_INDEX;
+	return 0;
+fail:
+	gs_pack_result_release(out);
+	return -1;
+}
+
+void gs_pack_result_release(gs_pack_result_t *res)
+{
+	for (size_t i = 0; i < res->n_images; i++)
+		free(res->images[i].layers);
+	free(res->images);
+	memset(res, 0, sizeof *res);
+}
+
+void gs_pack_opts_release(gs_pack_opts_t *o)
+{
+	gs_strvec_release(&o->entrypoint);
+	gs_strvec_release(&o->cmd);
+	gs_strvec_release(&o->env);
+	gs_strvec_release(&o->labels);
+	gs_strvec_release(&o->exposed_ports);
+	gs_strvec_release(&o->annotations);
+}
+
+char *gs_pack_metadata_json(const gs_pack_result_t *res, const gs_strvec_t *tags)
+{
+	json_t *root = json_object();
+	json_t *jtags = json_array();
+	for (size_t i = 0; i < tags->n; i++)
+		json_array_append_new(jtags, json_string(tags->v[i]));
+	json_object_set_new(root, "tags", jtags);
+	json_object_set_new(root, "digest", json_string(res->top.s));
+	json_object_set_new(root, "mediaType", json_string(res->top_media_type));
+	json_object_set_new(root, "size", json_integer((json_int_t)res->top_size));
+	json_t *plats = json_array();
+	for (size_t i = 0; i < res->n_images; i++) {
+		const gs_packed_image_t *img = &res->images[i];
+		json_t *p = json_object();
+		json_object_set_new(p, "platform", json_string(img->platform->name));
+		json_object_set_new(p, "digest", json_string(img->manifest.s));
+		json_object_set_new(p, "size", json_integer((json_int_t)img->manifest_size));
+		json_object_set_new(p, "config", json_string(img->config.s));
+		json_t *layers = json_array();
+		for (size_t j = 0; j < img->n_layers; j++) {
+			const gs_layer_info_t *l = &img->layers[j];
+			json_t *jl = json_object();
+			json_object_set_new(jl, "digest", json_string(l->digest.s));
+			json_object_set_new(jl, "size", json_integer((json_int_t)l->size));
+			json_object_set_new(jl, "diffID", json_string(l->diff_id.s));
+			json_object_set_new(jl, "uncompressedSize",
+					    json_integer((json_int_t)l->uncompressed_size));
+			json_array_append_new(layers, jl);
+		}
+		json_object_set_new(p, "layers", layers);
+		json_array_append_new(plats, p);
+	}
+	json_object_set_new(root, "platforms", plats);
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		abort();
+	return s;
+}

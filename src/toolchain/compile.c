@@ -1,0 +1,424 @@
+#include "gsimage/toolchain/compile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
+#include "gsimage/util/proc.h"
+#include "gsimage/util/strvec.h"
+#include "gsimage/util/xalloc.h"
+
+extern char **environ;
+
+static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
+{
+	if (!o->progress)
+		return;
+	va_list ap;
+	char *line = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	o->progress(o->progress_ctx, line);
+	free(line);
+}
+
+char *gs_tool_find(const char *name, const char *override, const char *fallback)
+{
+	if (override && *override)
+		return gs_proc_which(override, NULL);
+	char *p = gs_proc_which(name, NULL);
+	if (!p && fallback && access(fallback, X_OK) == 0)
+		p = xstrdup(fallback);
+	return p;
+}
+
+/* Run argv in cwd with env; capture stdout, and stderr for error reports. */
+static int run_capture(char *const *argv, char *const *envp, const char *cwd, char **out,
+		       char **errout, int *status, gs_error_t *err)
+{
+	gs_proc_opts_t po = {
+		.argv = argv,
+		.envp = envp,
+		.cwd = cwd,
+		.capture_stdout = out,
+		.capture_stderr = errout,
+	};
+	return gs_proc_run(&po, status, err);
+}
+
+/* Where to run go and what to ask it to build: a directory argument becomes
+ * the working directory (so its own go.mod is found) and ".". */
+static int resolve_package(const char *package, char **cwd, char **pkg, gs_error_t *err)
+{
+	struct stat st;
+	int looks_like_path = package[0] == '.' || package[0] == '/';
+	if (stat(package, &st) == 0 && S_ISDIR(st.st_mode)) {
+		char *abs = realpath(package, NULL);
+		if (!abs)
+			return gs_error_set(err, errno, "resolving package directory '%s'", package);
+		*cwd = abs;
+		*pkg = xstrdup(".");
+		return 0;
+	}
+	if (looks_like_path) {
+		if (stat(package, &st) == 0)
+			return gs_error_usage(err, "'%s' is not a directory; give the directory of a "
+					      "main package", package);
+		return gs_error_usage(err, "package directory '%s' does not exist", package);
+	}
+	*cwd = xstrdup(".");
+	*pkg = xstrdup(package);
+	return 0;
+}
+
+/* The first non-empty line of s (for one-line error messages); owned. */
+static char *first_line(const char *s)
+{
+	while (*s == '\n' || *s == ' ')
+		s++;
+	size_t n = strcspn(s, "\n");
+	return xstrndup(s, n);
+}
+
+static int list_main_package(const gs_compile_opts_t *o, const char *go, const char *cwd,
+			     const char *pkg, char *const *envp, gs_compile_result_t *res,
+			     gs_error_t *err)
+{
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	cleanup_free char *out = NULL, *errout = NULL;
+	int status;
+	gs_golist_main_argv(go, pkg, &argv);
+	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
+		return gs_error_wrap(err, "listing package '%s'", o->package);
+	if (status != 0) {
+		cleanup_free char *why = first_line(errout);
+		gs_error_set_detail(err, errout);
+		return gs_error_set(err, 0, "'%s' is not a buildable Go package: %s", o->package,
+				    why);
+	}
+	/* One line: "name\timport path\tdir" */
+	size_t len = strlen(out);
+	if (len && out[len - 1] == '\n')
+		out[--len] = '\0';
+	char *tab1 = strchr(out, '\t');
+	char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+	if (!tab2 || strchr(out, '\n'))
+		return gs_error_usage(err, "'%s' names several packages; give one main package",
+				      o->package);
+	*tab1 = *tab2 = '\0';
+	if (strcmp(out, "main") != 0)
+		return gs_error_usage(err, "'%s' is package %s, not a main package; give the "
+				      "directory of a package main", o->package, out);
+	res->import_path = xstrdup(tab1 + 1);
+	res->dir = xstrdup(tab2 + 1);
+	res->name = gs_gobuild_binary_name(res->import_path);
+	return 0;
+}
+
+static int detect_cgo(const char *go, const char *cwd, const char *pkg, char *const *envp,
+		      int *cgo, gs_error_t *err)
+{
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	cleanup_free char *out = NULL, *errout = NULL;
+	int status;
+	gs_golist_cgo_argv(go, pkg, &argv);
+	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
+		return -1;
+	if (status != 0) {
+		cleanup_free char *why = first_line(errout);
+		gs_error_set_detail(err, errout);
+		return gs_error_set(err, 0, "listing the dependencies of '%s': %s", pkg, why);
+	}
+	*cgo = strspn(out, " \n") != strlen(out);
+	return 0;
+}
+
+/* Write the zig CC wrapper for a target unless it is already there with the
+ * same content; returns its path (owned). */
+static char *zig_wrapper(const char *cache_dir, const char *zig, const char *target,
+			 gs_error_t *err)
+{
+	cleanup_free char *dir = gs_path_join(cache_dir, "cc");
+	cleanup_free char *name = x_asprintf("zig-cc-%s", target);
+	char *path = gs_path_join(dir, name);
+	cleanup_free char *script = gs_zig_cc_wrapper_script(zig, target);
+	cleanup_free char *old = NULL;
+	gs_error_t ignored = GS_ERROR_INIT;
+	if (gs_fs_read_file(path, &old, NULL, &ignored) == 0 && strcmp(old, script) == 0)
+		return path;
+	gs_error_release(&ignored);
+	if (gs_fs_mkdir_p(dir, 0755, err) < 0 ||
+	    gs_fs_write_atomic(path, script, strlen(script), 0755, err) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* The C compiler for one platform, or NULL with err set. */
+static char *c_compiler_for(const gs_compile_opts_t *o, const gs_platform_t *p,
+			    const char *zig, gs_error_t *err)
+{
+	const gs_platform_t *host = gs_platform_host();
+	switch (o->cc_kind) {
+	case GS_CC_ZIG:
+		return zig_wrapper(o->cache_dir, zig, p->zig_target, err);
+	case GS_CC_MUSL_GCC: {
+		if (!host || strcmp(host->goarch, "amd64") != 0 || strcmp(p->goarch, "amd64") != 0) {
+			gs_error_usage(err, "--cc musl-gcc builds only linux/amd64 on an amd64 host; "
+					    "use --cc zig for %s", p->name);
+			return NULL;
+		}
+		char *cc = gs_proc_which("musl-gcc", NULL);
+		if (!cc)
+			gs_error_set(err, 0, "'musl-gcc' not found; install musl-tools or use --cc zig");
+		return cc;
+	}
+	case GS_CC_PATH: {
+		char *cc = gs_proc_which(o->cc, NULL);
+		if (!cc)
+			gs_error_set(err, 0, "C compiler '%s' not found; give a path or a command in "
+					     "PATH to --cc", o->cc);
+		return cc;
+	}
+	}
+	return NULL;
+}
+
+static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
+{
+	cleanup_free char *name = x_asprintf("zig/gsimage-libc-%s.done", p->zig_target);
+	return gs_path_join(o->cache_dir, name);
+}
+
+static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig,
+		     const char *gccgo, const char *cwd, const char *pkg, const char *out_dir,
+		     int cgo, const gs_platform_t *p, gs_compiled_t *bin, const char *name,
+		     gs_error_t *err)
+{
+	cleanup_free char *cc = NULL;
+	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
+	cleanup_free char *marker = zig_marker(o, p);
+	int uses_zig = cgo && o->cc_kind == GS_CC_ZIG;
+	if (cgo) {
+		cc = c_compiler_for(o, p, zig, err);
+		if (!cc)
+			return -1;
+	}
+	if (uses_zig && gs_fs_mkdir_p(zig_cache, 0755, err) < 0)
+		return -1;
+
+	cleanup_free char *suffix = gs_platform_suffix(p);
+	cleanup_free char *base = x_asprintf("%s-%s", name, suffix);
+	cleanup_free char *final = gs_path_join(out_dir, base);
+	cleanup_free char *tmpbase = x_asprintf(".%s.tmp-%ld", base, (long)getpid());
+	cleanup_free char *tmp = gs_path_join(out_dir, tmpbase);
+
+	const char *how = o->compiler != GS_COMPILER_GC ? gs_go_compiler_name(o->compiler)
+			  : !cgo ? "gc, pure Go"
+			  : o->cc_kind == GS_CC_ZIG ? "gc, cgo with zig cc"
+			  : o->cc_kind == GS_CC_MUSL_GCC ? "gc, cgo with musl-gcc"
+							 : "gc, cgo with the given C compiler";
+	progress(o, "compiling %s for %s (%s)", name, p->name, how);
+	if (uses_zig && access(marker, F_OK) != 0)
+		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
+			 p->zig_target);
+
+	gs_gobuild_t b = {
+		.platform = p,
+		.compiler = o->compiler,
+		.cgo = cgo,
+		.go = go,
+		.cc = cc,
+		.gccgo = gccgo,
+		.zig_cache = uses_zig ? zig_cache : NULL,
+		.output = tmp,
+		.package = pkg,
+		.tags = o->tags,
+		.ldflags = o->ldflags,
+		.gcflags = o->gcflags,
+	};
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
+	gs_gobuild_argv(&b, &argv);
+	gs_gobuild_env(&b, environ, &env);
+
+	cleanup_free char *errout = NULL;
+	int status;
+	gs_proc_opts_t po = {
+		.argv = argv.v,
+		.envp = env.v,
+		.cwd = cwd,
+		.capture_stderr = &errout,
+		.stdout_to_stderr = 1,
+	};
+	if (gs_proc_run(&po, &status, err) < 0) {
+		unlink(tmp);
+		return gs_error_wrap(err, "compiling for %s", p->name);
+	}
+	if (status != 0) {
+		unlink(tmp);
+		gs_error_set_detail(err, errout);
+		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
+					    "above", p->name, status);
+	}
+	if (uses_zig) {
+		gs_error_t ignored = GS_ERROR_INIT;
+		gs_fs_write_atomic(marker, "", 0, 0644, &ignored); /* only a progress hint */
+		gs_error_release(&ignored);
+	}
+
+	if (gs_elf_inspect_file(tmp, &bin->report, err) < 0) {
+		unlink(tmp);
+		return gs_error_wrap(err, "verifying the %s binary", p->name);
+	}
+	if (gs_elf_check_platform(&bin->report, p, err) < 0) {
+		unlink(tmp);
+		return gs_error_wrap(err, "refusing the %s binary of '%s'", p->name, name);
+	}
+	if (rename(tmp, final) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return gs_error_set(err, e, "renaming '%s' to '%s'", tmp, final);
+	}
+	bin->platform = p;
+	bin->path = final;
+	final = NULL;
+	return 0;
+}
+
+static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
+{
+	const gs_platform_t *host = gs_platform_host();
+
+	cleanup_free char *go = gs_tool_find("go", o->go_override, NULL);
+	if (!go) {
+		if (o->go_override && *o->go_override)
+			return gs_error_set(err, 0, "GSIMAGE_GO='%s' is not an executable",
+					    o->go_override);
+		return gs_error_set(err, 0, "'go' not found in PATH; install Go (apt-get install "
+					    "golang-go) or set GSIMAGE_GO");
+	}
+
+	/* gccgo and gollvm build for the machine they run on only. */
+	cleanup_free char *gccgo = NULL;
+	if (o->compiler != GS_COMPILER_GC) {
+		for (size_t i = 0; i < o->n_platforms; i++)
+			if (o->platforms[i] != host)
+				return gs_error_usage(err, "--compiler %s builds only for the host "
+						      "platform (%s), not %s; use --compiler gc to "
+						      "cross-compile",
+						      gs_go_compiler_name(o->compiler),
+						      host ? host->name : "unknown",
+						      o->platforms[i]->name);
+		if (o->compiler == GS_COMPILER_GCCGO) {
+			gccgo = gs_tool_find("gccgo", NULL, NULL);
+			if (!gccgo)
+				return gs_error_set(err, 0, "'gccgo' not found in PATH; install gccgo "
+							    "or use --compiler gc");
+		} else {
+			gccgo = gs_tool_find("llvm-goc", o->gollvm_override, NULL);
+			if (!gccgo)
+				return gs_error_set(err, 0, "'llvm-goc' (gollvm) not found in PATH; "
+							    "install gollvm and put llvm-goc in PATH or "
+							    "set GSIMAGE_GOLLVM, or use --compiler gc");
+		}
+	}
+
+	cleanup_free char *cwd = NULL, *pkg = NULL;
+	if (resolve_package(o->package, &cwd, &pkg, err) < 0)
+		return -1;
+
+	/* go list sees the first platform's build constraints. */
+	const gs_platform_t *first = o->platforms[0];
+	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
+	gs_gobuild_t lb = {.platform = first, .compiler = GS_COMPILER_GC, .cgo = 1};
+	gs_gobuild_env(&lb, environ, &list_env);
+	if (list_main_package(o, go, cwd, pkg, list_env.v, res, err) < 0)
+		return -1;
+
+	switch (o->cgo) {
+	case GS_CGO_ON:
+		res->cgo = 1;
+		break;
+	case GS_CGO_OFF:
+		res->cgo = 0;
+		break;
+	case GS_CGO_AUTO:
+		if (o->compiler != GS_COMPILER_GC)
+			res->cgo = 1; /* gccgo always links with its C runtime */
+		else if (detect_cgo(go, cwd, pkg, list_env.v, &res->cgo, err) < 0)
+			return -1;
+		break;
+	}
+
+	cleanup_free char *zig = NULL;
+	if (res->cgo && o->cc_kind == GS_CC_ZIG && o->compiler == GS_COMPILER_GC) {
+		cleanup_free char *bundled = o->toolchain_dir ? gs_path_join(o->toolchain_dir, "zig/zig")
+							      : NULL;
+		zig = gs_tool_find("zig", o->zig_override, bundled);
+		if (!zig) {
+			if (o->zig_override && *o->zig_override)
+				gs_error_set(err, 0, "GSIMAGE_ZIG='%s' is not an executable",
+					     o->zig_override);
+			else
+				gs_error_set(err, 0, "'zig' not found; install zig >= 0.11 (make "
+						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");
+			return -1;
+		}
+	}
+
+	if (gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
+		return -1;
+	cleanup_free char *out_dir = realpath(o->out_dir, NULL);
+	if (!out_dir) {
+		gs_error_set(err, errno, "resolving output directory '%s'", o->out_dir);
+		return -1;
+	}
+
+	res->bins = xcalloc(o->n_platforms, sizeof *res->bins);
+	for (size_t i = 0; i < o->n_platforms; i++) {
+		if (build_one(o, go, zig, gccgo, cwd, pkg, out_dir, res->cgo, o->platforms[i],
+			      &res->bins[res->n_bins], res->name, err) < 0) {
+			gs_elf_report_release(&res->bins[res->n_bins].report);
+			return -1;
+		}
+		res->n_bins++;
+	}
+	return 0;
+}
+
+int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
+{
+	memset(res, 0, sizeof *res);
+	if (compile_all(o, res, err) < 0) {
+		gs_compile_result_release(res);
+		return -1;
+	}
+	return 0;
+}
+
+void gs_compile_result_release(gs_compile_result_t *res)
+{
+	for (size_t i = 0; i < res->n_bins; i++) {
+		free(res->bins[i].path);
+		gs_elf_report_release(&res->bins[i].report);
+	}
+	free(res->bins);
+	free(res->name);
+	free(res->import_path);
+	free(res->dir);
+	memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,165 @@
+#include "gsimage/toolchain/gobuild.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/xalloc.h"
+
+int gs_cgo_mode_parse(const char *s, gs_cgo_mode_t *out, gs_error_t *err)
+{
+	if (strcmp(s, "auto") == 0)
+		*out = GS_CGO_AUTO;
+	else if (strcmp(s, "on") == 0)
+		*out = GS_CGO_ON;
+	else if (strcmp(s, "off") == 0)
+		*out = GS_CGO_OFF;
+	else
+		return gs_error_usage(err, "invalid '--cgo %s'; use auto, on or off", s);
+	return 0;
+}
+
+static const char *const compiler_names[] = {"gc", "gccgo", "gollvm"};
+
+int gs_go_compiler_parse(const char *s, gs_go_compiler_t *out, gs_error_t *err)
+{
+	for (size_t i = 0; i < sizeof compiler_names / sizeof compiler_names[0]; i++) {
+		if (strcmp(s, compiler_names[i]) == 0) {
+			*out = (gs_go_compiler_t)i;
+			return 0;
+		}
+	}
+	return gs_error_usage(err, "invalid '--compiler %s'; use gc, gccgo or gollvm", s);
+}
+
+const char *gs_go_compiler_name(gs_go_compiler_t c)
+{
+	return compiler_names[c];
+}
+
+void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv)
+{
+	gs_strvec_push(argv, b->go);
+	gs_strvec_push(argv, "build");
+	gs_strvec_push(argv, "-trimpath");
+	gs_strvec_pushf(argv, "-o=%s", b->output);
+	if (b->tags && *b->tags)
+		gs_strvec_pushf(argv, "-tags=%s", b->tags);
+	if (b->gcflags && *b->gcflags)
+		gs_strvec_pushf(argv, "-gcflags=%s", b->gcflags);
+
+	const char *user = b->ldflags && *b->ldflags ? b->ldflags : NULL;
+	if (b->compiler == GS_COMPILER_GC) {
+		/* -s -w drop Go's symbols and DWARF; "-s" in extldflags strips the
+		 * C parts the external linker adds. */
+		const char *link = b->cgo ? " -linkmode=external -extldflags=\"-static -s\"" : "";
+		gs_strvec_pushf(argv, "-ldflags=-s -w%s%s%s", link, user ? " " : "",
+				user ? user : "");
+	} else {
+		/* gccgo and gollvm link through their own driver: ask it for a fully
+		 * static, stripped result. */
+		gs_strvec_push(argv, "-compiler=gccgo");
+		gs_strvec_push(argv, "-gccgoflags=-static -s");
+		if (user)
+			gs_strvec_pushf(argv, "-ldflags=%s", user);
+	}
+	gs_strvec_push(argv, "--");
+	gs_strvec_push(argv, b->package);
+}
+
+void gs_gobuild_env(const gs_gobuild_t *b, char *const *base, gs_strvec_t *env)
+{
+	for (char *const *e = base; e && *e; e++)
+		gs_strvec_push(env, *e);
+	gs_strvec_setenv(env, "GOOS", b->platform->os);
+	gs_strvec_setenv(env, "GOARCH", b->platform->goarch);
+	if (b->platform->goarm)
+		gs_strvec_setenv(env, "GOARM", b->platform->goarm);
+	gs_strvec_setenv(env, "CGO_ENABLED", b->cgo ? "1" : "0");
+	if (b->cgo && b->cc) {
+		gs_strvec_setenv(env, "CC", b->cc);
+		/* A C++ compiler Go might pick up must not be the host's either. */
+		gs_strvec_setenv(env, "CXX", b->cc);
+	}
+	if (b->compiler != GS_COMPILER_GC && b->gccgo)
+		gs_strvec_setenv(env, "GCCGO", b->gccgo);
+	if (b->zig_cache) {
+		gs_strvec_setenv(env, "ZIG_GLOBAL_CACHE_DIR", b->zig_cache);
+		gs_strvec_setenv(env, "ZIG_LOCAL_CACHE_DIR", b->zig_cache);
+	}
+}
+
+void gs_golist_main_argv(const char *go, const char *package, gs_strvec_t *argv)
+{
+	gs_strvec_push(argv, go);
+	gs_strvec_push(argv, "list");
+	gs_strvec_push(argv, "-f={{.Name}}\t{{.ImportPath}}\t{{.Dir}}");
+	gs_strvec_push(argv, "--");
+	gs_strvec_push(argv, package);
+}
+
+void gs_golist_cgo_argv(const char *go, const char *package, gs_strvec_t *argv)
+{
+	gs_strvec_push(argv, go);
+	gs_strvec_push(argv, "list");
+	gs_strvec_push(argv, "-deps");
+	/* The standard library's cgo users (net, os/user) have pure-Go
+	 * fallbacks, so only the program's own cgo forces cgo on. */
+	gs_strvec_push(argv, "-f={{if and .CgoFiles (not .Standard)}}{{.ImportPath}}{{end}}");
+	gs_strvec_push(argv, "--");
+	gs_strvec_push(argv, package);
+}
+
+static int is_major_suffix(const char *elem, size_t len)
+{
+	/* Go's rule: "v" then a number >= 2 without leading zeros. */
+	if (len < 2 || elem[0] != 'v' || elem[1] == '0')
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!isdigit((unsigned char)elem[i]))
+			return 0;
+	return !(len == 2 && elem[1] == '1');
+}
+
+char *gs_gobuild_binary_name(const char *import_path)
+{
+	size_t end = strlen(import_path);
+	while (end > 0 && import_path[end - 1] == '/')
+		end--;
+	size_t start = end;
+	while (start > 0 && import_path[start - 1] != '/')
+		start--;
+	if (start > 0 && is_major_suffix(import_path + start, end - start)) {
+		end = start - 1;
+		start = end;
+		while (start > 0 && import_path[start - 1] != '/')
+			start--;
+	}
+	if (end == start)
+		return xstrdup("app");
+	return xstrndup(import_path + start, end - start);
+}
+
+char *gs_zig_cc_wrapper_script(const char *zig, const char *zig_target)
+{
+	/* The zig path is single-quoted; a quote inside it is closed, escaped
+	 * and reopened. */
+	size_t extra = 0;
+	for (const char *p = zig; *p; p++)
+		extra += *p == '\'' ? 3 : 0;
+	char *q = xmalloc(strlen(zig) + extra + 1), *o = q;
+	for (const char *p = zig; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	char *s = x_asprintf("#!/bin/sh\n# generated by gsimage: C compiler for %s\n"
+			     "exec '%s' cc -target %s \"$@\"\n",
+			     zig_target, q, zig_target);
+	free(q);
+	return s;
+}

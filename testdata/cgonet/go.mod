@@ -1,0 +1,3 @@
+module example.com/cgonet
+
+go 1.19
