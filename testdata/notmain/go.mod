@@ -1,0 +1,3 @@
+module example.com/notmain
+
+go 1.19

@@ -1,0 +1,65 @@
+# Shared helpers for the CLI tests.  Each t_*.sh sources this file, runs the
+# real ./gsimage against real tools, and records results with pass/fail/skip.
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+GSIMAGE="$ROOT/gsimage"
+RESULTS=${RESULTS:-$(mktemp)}
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gsimage-$TEST_NAME.XXXXXX")
+# One cache for all tests (zig builds musl once per target), kept in build/.
+export XDG_CACHE_HOME="${GSIMAGE_TEST_CACHE:-$ROOT/build/test-cache}"
+mkdir -p "$XDG_CACHE_HOME"
+trap 'rm -rf "$WORK"' EXIT
+
+pass() { echo "PASS $TEST_NAME: $*"; echo pass >>"$RESULTS"; }
+fail() { echo "FAIL $TEST_NAME: $*"; echo fail >>"$RESULTS"; }
+skip() { echo "SKIP $TEST_NAME: $*"; echo skip >>"$RESULTS"; }
+
+# run CMD...: captures stdout, stderr and status in $OUT, $ERR, $RC.
+run() {
+  "$@" >"$WORK/.out" 2>"$WORK/.err"
+  RC=$?
+  OUT=$(cat "$WORK/.out")
+  ERR=$(cat "$WORK/.err")
+}
+
+# check DESC CMD...: pass when the command succeeds, else fail and show the
+# last run's output.  With a single argument it is eval'ed, so compound
+# conditions go in single quotes: check "x" '[ "$RC" = 2 ] && one_error_line'
+check() {
+  local desc=$1 ok
+  shift
+  if [ $# = 1 ]; then eval "$1" && ok=1 || ok=0; else "$@" && ok=1 || ok=0; fi
+  if [ $ok = 1 ]; then
+    pass "$desc"
+  else
+    fail "$desc"
+    printf '  rc=%s\n  stdout: %s\n  stderr: %s\n' "${RC:-}" "${OUT:-}" "${ERR:-}" | head -40
+  fi
+}
+
+has() { command -v "$1" >/dev/null 2>&1; }
+contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
+# One line on stderr that starts with "gsimage: error: ".
+one_error_line() {
+  [ "$(printf '%s\n' "$ERR" | grep -c '^gsimage: error: ')" = 1 ] &&
+    [ "$(printf '%s\n' "$ERR" | grep -vc '^gsimage: ')" = 0 ]
+}
+
+# The shared validator needs python3 with jsonschema + referencing; it says
+# so (exit 2) when they are missing.
+VALIDATE="$ROOT/../shared/tools/oci-validate"
+validate_layout() { # DIR [args...] -> sets VALIDATE_STATUS: ok | skip:<why> | fail
+  local dir=$1
+  shift
+  if [ ! -x "$VALIDATE" ]; then VALIDATE_STATUS="skip:../shared/tools/oci-validate not present"; return; fi
+  local py out rc
+  for py in python3 /usr/bin/python3; do
+    out=$("$py" "$VALIDATE" "$dir" "$@" 2>&1); rc=$?
+    if [ $rc = 2 ] && contains "$out" "needs python3 jsonschema"; then continue; fi
+    if [ $rc = 0 ]; then VALIDATE_STATUS=ok; else VALIDATE_STATUS=fail; echo "$out" | head -20; fi
+    return
+  done
+  VALIDATE_STATUS="skip:oci-validate needs python3 jsonschema + referencing ($(echo "$out" | head -1))"
+}
