@@ -37,7 +37,11 @@ typedef struct gs_image_config {
 } gs_image_config_t;
 
 /* Config JSON for the given layers (diff_ids in order).  Returns an owned
- * string; *len gets its length. */
+ * string (never NULL); *len gets its length.  Empty fields are left out.
+ * Key order: architecture, os, variant, created, config{User, Env,
+ * Entrypoint, Cmd, WorkingDir, Labels, ExposedPorts, StopSignal}, rootfs,
+ * history.  Strings that are not UTF-8 get U+FFFD for each bad byte (as Go
+ * does); call gs_image_check_strings() first to refuse them instead. */
 char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *layers,
 			   size_t n_layers, size_t *len);
 
@@ -50,16 +54,23 @@ typedef struct gs_descriptor {
 	gs_strvec_t annotations; /* "K=V", written in the given order */
 } gs_descriptor_t;
 
-/* Manifest JSON: config descriptor, layer descriptors, annotations ("K=V").
- * Owned string. */
+/* Manifest JSON: config descriptor (media_type NULL means GS_MT_CONFIG),
+ * layer descriptors, annotations ("K=V", may be NULL).  Owned string. */
 char *gs_image_manifest_json(const gs_descriptor_t *config, const gs_layer_info_t *layers,
 			     size_t n_layers, const gs_strvec_t *annotations, size_t *len);
 
-/* Image index JSON over the manifests (each with its platform). */
+/* Image index JSON over the manifests (each with its platform and its own
+ * annotations; media_type NULL means GS_MT_MANIFEST).  Owned string. */
 char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 			  const gs_strvec_t *annotations, size_t *len);
 
-/* RFC 3339 UTC time for an epoch ("1970-01-01T00:00:00Z"); owned. */
+/* RFC 3339 UTC time for an epoch ("1970-01-01T00:00:00Z"); owned.  NULL
+ * when the year is outside 0000-9999 (the config then has no "created"). */
 char *gs_image_time(int64_t epoch);
+
+/* Usage error naming the first string in cfg (may be NULL) or annotations
+ * (may be NULL) that is not valid UTF-8, which JSON cannot carry. */
+int gs_image_check_strings(const gs_image_config_t *cfg, const gs_strvec_t *annotations,
+			   gs_error_t *err);
 
 #endif

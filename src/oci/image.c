@@ -1,0 +1,309 @@
+/* The image's JSON documents.  Keys are set in a fixed order (jansson keeps
+ * insertion order) and dumped with JSON_COMPACT, so the same inputs always
+ * give the same bytes:
+ *
+ * config:   architecture, os, variant?, created?, config{User?, Env?,
+ *           Entrypoint?, Cmd?, WorkingDir?, Labels?, ExposedPorts?,
+ *           StopSignal?}, rootfs{type, diff_ids}, history[{created?,
+ *           created_by?, comment?}]
+ * manifest: schemaVersion, mediaType, config{mediaType, digest, size},
+ *           layers[{mediaType, digest, size}], annotations?
+ * index:    schemaVersion, mediaType, manifests[{mediaType, digest, size,
+ *           platform?{architecture, os, variant?}, annotations?}],
+ *           annotations?
+ *
+ * Strings that are not valid UTF-8 cannot be JSON strings; they are written
+ * with each bad byte replaced by U+FFFD, as Go's encoding/json does (callers
+ * that want to refuse them use gs_image_check_strings first). */
+#include "gsimage/oci/image.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gsimage/util/xalloc.h"
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one.
+ * Same rules as jansson: no overlongs, no surrogates, nothing > U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = utf8_seq(p);
+		if (!n)
+			return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	/* not UTF-8: replace each bad byte with U+FFFD */
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+	while (*p) {
+		size_t n = utf8_seq(p);
+		if (n) {
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			p++;
+		}
+	}
+	*o = '\0';
+	j = json_string(out);
+	free(out);
+	if (!j)
+		abort();
+	return j;
+}
+
+static void set(json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new_nocheck(obj, key, v) < 0)
+		abort(); /* only on out of memory */
+}
+
+/* Keys come from user "K=V" strings, so they are checked too. */
+static void set_user_key(json_t *obj, const char *key, json_t *v)
+{
+	json_t *k = jstr(key);
+	set(obj, json_string_value(k), v);
+	json_decref(k);
+}
+
+static json_t *str_array(const gs_strvec_t *sv)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < sv->n; i++)
+		json_array_append_new(a, jstr(sv->v[i]));
+	return a;
+}
+
+/* {"K":"V",...} from "K=V" strings, in order (a repeated key keeps its
+ * first position and its last value). */
+static json_t *kv_object(const gs_strvec_t *sv)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < sv->n; i++) {
+		const char *eq = strchr(sv->v[i], '=');
+		char *key = eq ? xstrndup(sv->v[i], (size_t)(eq - sv->v[i])) : xstrdup(sv->v[i]);
+		set_user_key(o, key, jstr(eq ? eq + 1 : ""));
+		free(key);
+	}
+	return o;
+}
+
+static char *dump(json_t *root, size_t *len)
+{
+	char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		abort();
+	if (len)
+		*len = strlen(s);
+	return s;
+}
+
+static json_t *descriptor(const char *media_type, const gs_digest_t *digest, uint64_t size)
+{
+	json_t *d = json_object();
+	set(d, "mediaType", jstr(media_type));
+	set(d, "digest", jstr(digest->s));
+	set(d, "size", json_integer((json_int_t)size));
+	return d;
+}
+
+char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *layers,
+			   size_t n_layers, size_t *len)
+{
+	json_t *root = json_object();
+	set(root, "architecture", jstr(cfg->architecture));
+	set(root, "os", jstr(cfg->os));
+	if (cfg->variant && *cfg->variant)
+		set(root, "variant", jstr(cfg->variant));
+	if (cfg->created)
+		set(root, "created", jstr(cfg->created));
+
+	json_t *c = json_object();
+	if (cfg->user && *cfg->user)
+		set(c, "User", jstr(cfg->user));
+	if (cfg->env.n)
+		set(c, "Env", str_array(&cfg->env));
+	if (cfg->entrypoint.n)
+		set(c, "Entrypoint", str_array(&cfg->entrypoint));
+	if (cfg->cmd.n)
+		set(c, "Cmd", str_array(&cfg->cmd));
+	if (cfg->working_dir && *cfg->working_dir)
+		set(c, "WorkingDir", jstr(cfg->working_dir));
+	if (cfg->labels.n)
+		set(c, "Labels", kv_object(&cfg->labels));
+	if (cfg->exposed_ports.n) {
+		json_t *ports = json_object();
+		for (size_t i = 0; i < cfg->exposed_ports.n; i++)
+			set_user_key(ports, cfg->exposed_ports.v[i], json_object());
+		set(c, "ExposedPorts", ports);
+	}
+	if (cfg->stop_signal && *cfg->stop_signal)
+		set(c, "StopSignal", jstr(cfg->stop_signal));
+	set(root, "config", c);
+
+	json_t *rootfs = json_object();
+	set(rootfs, "type", jstr("layers"));
+	json_t *ids = json_array();
+	for (size_t i = 0; i < n_layers; i++)
+		json_array_append_new(ids, jstr(layers[i].diff_id.s));
+	set(rootfs, "diff_ids", ids);
+	set(root, "rootfs", rootfs);
+
+	if (cfg->n_history) {
+		json_t *hist = json_array();
+		for (size_t i = 0; i < cfg->n_history; i++) {
+			json_t *h = json_object();
+			if (cfg->created)
+				set(h, "created", jstr(cfg->created));
+			if (cfg->history[i].created_by)
+				set(h, "created_by", jstr(cfg->history[i].created_by));
+			if (cfg->history[i].comment)
+				set(h, "comment", jstr(cfg->history[i].comment));
+			json_array_append_new(hist, h);
+		}
+		set(root, "history", hist);
+	}
+	return dump(root, len);
+}
+
+char *gs_image_manifest_json(const gs_descriptor_t *config, const gs_layer_info_t *layers,
+			     size_t n_layers, const gs_strvec_t *annotations, size_t *len)
+{
+	json_t *root = json_object();
+	set(root, "schemaVersion", json_integer(2));
+	set(root, "mediaType", jstr(GS_MT_MANIFEST));
+	set(root, "config",
+	    descriptor(config->media_type ? config->media_type : GS_MT_CONFIG, &config->digest,
+		       config->size));
+	json_t *ls = json_array();
+	for (size_t i = 0; i < n_layers; i++)
+		json_array_append_new(ls, descriptor(gs_layer_media_type(layers[i].compression),
+						     &layers[i].digest, layers[i].size));
+	set(root, "layers", ls);
+	if (annotations && annotations->n)
+		set(root, "annotations", kv_object(annotations));
+	return dump(root, len);
+}
+
+char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
+			  const gs_strvec_t *annotations, size_t *len)
+{
+	json_t *root = json_object();
+	set(root, "schemaVersion", json_integer(2));
+	set(root, "mediaType", jstr(GS_MT_INDEX));
+	json_t *ms = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const gs_descriptor_t *m = &manifests[i];
+		json_t *d = descriptor(m->media_type ? m->media_type : GS_MT_MANIFEST, &m->digest,
+				       m->size);
+		if (m->os || m->architecture) {
+			json_t *p = json_object();
+			set(p, "architecture", jstr(m->architecture ? m->architecture : ""));
+			set(p, "os", jstr(m->os ? m->os : ""));
+			if (m->variant && *m->variant)
+				set(p, "variant", jstr(m->variant));
+			set(d, "platform", p);
+		}
+		if (m->annotations.n)
+			set(d, "annotations", kv_object(&m->annotations));
+		json_array_append_new(ms, d);
+	}
+	set(root, "manifests", ms);
+	if (annotations && annotations->n)
+		set(root, "annotations", kv_object(annotations));
+	return dump(root, len);
+}
+
+static int check_one(const char *what, const char *s, gs_error_t *err)
+{
+	if (s && !utf8_valid(s))
+		return gs_error_usage(err, "%s '%s' is not valid UTF-8; image metadata must be UTF-8",
+				      what, s);
+	return 0;
+}
+
+static int check_vec(const char *what, const gs_strvec_t *sv, gs_error_t *err)
+{
+	for (size_t i = 0; sv && i < sv->n; i++)
+		if (check_one(what, sv->v[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int gs_image_check_strings(const gs_image_config_t *cfg, const gs_strvec_t *annotations,
+			   gs_error_t *err)
+{
+	if (cfg && (check_one("user", cfg->user, err) < 0 ||
+		    check_one("working directory", cfg->working_dir, err) < 0 ||
+		    check_one("stop signal", cfg->stop_signal, err) < 0 ||
+		    check_vec("entrypoint argument", &cfg->entrypoint, err) < 0 ||
+		    check_vec("cmd argument", &cfg->cmd, err) < 0 ||
+		    check_vec("environment variable", &cfg->env, err) < 0 ||
+		    check_vec("label", &cfg->labels, err) < 0 ||
+		    check_vec("exposed port", &cfg->exposed_ports, err) < 0))
+		return -1;
+	if (cfg)
+		for (size_t i = 0; i < cfg->n_history; i++)
+			if (check_one("history entry", cfg->history[i].created_by, err) < 0 ||
+			    check_one("history comment", cfg->history[i].comment, err) < 0)
+				return -1;
+	return check_vec("annotation", annotations, err);
+}
+
+char *gs_image_time(int64_t epoch)
+{
+	time_t t = (time_t)epoch;
+	struct tm tm;
+	if ((int64_t)t != epoch || !gmtime_r(&t, &tm) || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900)
+		return NULL;
+	char buf[32];
+	if (strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		return NULL;
+	return xstrdup(buf);
+}
