@@ -30,17 +30,27 @@ typedef struct gs_tag_list {
 
 void gs_tag_list_release(gs_tag_list_t *list);
 
-/* Parse index.json text (from a file or a fuzzer).  Rejects anything that is
- * not a valid OCI index ("index.json is not valid JSON: <why> at line L"),
- * including manifests entries without mediaType/digest/size. */
+/* Parse index.json text (from a file or a fuzzer; json need not be
+ * NUL-terminated).  Rejects anything that is not an OCI index, with the
+ * reason as the message ("invalid JSON: <why> at line L column C",
+ * "manifests[2] has no mediaType", ...): schemaVersion must be 2, a
+ * mediaType if present must be the index type, manifests must be an array
+ * of objects with mediaType, a valid digest and size >= 0, annotations an
+ * object of strings.  A tag whose digest is not sha256 gets an empty
+ * digest.s.  *out is left empty on error. */
 int gs_layout_parse_index(const char *json, size_t len, gs_tag_list_t *out, gs_error_t *err);
 
-/* Read the layout's index.json. */
+/* Read the layout's index.json (missing: no tags).  A corrupted one is
+ * "'DIR/index.json' is corrupted (<why>); fix or remove it, gsimage will
+ * not overwrite it". */
 int gs_layout_read_tags(const gs_store_t *store, gs_tag_list_t *out, gs_error_t *err);
 
 /* Point the tag ref_name at the descriptor, replacing a descriptor with the
  * same ref_name and keeping every other entry as it was (unknown fields
- * included).  Takes the store lock. */
+ * included; values and key order are kept, the text is re-serialised
+ * compactly).  Adds mediaType to an index.json that lacks it.  Takes the
+ * store lock, re-reads index.json under it and replaces it atomically.
+ * full_name may be NULL (no io.containerd.image.name). */
 int gs_layout_set_tag(gs_store_t *store, const char *ref_name, const char *full_name,
 		      const char *media_type, const gs_digest_t *digest, uint64_t size,
 		      gs_error_t *err);
