@@ -5,14 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "gsimage/cli/commands.h"
 #include "gsimage/cli/common.h"
 #include "gsimage/oci/blobstore.h"
+#include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
 #include "gsimage/oci/ref.h"
+#include "gsimage/oci/export.h"
 #include "gsimage/pipeline/pack.h"
+#include "gsimage/pipeline/rootfs.h"
+#include "gsimage/toolchain/vcs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
@@ -43,6 +48,24 @@ enum {
 	OPT_COMPRESSION_LEVEL,
 	OPT_DIGEST_FILE,
 	OPT_METADATA_FILE,
+	OPT_ENTRYPOINT,
+	OPT_CMD,
+	OPT_ENV,
+	OPT_USER,
+	OPT_WORKDIR,
+	OPT_LABEL,
+	OPT_ANNOTATION,
+	OPT_EXPOSE,
+	OPT_STOP_SIGNAL,
+	OPT_BINARY_PATH,
+	OPT_BARE,
+	OPT_CA_CERTS,
+	OPT_NO_CA_CERTS,
+	OPT_TZDATA,
+	OPT_ADD,
+	OPT_DOCKER_ARCHIVE,
+	OPT_DOCKER_PLATFORM,
+	OPT_OCI_ARCHIVE,
 };
 
 typedef struct build_opts {
@@ -52,6 +75,13 @@ typedef struct build_opts {
 	const char *layout_dir;
 	const char *digest_file;
 	const char *metadata_file;
+	const char *ca_certs;     /* --ca-certs, or NULL for the host's */
+	int no_ca_certs;
+	int tzdata;
+	const char *docker_archive;
+	const char *docker_platform;
+	const char *oci_archive;
+	gs_strvec_t user_annotations; /* --annotation, applied over the standard ones */
 } build_opts_t;
 
 static int parse_int(const char *s, long min, long max, long *out)
@@ -79,6 +109,61 @@ static int source_date_epoch(int64_t *epoch, gs_error_t *err)
 	return 0;
 }
 
+/* "K=V" with a non-empty K. */
+static int check_key_value(const char *flag, const char *kv, gs_error_t *err)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return gs_error_usage(err, "invalid '%s %s'; give KEY=VALUE", flag, kv);
+	return 0;
+}
+
+/* PORT[/tcp|/udp] -> "PORT/proto" */
+static int add_exposed_port(gs_strvec_t *ports, const char *spec, gs_error_t *err)
+{
+	cleanup_free char *port = xstrdup(spec);
+	const char *proto = "tcp";
+	char *slash = strchr(port, '/');
+	if (slash) {
+		*slash = '\0';
+		proto = slash + 1;
+	}
+	long n;
+	if (parse_int(port, 1, 65535, &n) < 0 || (strcmp(proto, "tcp") && strcmp(proto, "udp")))
+		return gs_error_usage(err, "invalid '--expose %s'; give PORT[/tcp|/udp] with a port "
+				      "from 1 to 65535", spec);
+	gs_strvec_pushf(ports, "%ld/%s", n, proto);
+	return 0;
+}
+
+/* SIGTERM-style names or numbers. */
+static int check_signal(const char *s, gs_error_t *err)
+{
+	long n;
+	if (parse_int(s, 1, 64, &n) == 0)
+		return 0;
+	if (strncmp(s, "SIG", 3) == 0 && s[3] && strspn(s + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") ==
+							 strlen(s + 3))
+		return 0;
+	return gs_error_usage(err, "invalid '--stop-signal %s'; give a name such as SIGTERM or a "
+			      "number", s);
+}
+
+static int check_combinations(build_opts_t *b, gs_error_t *err)
+{
+	if (b->pack.bare && (b->ca_certs || b->tzdata))
+		return gs_error_usage(err, "--bare leaves out the essentials layer; drop --ca-certs "
+				      "and --tzdata or drop --bare");
+	if (b->ca_certs && b->no_ca_certs)
+		return gs_error_usage(err, "--ca-certs and --no-ca-certs contradict each other");
+	if (b->docker_platform && !b->docker_archive)
+		return gs_error_usage(err, "--docker-platform needs --docker-archive FILE");
+	if (b->ca_certs && access(b->ca_certs, R_OK) < 0)
+		return gs_error_usage(err, "'--ca-certs %s': cannot read it: %s", b->ca_certs,
+				      strerror(errno));
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_error_t *err)
 {
 	static const struct option longopts[] = {
@@ -90,11 +175,29 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 		{"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
 		{"digest-file", required_argument, NULL, OPT_DIGEST_FILE},
 		{"metadata-file", required_argument, NULL, OPT_METADATA_FILE},
+		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+		{"cmd", required_argument, NULL, OPT_CMD},
+		{"env", required_argument, NULL, OPT_ENV},
+		{"user", required_argument, NULL, OPT_USER},
+		{"workdir", required_argument, NULL, OPT_WORKDIR},
+		{"label", required_argument, NULL, OPT_LABEL},
+		{"annotation", required_argument, NULL, OPT_ANNOTATION},
+		{"expose", required_argument, NULL, OPT_EXPOSE},
+		{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+		{"binary-path", required_argument, NULL, OPT_BINARY_PATH},
+		{"bare", no_argument, NULL, OPT_BARE},
+		{"ca-certs", required_argument, NULL, OPT_CA_CERTS},
+		{"no-ca-certs", no_argument, NULL, OPT_NO_CA_CERTS},
+		{"tzdata", no_argument, NULL, OPT_TZDATA},
+		{"add", required_argument, NULL, OPT_ADD},
+		{"docker-archive", required_argument, NULL, OPT_DOCKER_ARCHIVE},
+		{"docker-platform", required_argument, NULL, OPT_DOCKER_PLATFORM},
+		{"oci-archive", required_argument, NULL, OPT_OCI_ARCHIVE},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
 	long level;
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises getopt fully between commands */
 	while ((opt = getopt_long(argc, argv, ":t:o:qh", longopts, NULL)) != -1) {
 		int handled = gs_cli_compile_option(&b->compile, opt, optarg, err);
 		if (handled < 0)
@@ -129,6 +232,88 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 		case OPT_METADATA_FILE:
 			b->metadata_file = optarg;
 			break;
+		case OPT_ENTRYPOINT:
+			gs_strvec_push(&b->pack.entrypoint, optarg);
+			break;
+		case OPT_CMD:
+			gs_strvec_push(&b->pack.cmd, optarg);
+			break;
+		case OPT_ENV:
+			if (check_key_value("--env", optarg, err) < 0)
+				return -1;
+			gs_strvec_push(&b->pack.env, optarg);
+			break;
+		case OPT_LABEL:
+			if (check_key_value("--label", optarg, err) < 0)
+				return -1;
+			gs_strvec_push(&b->pack.labels, optarg);
+			break;
+		case OPT_ANNOTATION:
+			if (check_key_value("--annotation", optarg, err) < 0)
+				return -1;
+			gs_strvec_push(&b->user_annotations, optarg);
+			break;
+		case OPT_USER:
+			if (!*optarg || strpbrk(optarg, " \t\n"))
+				return gs_error_usage(err, "invalid '--user %s'; give UID[:GID] or a "
+						      "user name", optarg);
+			b->pack.user = optarg;
+			break;
+		case OPT_WORKDIR:
+			if (optarg[0] != '/')
+				return gs_error_usage(err, "invalid '--workdir %s'; give an absolute "
+						      "path", optarg);
+			b->pack.workdir = optarg;
+			break;
+		case OPT_EXPOSE:
+			if (add_exposed_port(&b->pack.exposed_ports, optarg, err) < 0)
+				return -1;
+			break;
+		case OPT_STOP_SIGNAL:
+			if (check_signal(optarg, err) < 0)
+				return -1;
+			b->pack.stop_signal = optarg;
+			break;
+		case OPT_BINARY_PATH:
+			if (optarg[0] != '/' || strcmp(optarg, "/") == 0 || strstr(optarg, "/../") ||
+			    (strlen(optarg) >= 3 && strcmp(optarg + strlen(optarg) - 3, "/..") == 0) ||
+			    optarg[strlen(optarg) - 1] == '/')
+				return gs_error_usage(err, "invalid '--binary-path %s'; give an absolute "
+						      "file path such as /usr/local/bin/app", optarg);
+			b->pack.binary_path = optarg;
+			break;
+		case OPT_BARE:
+			b->pack.bare = 1;
+			break;
+		case OPT_CA_CERTS:
+			b->ca_certs = optarg;
+			break;
+		case OPT_NO_CA_CERTS:
+			b->no_ca_certs = 1;
+			break;
+		case OPT_TZDATA:
+			b->tzdata = 1;
+			break;
+		case OPT_ADD: {
+			cleanup_free char *src = NULL, *dst = NULL;
+			struct stat st;
+			if (gs_add_spec_parse(optarg, &src, &dst, err) < 0)
+				return -1;
+			if (lstat(src, &st) < 0)
+				return gs_error_usage(err, "'--add %s': source '%s' does not exist",
+						      optarg, src);
+			gs_strvec_push(&b->pack.adds, optarg);
+			break;
+		}
+		case OPT_DOCKER_ARCHIVE:
+			b->docker_archive = optarg;
+			break;
+		case OPT_DOCKER_PLATFORM:
+			b->docker_platform = optarg;
+			break;
+		case OPT_OCI_ARCHIVE:
+			b->oci_archive = optarg;
+			break;
 		case 'h':
 		case GS_OPT_HELP:
 			*help = 1;
@@ -145,7 +330,7 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 	if (b->pack.compression == GS_COMPRESS_GZIP && b->pack.level > 9)
 		return gs_error_usage(err, "invalid '--compression-level %d' for gzip; give 0 to 9",
 				      b->pack.level);
-	return 0;
+	return check_combinations(b, err);
 }
 
 /* Parse every -t before anything is built, so a bad one costs nothing. */
@@ -169,12 +354,74 @@ static void remove_work_dir(const char *dir, const gs_compile_result_t *res)
 	rmdir(dir);
 }
 
+/* org.opencontainers.image.* from the build, then --annotation on top
+ * (same key: replaced in place, so the order stays fixed). */
+static void standard_annotations(build_opts_t *b, const gs_compile_result_t *res, int64_t epoch)
+{
+	gs_strvec_t *a = &b->pack.annotations;
+	cleanup_free char *created = gs_image_time(epoch);
+	gs_vcs_info_t vcs;
+	gs_vcs_info_read(res->dir, &vcs);
+	gs_strvec_setenv(a, "org.opencontainers.image.created", created);
+	gs_strvec_setenv(a, "org.opencontainers.image.title", res->name);
+	if (vcs.source)
+		gs_strvec_setenv(a, "org.opencontainers.image.source", vcs.source);
+	if (vcs.revision)
+		gs_strvec_setenv(a, "org.opencontainers.image.revision", vcs.revision);
+	if (vcs.version)
+		gs_strvec_setenv(a, "org.opencontainers.image.version", vcs.version);
+	gs_strvec_setenv(a, "org.opencontainers.image.base.name", "scratch");
+	gs_vcs_info_release(&vcs);
+	for (size_t i = 0; i < b->user_annotations.n; i++) {
+		const char *kv = b->user_annotations.v[i];
+		size_t klen = strcspn(kv, "=");
+		cleanup_free char *key = xstrndup(kv, klen);
+		gs_strvec_setenv(a, key, kv + klen + 1);
+	}
+}
+
+/* --ca-certs / --no-ca-certs / the host's bundle; --tzdata. */
+static void essentials_options(build_opts_t *b)
+{
+	if (b->pack.bare || b->no_ca_certs)
+		b->pack.essentials.ca_certs = NULL;
+	else if (b->ca_certs)
+		b->pack.essentials.ca_certs = b->ca_certs;
+	else if (access(GS_CA_BUNDLE_PATH, R_OK) == 0)
+		b->pack.essentials.ca_certs = GS_CA_BUNDLE_PATH;
+	b->pack.essentials.zoneinfo = b->tzdata ? GS_ZONEINFO_PATH : NULL;
+}
+
+static int write_docker_archive(build_opts_t *b, gs_store_t *store, const gs_pack_result_t *packed,
+				const gs_ref_t *refs, size_t n_refs, gs_error_t *err)
+{
+	const gs_packed_image_t *img = &packed->images[0];
+	if (b->docker_platform) {
+		const gs_platform_t *want = gs_platform_find(b->docker_platform);
+		img = NULL;
+		for (size_t i = 0; want && i < packed->n_images; i++)
+			if (packed->images[i].platform == want)
+				img = &packed->images[i];
+		if (!img)
+			return gs_error_usage(err, "'--docker-platform %s' is not one of the platforms "
+					      "built", b->docker_platform);
+	}
+	cleanup_strvec gs_strvec_t names = GS_STRVEC_INIT;
+	for (size_t i = 0; i < n_refs; i++)
+		gs_strvec_push(&names, refs[i].full);
+	cleanup_free char *line = x_asprintf("writing docker archive %s (%s)", b->docker_archive,
+					     img->platform->name);
+	gs_cli_progress(&b->compile.quiet, line);
+	return gs_export_docker_archive(store, &img->manifest, &names, b->docker_archive, err);
+}
+
 static int run_build(build_opts_t *b, gs_error_t *err)
 {
 	int64_t epoch;
 	if (source_date_epoch(&epoch, err) < 0)
 		return -1;
 	b->pack.epoch = epoch;
+	essentials_options(b);
 
 	/* One spare slot for the default tag. */
 	size_t n_refs = b->tags.n;
@@ -218,6 +465,7 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 	for (size_t i = 0; i < res.n_bins; i++)
 		bins[i] = (gs_pack_binary_t){res.bins[i].platform, res.bins[i].path};
 	b->pack.name = res.name;
+	standard_annotations(b, &res, epoch);
 	gs_cli_progress(&b->compile.quiet, "writing image layers and manifests");
 	int pr = gs_pack(store, &b->pack, bins, res.n_bins, &packed, err);
 	free(bins);
@@ -236,6 +484,13 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 		gs_cli_progress(&b->compile.quiet, line);
 	}
 
+	if (b->docker_archive && write_docker_archive(b, store, &packed, refs, n_refs, err) < 0)
+		goto out;
+	if (b->oci_archive) {
+		gs_cli_progress(&b->compile.quiet, "writing the OCI archive");
+		if (gs_export_oci_archive(store, b->oci_archive, err) < 0)
+			goto out;
+	}
 	if (b->digest_file) {
 		cleanup_free char *text = x_asprintf("%s\n", packed.top.s);
 		if (write_text_file(b->digest_file, text, err) < 0)
@@ -281,6 +536,7 @@ int gs_cmd_build(int argc, char **argv, gs_error_t *err)
 		r = run_build(&b, err);
 	gs_pack_opts_release(&b.pack);
 	gs_strvec_release(&b.tags);
+	gs_strvec_release(&b.user_annotations);
 	gs_cli_compile_release(&b.compile);
 	return r;
 }

@@ -39,7 +39,7 @@ int gs_cmd_compile(int argc, char **argv, gs_error_t *err)
 		return -1;
 	const char *out_dir = "bin";
 	int opt, r = -1;
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises getopt fully between commands */
 	while ((opt = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
 		int handled = gs_cli_compile_option(&c, opt, optarg, err);
 		if (handled < 0)

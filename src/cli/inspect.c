@@ -44,7 +44,7 @@ int gs_cmd_inspect(int argc, char **argv, gs_error_t *err)
 		{NULL, 0, NULL, 0},
 	};
 	int opt, as_json = 0;
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises getopt fully between commands */
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':

@@ -108,14 +108,28 @@ void gs_store_unlock(gs_store_t *s)
 	s->lock_fd = -1;
 }
 
-static int is_our_file(const char *name)
+static int has_prefix(const char *s, const char *prefix)
 {
-	return strcmp(name, LOCK_NAME) == 0 ||
-	       strncmp(name, BLOB_TMP_PREFIX, strlen(BLOB_TMP_PREFIX)) == 0;
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Is dir empty, apart from gsimage's own lock and temp files? */
-static int dir_is_empty(const char *dir, int *empty, gs_error_t *err)
+/* gsimage's own lock and temp files. */
+static int is_our_file(const char *name)
+{
+	return strcmp(name, LOCK_NAME) == 0 || has_prefix(name, BLOB_TMP_PREFIX) ||
+	       has_prefix(name, INDEX_TMP_PREFIX);
+}
+
+/* What another gsimage initialising the same directory creates. */
+static int is_layout_file(const char *name)
+{
+	return strcmp(name, "oci-layout") == 0 || strcmp(name, "index.json") == 0 ||
+	       strcmp(name, "blobs") == 0;
+}
+
+/* Is dir empty, apart from gsimage's own files (and, with in_progress,
+ * the files of a layout somebody may be initialising right now)? */
+static int dir_is_empty(const char *dir, int in_progress, int *empty, gs_error_t *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -124,7 +138,7 @@ static int dir_is_empty(const char *dir, int *empty, gs_error_t *err)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    is_our_file(de->d_name))
+		    is_our_file(de->d_name) || (in_progress && is_layout_file(de->d_name)))
 			continue;
 		*empty = 0;
 		break;
@@ -185,7 +199,7 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 		return -1;
 	if (!exists) {
 		int empty = 0;
-		if (dir_is_empty(s->dir, &empty, err) < 0)
+		if (dir_is_empty(s->dir, 0, &empty, err) < 0)
 			return -1;
 		if (!empty)
 			return gs_error_set(err, 0,
@@ -282,9 +296,11 @@ int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err
 		goto fail;
 	}
 	if (create && !has_layout) {
-		/* refuse before creating the lock file in somebody else's directory */
+		/* refuse before creating the lock file in somebody else's
+		 * directory; what a concurrent init creates is checked again
+		 * under the lock */
 		int empty = 0;
-		if (dir_is_empty(dir, &empty, err) < 0)
+		if (dir_is_empty(dir, 1, &empty, err) < 0)
 			goto fail;
 		if (!empty) {
 			gs_error_set(err, 0,

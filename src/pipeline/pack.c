@@ -17,12 +17,12 @@ static int sink_to_blob(void *ctx, const void *data, size_t len, gs_error_t *err
 
 /* Write a layer into the store; info gets its digests and sizes. */
 static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_t *o,
-		       gs_layer_info_t *info, gs_error_t *err)
+		       int64_t mtime, gs_layer_info_t *info, gs_error_t *err)
 {
 	gs_blob_writer_t *w = NULL;
 	if (gs_blob_writer_new(store, &w, err) < 0)
 		return -1;
-	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = o->epoch};
+	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = mtime};
 	gs_digest_t committed;
 	uint64_t size;
 	if (gs_layer_write(layer, &wo, sink_to_blob, w, info, err) < 0 ||
@@ -34,13 +34,32 @@ static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_
 	return 0;
 }
 
+/* The essentials never depend on the app or the time (mtime 0), so every
+ * image built with the same options shares this layer. */
+static int essentials_layer(gs_store_t *store, const gs_pack_opts_t *o, gs_layer_info_t *info,
+			    gs_error_t *err)
+{
+	gs_layer_t *layer = gs_layer_new();
+	int r = gs_essentials_add(layer, &o->essentials, err);
+	if (r == 0)
+		r = store_layer(store, layer, o, 0, info, err);
+	gs_layer_free(layer);
+	return r < 0 ? gs_error_wrap(err, "writing the essentials layer") : 0;
+}
+
 static int app_layer(gs_store_t *store, const gs_pack_opts_t *o, const char *binary_path,
 		     const gs_pack_binary_t *bin, gs_layer_info_t *info, gs_error_t *err)
 {
 	gs_layer_t *layer = gs_layer_new();
 	int r = gs_layer_add_file(layer, binary_path, 0755, 0, 0, bin->path, err);
+	for (size_t i = 0; r == 0 && i < o->adds.n; i++) {
+		cleanup_free char *src = NULL, *dst = NULL;
+		r = gs_add_spec_parse(o->adds.v[i], &src, &dst, err);
+		if (r == 0 && gs_add_tree(layer, src, dst, err) < 0)
+			r = gs_error_wrap(err, "--add %s", o->adds.v[i]);
+	}
 	if (r == 0)
-		r = store_layer(store, layer, o, info, err);
+		r = store_layer(store, layer, o, o->epoch, info, err);
 	gs_layer_free(layer);
 	return r;
 }
@@ -59,6 +78,8 @@ static void fill_config(gs_image_config_t *cfg, const gs_pack_opts_t *o, const g
 		gs_strvec_push(&cfg->entrypoint, binary_path);
 	gs_strvec_push_all(&cfg->cmd, &o->cmd);
 	gs_strvec_push(&cfg->env, DEFAULT_PATH);
+	if (!o->bare && o->essentials.ca_certs)
+		gs_strvec_push(&cfg->env, "SSL_CERT_FILE=" GS_CA_BUNDLE_PATH);
 	for (size_t i = 0; i < o->env.n; i++) {
 		size_t klen = strcspn(o->env.v[i], "=");
 		cleanup_free char *key = xstrndup(o->env.v[i], klen);
@@ -90,22 +111,29 @@ static int put_json(gs_store_t *store, char *json, size_t len, gs_digest_t *dige
 }
 
 static int pack_one(gs_store_t *store, const gs_pack_opts_t *o, const char *binary_path,
-		    const char *created, const gs_pack_binary_t *bin, gs_packed_image_t *img,
-		    gs_error_t *err)
+		    const char *created, const gs_layer_info_t *essentials,
+		    const gs_pack_binary_t *bin, gs_packed_image_t *img, gs_error_t *err)
 {
 	img->platform = bin->platform;
-	img->layers = xcalloc(1, sizeof *img->layers);
-	if (app_layer(store, o, binary_path, bin, &img->layers[0], err) < 0)
+	img->layers = xcalloc(2, sizeof *img->layers);
+	cleanup_free char *app_by = x_asprintf("gsimage build: COPY %s %s", o->name, binary_path);
+	gs_history_entry_t history[2];
+	size_t n = 0;
+	if (essentials) {
+		img->layers[n] = *essentials;
+		history[n++] = (gs_history_entry_t){
+			"gsimage build: scratch essentials", "passwd, group, nsswitch.conf, /tmp, "
+							     "/home/nonroot, CA bundle"};
+	}
+	if (app_layer(store, o, binary_path, bin, &img->layers[n], err) < 0)
 		return gs_error_wrap(err, "writing the layer for %s", bin->platform->name);
-	img->n_layers = 1;
+	history[n++] = (gs_history_entry_t){app_by, "static Go binary"};
+	img->n_layers = n;
 
-	cleanup_free char *created_by = x_asprintf("gsimage build: COPY %s %s", o->name,
-						   binary_path);
-	gs_history_entry_t history[] = {{created_by, "static Go binary"}};
 	gs_image_config_t cfg;
 	fill_config(&cfg, o, bin->platform, created, binary_path);
 	cfg.history = history;
-	cfg.n_history = 1;
+	cfg.n_history = n;
 	size_t len;
 	char *json = gs_image_config_json(&cfg, img->layers, img->n_layers, &len);
 	release_config(&cfg);
@@ -132,10 +160,15 @@ int gs_pack(gs_store_t *store, const gs_pack_opts_t *o, const gs_pack_binary_t *
 	const char *binary_path = o->binary_path ? o->binary_path : default_path;
 	cleanup_free char *created = gs_image_time(o->epoch);
 
+	gs_layer_info_t essentials;
+	if (!o->bare && essentials_layer(store, o, &essentials, err) < 0)
+		return -1;
+
 	out->images = xcalloc(n_bins, sizeof *out->images);
 	for (size_t i = 0; i < n_bins; i++) {
 		out->n_images++;
-		if (pack_one(store, o, binary_path, created, &bins[i], &out->images[i], err) < 0)
+		if (pack_one(store, o, binary_path, created, o->bare ? NULL : &essentials, &bins[i],
+			     &out->images[i], err) < 0)
 			goto fail;
 	}
 
@@ -187,6 +220,7 @@ void gs_pack_opts_release(gs_pack_opts_t *o)
 	gs_strvec_release(&o->labels);
 	gs_strvec_release(&o->exposed_ports);
 	gs_strvec_release(&o->annotations);
+	gs_strvec_release(&o->adds);
 }
 
 char *gs_pack_metadata_json(const gs_pack_result_t *res, const gs_strvec_t *tags)

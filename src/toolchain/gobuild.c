@@ -52,7 +52,7 @@ void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv)
 	if (b->compiler == GS_COMPILER_GC) {
 		/* -s -w drop Go's symbols and DWARF; "-s" in extldflags strips the
 		 * C parts the external linker adds. */
-		const char *link = b->cgo ? " -linkmode=external -extldflags=\"-static -s\"" : "";
+		const char *link = b->cgo ? " -linkmode=external -extldflags \"-static -s\"" : "";
 		gs_strvec_pushf(argv, "-ldflags=-s -w%s%s%s", link, user ? " " : "",
 				user ? user : "");
 	} else {

@@ -301,6 +301,8 @@ static void test_go_no_sections(void **state)
 	free(data);
 }
 
+/* s390x is not in the platform table (zig cannot link it) but a pure-Go
+ * s390x binary is still the big-endian case the parser must handle. */
 static void test_go_s390x(void **state)
 {
 	(void)state;
@@ -314,7 +316,6 @@ static void test_go_s390x(void **state)
 	assert_false(r.stripped);
 	assert_prefix(r.go_version, "go1.");
 	assert_string_equal(r.go_module, "example.com/hello");
-	check_ok(&r, "linux/s390x");
 	check_fails(&r, "linux/amd64", "built for S/390, not x86-64 (linux/amd64)");
 	gs_elf_report_release(&r);
 }

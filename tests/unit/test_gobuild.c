@@ -48,7 +48,7 @@ static void test_argv_cgo_static(void **state)
 	gs_gobuild_argv(&b, &argv);
 	cleanup_free char *s = joined(&argv);
 	assert_string_equal(s, "/usr/bin/go | build | -trimpath | -o=/out/app | "
-			       "-ldflags=-s -w -linkmode=external -extldflags=\"-static -s\" | -- | .");
+			       "-ldflags=-s -w -linkmode=external -extldflags \"-static -s\" | -- | .");
 }
 
 static void test_argv_user_flags_appended(void **state)
@@ -65,7 +65,7 @@ static void test_argv_user_flags_appended(void **state)
 	cleanup_free char *s = joined(&argv);
 	assert_string_equal(s, "/usr/bin/go | build | -trimpath | -o=/out/app | -tags=netgo osusergo | "
 			       "-gcflags=all=-N | -ldflags=-s -w -linkmode=external "
-			       "-extldflags=\"-static -s\" -X main.version=1.2.3 | -- | ./cmd/app");
+			       "-extldflags \"-static -s\" -X main.version=1.2.3 | -- | ./cmd/app");
 }
 
 static void test_argv_gccgo(void **state)

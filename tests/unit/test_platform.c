@@ -57,7 +57,7 @@ static void test_find(void **state)
 	/* like docker, "linux/arm" means the table's arm variant (v7) */
 	assert_ptr_equal(gs_platform_find("linux/arm"), arm);
 
-	assert_true(gs_platform_find("linux/s390x")->big_endian);
+	assert_null(gs_platform_find("linux/s390x")); /* zig 0.11 cannot link it */
 	assert_null(gs_platform_find("windows/amd64"));
 	assert_null(gs_platform_find("linux/sparc"));
 	assert_null(gs_platform_find(""));

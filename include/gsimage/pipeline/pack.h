@@ -9,6 +9,7 @@
 
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/layer.h"
+#include "gsimage/pipeline/rootfs.h"
 #include "gsimage/toolchain/platform.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
@@ -33,6 +34,9 @@ typedef struct gs_pack_opts {
 	gs_strvec_t exposed_ports; /* "8080/tcp" */
 	const char *stop_signal;
 	gs_strvec_t annotations;   /* "K=V", on every manifest and the index */
+	int bare;                  /* no essentials layer: the binary alone */
+	gs_essentials_opts_t essentials;
+	gs_strvec_t adds;          /* "SRC:DST" files for the app layer */
 } gs_pack_opts_t;
 
 typedef struct gs_packed_image {

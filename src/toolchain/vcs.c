@@ -1,0 +1,76 @@
+#include "gsimage/toolchain/vcs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/proc.h"
+#include "gsimage/util/xalloc.h"
+
+/* Run "git -C dir args..." and return its trimmed stdout, or NULL. */
+static char *git(const char *dir, const char *a1, const char *a2, const char *a3)
+{
+	char *argv[] = {"git", "-C", (char *)dir, (char *)a1, (char *)a2, (char *)a3, NULL};
+	char *out = NULL, *errout = NULL;
+	int status;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_proc_opts_t po = {.argv = argv, .capture_stdout = &out, .capture_stderr = &errout};
+	int r = gs_proc_run(&po, &status, &err);
+	gs_error_release(&err);
+	free(errout);
+	if (r < 0 || status != 0) {
+		free(out);
+		return NULL;
+	}
+	size_t n = strlen(out);
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	if (!n) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+char *gs_vcs_public_url(const char *url)
+{
+	if (!url || !*url)
+		return NULL;
+	const char *scheme_end = strstr(url, "://");
+	if (!scheme_end) {
+		/* scp-like "git@host:org/repo.git" is a network remote; anything
+		 * else without a scheme is a local path. */
+		const char *colon = strchr(url, ':');
+		const char *slash = strchr(url, '/');
+		if (colon && (!slash || colon < slash) && url[0] != '/' && url[0] != '.')
+			return xstrdup(url);
+		return NULL;
+	}
+	if (strncmp(url, "file://", 7) == 0)
+		return NULL;
+	const char *host = scheme_end + 3;
+	const char *at = strchr(host, '@');
+	const char *slash = strchr(host, '/');
+	if (at && (!slash || at < slash))
+		return x_asprintf("%.*s%s", (int)(host - url), url, at + 1);
+	return xstrdup(url);
+}
+
+void gs_vcs_info_read(const char *dir, gs_vcs_info_t *info)
+{
+	memset(info, 0, sizeof *info);
+	info->revision = git(dir, "rev-parse", "--verify", "HEAD");
+	if (!info->revision)
+		return;
+	cleanup_free char *remote = git(dir, "config", "--get", "remote.origin.url");
+	info->source = gs_vcs_public_url(remote);
+	info->version = git(dir, "describe", "--tags", "--exact-match");
+}
+
+void gs_vcs_info_release(gs_vcs_info_t *info)
+{
+	free(info->revision);
+	free(info->source);
+	free(info->version);
+	memset(info, 0, sizeof *info);
+}
