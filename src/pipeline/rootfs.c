@@ -18,6 +18,10 @@ static const char passwd[] = "root:x:0:0:root:/root:/sbin/nologin\n"
 static const char group[] = "root:x:0:\n"
 			    "nonroot:x:65532:\n";
 static const char nsswitch[] = "hosts: files dns\n";
+/* Container runtimes usually bind-mount their own /etc/hosts over this one;
+ * it is here so "localhost" resolves where they do not (plain runc). */
+static const char hosts[] = "127.0.0.1\tlocalhost\n"
+			    "::1\tlocalhost ip6-localhost ip6-loopback\n";
 
 /* Copy a directory tree, keeping only symlinks that stay inside it (the
  * zoneinfo "localtime" link points at /etc and is dropped). */
@@ -31,6 +35,7 @@ int gs_essentials_add(gs_layer_t *l, const gs_essentials_opts_t *o, gs_error_t *
 	    gs_layer_add_data(l, "etc/group", 0644, 0, 0, group, sizeof group - 1, err) < 0 ||
 	    gs_layer_add_data(l, "etc/nsswitch.conf", 0644, 0, 0, nsswitch, sizeof nsswitch - 1,
 			      err) < 0 ||
+	    gs_layer_add_data(l, "etc/hosts", 0644, 0, 0, hosts, sizeof hosts - 1, err) < 0 ||
 	    gs_layer_add_dir(l, "tmp", 01777, 0, 0, err) < 0 ||
 	    gs_layer_add_dir(l, "root", 0700, 0, 0, err) < 0 ||
 	    gs_layer_add_dir(l, "home", 0755, 0, 0, err) < 0 ||

@@ -240,6 +240,50 @@ static void test_parse_index(void **state)
 	}
 }
 
+/* Concurrent writers into one layout lose no tag: each re-reads
+ * index.json under the lock. */
+static void test_concurrent_tags(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	enum { WRITERS = 4, ROUNDS = 15 };
+	pid_t pids[WRITERS];
+	for (int i = 0; i < WRITERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			gs_store_t *s = NULL;
+			int ok = gs_store_open(tmp, 1, &s, &err) == 0;
+			for (int r = 0; ok && r < ROUNDS; r++) {
+				char tag[32];
+				snprintf(tag, sizeof(tag), "w%d:%d", i, r);
+				gs_digest_t d = dg(r % 2 ? D1 : D2);
+				ok = gs_layout_set_tag(s, tag, NULL, MT_M, &d, (uint64_t)r, &err) == 0;
+			}
+			if (!ok)
+				fprintf(stderr, "writer %d: %s\n", i, err.msg);
+			gs_store_free(s);
+			gs_error_release(&err);
+			_exit(ok ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < WRITERS; i++) {
+		int st = 0;
+		waitpid(pids[i], &st, 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 0, &s, &err), 0);
+	gs_tag_list_t tags = {0};
+	assert_int_equal(gs_layout_read_tags(s, &tags, &err), 0);
+	assert_int_equal(tags.n, WRITERS * ROUNDS);
+	gs_tag_list_release(&tags);
+	gs_store_free(s);
+	assert_int_equal(tu_count_entries(tmp), 4); /* no temp files left */
+	tu_rmtree(tmp);
+}
+
 static int blob_sink(void *w, const void *data, size_t len, gs_error_t *err)
 {
 	return gs_blob_writer_sink(w, data, len, err);
@@ -338,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_fields_kept),
 		cmocka_unit_test(test_corrupted_refused),
 		cmocka_unit_test(test_parse_index),
+		cmocka_unit_test(test_concurrent_tags),
 		cmocka_unit_test(test_end_to_end_validates),
 	};
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);

@@ -16,7 +16,7 @@ typedef struct gs_essentials_opts {
 } gs_essentials_opts_t;
 
 /* The essentials: /etc/passwd and /etc/group (root and nonroot 65532),
- * /etc/nsswitch.conf (hosts: files dns), /tmp (1777), /home/nonroot (0700,
+ * /etc/nsswitch.conf (hosts: files dns), /etc/hosts (localhost), /tmp (1777), /home/nonroot (0700,
  * owned by 65532), the CA bundle and zoneinfo when asked.  The layer depends
  * on nothing but these options, so identical options give an identical
  * layer that registries and nodes share between images. */
