@@ -161,6 +161,7 @@ static void test_deterministic(void **state)
 				_exit(1);
 			close(fd);
 			free(m.p);
+			free(out);
 			gs_layer_free(l);
 			_exit(0);
 		}

@@ -265,6 +265,7 @@ static void test_concurrent_tags(void **state)
 				fprintf(stderr, "writer %d: %s\n", i, err.msg);
 			gs_store_free(s);
 			gs_error_release(&err);
+			free(tmp);
 			_exit(ok ? 0 : 1);
 		}
 	}
