@@ -149,6 +149,22 @@ static int check_signal(const char *s, gs_error_t *err)
 			      "number", s);
 }
 
+/* Walk every --add tree into a scratch layer, so a symlink out of its tree
+ * or a device is refused before anything is compiled. */
+static int check_adds(const gs_strvec_t *adds, gs_error_t *err)
+{
+	gs_layer_t *scratch = gs_layer_new();
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < adds->n; i++) {
+		cleanup_free char *src = NULL, *dst = NULL;
+		r = gs_add_spec_parse(adds->v[i], &src, &dst, err);
+		if (r == 0 && gs_add_tree(scratch, src, dst, err) < 0)
+			r = gs_error_wrap(err, "--add %s", adds->v[i]);
+	}
+	gs_layer_free(scratch);
+	return r;
+}
+
 static int check_combinations(build_opts_t *b, gs_error_t *err)
 {
 	if (b->pack.bare && (b->ca_certs || b->tzdata))
@@ -161,7 +177,7 @@ static int check_combinations(build_opts_t *b, gs_error_t *err)
 	if (b->ca_certs && access(b->ca_certs, R_OK) < 0)
 		return gs_error_usage(err, "'--ca-certs %s': cannot read it: %s", b->ca_certs,
 				      strerror(errno));
-	return 0;
+	return check_adds(&b->pack.adds, err);
 }
 
 static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_error_t *err)

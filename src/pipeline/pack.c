@@ -64,6 +64,23 @@ static int app_layer(gs_store_t *store, const gs_pack_opts_t *o, const char *bin
 	return r;
 }
 
+/* Lay out the app layer's paths (binary and every --add) without writing
+ * anything: a bad --add (a symlink out of its tree, a device, a path that
+ * collides with the binary) fails here, before any blob reaches the store. */
+static int check_app_paths(const gs_pack_opts_t *o, const char *binary_path, gs_error_t *err)
+{
+	gs_layer_t *layer = gs_layer_new();
+	int r = gs_layer_add_data(layer, binary_path, 0755, 0, 0, "", 0, err);
+	for (size_t i = 0; r == 0 && i < o->adds.n; i++) {
+		cleanup_free char *src = NULL, *dst = NULL;
+		r = gs_add_spec_parse(o->adds.v[i], &src, &dst, err);
+		if (r == 0 && gs_add_tree(layer, src, dst, err) < 0)
+			r = gs_error_wrap(err, "--add %s", o->adds.v[i]);
+	}
+	gs_layer_free(layer);
+	return r;
+}
+
 static void fill_config(gs_image_config_t *cfg, const gs_pack_opts_t *o, const gs_platform_t *p,
 			const char *created, const char *binary_path)
 {
@@ -160,6 +177,8 @@ int gs_pack(gs_store_t *store, const gs_pack_opts_t *o, const gs_pack_binary_t *
 	const char *binary_path = o->binary_path ? o->binary_path : default_path;
 	cleanup_free char *created = gs_image_time(o->epoch);
 
+	if (check_app_paths(o, binary_path, err) < 0)
+		return -1;
 	gs_layer_info_t essentials;
 	if (!o->bare && essentials_layer(store, o, &essentials, err) < 0)
 		return -1;
