@@ -9,6 +9,7 @@
 #include "gsimage/cli/commands.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/proc.h"
 
 #ifndef GS_VERSION
 #define GS_VERSION "dev"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
  * the layout holds only complete, committed files. */
 static void on_signal(int sig)
 {
+	gs_proc_kill_running();
 	gs_tempfiles_unlink_all();
 	_exit(128 + sig);
 }
@@ -54,6 +56,9 @@ static void install_signal_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past RLIMIT_FSIZE a write should fail with EFBIG and be reported,
+	 * not kill us mid-file. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 int main(int argc, char **argv)

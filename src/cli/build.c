@@ -365,9 +365,12 @@ static int write_text_file(const char *path, const char *text, gs_error_t *err)
 
 static void remove_work_dir(const char *dir, const gs_compile_result_t *res)
 {
-	for (size_t i = 0; i < res->n_bins; i++)
+	for (size_t i = 0; i < res->n_bins; i++) {
 		unlink(res->bins[i].path);
+		gs_tempfile_forget(res->bins[i].path);
+	}
 	rmdir(dir);
+	gs_tempfile_forget(dir);
 }
 
 /* org.opencontainers.image.* from the build, then --annotation on top
@@ -464,9 +467,12 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 		gs_error_set(err, errno, "creating a work directory in '%s'", tmp_parent);
 		goto out;
 	}
+	gs_tempfile_register(work_dir); /* an interrupt removes it (once empty) */
 	b->compile.opts.out_dir = work_dir;
 	if (gs_compile(&b->compile.opts, &res, err) < 0)
 		goto out;
+	for (size_t i = 0; i < res.n_bins; i++)
+		gs_tempfile_register(res.bins[i].path);
 
 	if (n_refs == 0) {
 		cleanup_free char *def = x_asprintf("%s:latest", res.name);

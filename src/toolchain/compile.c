@@ -203,6 +203,47 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 	return gs_path_join(o->cache_dir, name);
 }
 
+/* Run go build into tmp, verify the result, rename it to final. */
+static int build_and_verify(const gs_proc_opts_t *po, const char *tmp, const char *final,
+			    const char *zig_marker_path, const gs_platform_t *p,
+			    gs_compiled_t *bin, const char *name, gs_error_t *err)
+{
+	cleanup_free char *errout = NULL;
+	int status;
+	gs_proc_opts_t run = *po;
+	run.capture_stderr = &errout;
+	if (gs_proc_run(&run, &status, err) < 0) {
+		unlink(tmp);
+		return gs_error_wrap(err, "compiling for %s", p->name);
+	}
+	if (status != 0) {
+		unlink(tmp);
+		gs_error_set_detail(err, errout);
+		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
+					    "above", p->name, status);
+	}
+	if (zig_marker_path) {
+		gs_error_t ignored = GS_ERROR_INIT;
+		gs_fs_write_atomic(zig_marker_path, "", 0, 0644, &ignored); /* a progress hint */
+		gs_error_release(&ignored);
+	}
+
+	if (gs_elf_inspect_file(tmp, &bin->report, err) < 0) {
+		unlink(tmp);
+		return gs_error_wrap(err, "verifying the %s binary", p->name);
+	}
+	if (gs_elf_check_platform(&bin->report, p, err) < 0) {
+		unlink(tmp);
+		return gs_error_wrap(err, "refusing the %s binary of '%s'", p->name, name);
+	}
+	if (rename(tmp, final) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return gs_error_set(err, e, "renaming '%s' to '%s'", tmp, final);
+	}
+	return 0;
+}
+
 static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig,
 		     const char *gccgo, const char *cwd, const char *pkg, const char *out_dir,
 		     int cgo, const gs_platform_t *p, gs_compiled_t *bin, const char *name,
@@ -211,8 +252,10 @@ static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig
 	cleanup_free char *cc = NULL;
 	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
 	cleanup_free char *marker = zig_marker(o, p);
-	int uses_zig = cgo && o->cc_kind == GS_CC_ZIG;
-	if (cgo) {
+	/* gccgo and gollvm compile and link C with their own driver. */
+	int needs_cc = cgo && o->compiler == GS_COMPILER_GC;
+	int uses_zig = needs_cc && o->cc_kind == GS_CC_ZIG;
+	if (needs_cc) {
 		cc = c_compiler_for(o, p, zig, err);
 		if (!cc)
 			return -1;
@@ -255,44 +298,17 @@ static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig
 	gs_gobuild_argv(&b, &argv);
 	gs_gobuild_env(&b, environ, &env);
 
-	cleanup_free char *errout = NULL;
-	int status;
 	gs_proc_opts_t po = {
 		.argv = argv.v,
 		.envp = env.v,
 		.cwd = cwd,
-		.capture_stderr = &errout,
 		.stdout_to_stderr = 1,
 	};
-	if (gs_proc_run(&po, &status, err) < 0) {
-		unlink(tmp);
-		return gs_error_wrap(err, "compiling for %s", p->name);
-	}
-	if (status != 0) {
-		unlink(tmp);
-		gs_error_set_detail(err, errout);
-		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
-					    "above", p->name, status);
-	}
-	if (uses_zig) {
-		gs_error_t ignored = GS_ERROR_INIT;
-		gs_fs_write_atomic(marker, "", 0, 0644, &ignored); /* only a progress hint */
-		gs_error_release(&ignored);
-	}
-
-	if (gs_elf_inspect_file(tmp, &bin->report, err) < 0) {
-		unlink(tmp);
-		return gs_error_wrap(err, "verifying the %s binary", p->name);
-	}
-	if (gs_elf_check_platform(&bin->report, p, err) < 0) {
-		unlink(tmp);
-		return gs_error_wrap(err, "refusing the %s binary of '%s'", p->name, name);
-	}
-	if (rename(tmp, final) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return gs_error_set(err, e, "renaming '%s' to '%s'", tmp, final);
-	}
+	gs_tempfile_register(tmp); /* an interrupt removes the half-written binary */
+	int r = build_and_verify(&po, tmp, final, uses_zig ? marker : NULL, p, bin, name, err);
+	gs_tempfile_forget(tmp);
+	if (r < 0)
+		return -1;
 	bin->platform = p;
 	bin->path = final;
 	final = NULL;

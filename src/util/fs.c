@@ -130,7 +130,7 @@ static void block_signals(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
-static void tempfile_register(const char *path)
+void gs_tempfile_register(const char *path)
 {
 	sigset_t old;
 	if (strlen(path) >= PATH_MAX)
@@ -146,7 +146,7 @@ static void tempfile_register(const char *path)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
-static void tempfile_forget(const char *path)
+void gs_tempfile_forget(const char *path)
 {
 	sigset_t old;
 	block_signals(&old);
@@ -161,9 +161,13 @@ static void tempfile_forget(const char *path)
 
 void gs_tempfiles_unlink_all(void)
 {
+	/* Files first, then the (now empty) directories that held them. */
 	for (int i = 0; i < MAX_TEMPFILES; i++)
 		if (tempfile_used[i])
 			unlink(tempfiles[i]);
+	for (int i = 0; i < MAX_TEMPFILES; i++)
+		if (tempfile_used[i])
+			rmdir(tempfiles[i]);
 }
 
 int gs_tempfile_create(const char *dir, const char *prefix, char **path, gs_error_t *err)
@@ -175,7 +179,7 @@ int gs_tempfile_create(const char *dir, const char *prefix, char **path, gs_erro
 	int fd = mkostemp(tmpl, O_CLOEXEC);
 	int e = errno;
 	if (fd >= 0)
-		tempfile_register(tmpl);
+		gs_tempfile_register(tmpl);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0) {
 		gs_error_set(err, e, "creating a temporary file in '%s'", dir);
@@ -198,14 +202,14 @@ int gs_tempfile_commit(int fd, const char *path, const char *final, gs_error_t *
 		gs_tempfile_discard(path);
 		return -1;
 	}
-	tempfile_forget(path);
+	gs_tempfile_forget(path);
 	return 0;
 }
 
 void gs_tempfile_discard(const char *path)
 {
 	unlink(path);
-	tempfile_forget(path);
+	gs_tempfile_forget(path);
 }
 
 int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,

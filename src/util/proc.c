@@ -15,6 +15,17 @@
 
 extern char **environ;
 
+/* Process group of the child being waited for, so a signal handler can
+ * take it down with us (go build's compile/link/zig children included). */
+static volatile sig_atomic_t running_pgid;
+
+void gs_proc_kill_running(void)
+{
+	pid_t pgid = (pid_t)running_pgid;
+	if (pgid > 0)
+		kill(-pgid, SIGKILL);
+}
+
 typedef struct buf {
 	char *data;
 	size_t len, cap;
@@ -138,7 +149,9 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 		return gs_error_set(err, e, "fork");
 	}
 	if (pid == 0) {
-		/* Child: only async-signal-safe calls from here on. */
+		/* Child: only async-signal-safe calls from here on.  Its own
+		 * process group lets gsimage kill the whole tree at once. */
+		setpgid(0, 0);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
@@ -154,6 +167,8 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 		_exit(127);
 	}
 
+	setpgid(pid, pid); /* also here: whichever runs first wins the race */
+	running_pgid = pid;
 	buf_t out = {0}, errb = {0};
 	if (out_pipe[1] >= 0)
 		close(out_pipe[1]);
@@ -164,11 +179,13 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR) {
+			running_pgid = 0;
 			free(out.data);
 			free(errb.data);
 			return gs_error_set(err, errno, "waiting for '%s'", opts->argv[0]);
 		}
 	}
+	running_pgid = 0;
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	if (opts->capture_stdout)
 		*opts->capture_stdout = out.data ? out.data : xstrdup("");

@@ -19,7 +19,7 @@ check "stdout: a manifest line per platform, then the top digest" \
   '[ "$(printf "%s\n" "$OUT" | wc -l)" = 3 ] && printf "%s\n" "$OUT" | grep -q "^linux/amd64 sha256:[0-9a-f]\{64\}$" && printf "%s\n" "$OUT" | grep -q "^linux/arm64/v8 sha256:" && [[ $TOP =~ ^sha256:[0-9a-f]{64}$ ]]'
 check "--digest-file holds the top digest" [ "$(cat "$WORK/digest")" = "$TOP" ]
 check "--metadata-file has tags, digest and two platforms" \
-  '[ "$(json "$WORK/meta.json" "d[\"digest\"]")" = "$TOP" ] && [ "$(json "$WORK/meta.json" "len(d[\"platforms\"])")" = 2 ] && [ "$(json "$WORK/meta.json" "d[\"tags\"]")" = "[\x27app:static\x27]" ]'
+  '[ "$(json "$WORK/meta.json" "d[\"digest\"]")" = "$TOP" ] && [ "$(json "$WORK/meta.json" "len(d[\"platforms\"])")" = 2 ] && [ "$(json "$WORK/meta.json" "d[\"tags\"]==[\"app:static\"]")" = True ]'
 check "oci-layout is exactly the 1.0.0 marker" [ "$(cat "$L/oci-layout")" = '{"imageLayoutVersion":"1.0.0"}' ]
 check "index.json: one descriptor, the image index, with both names" \
   '[ "$(json "$L/index.json" "len(d[\"manifests\"])")" = 1 ] && [ "$(json "$L/index.json" "d[\"manifests\"][0][\"mediaType\"]")" = application/vnd.oci.image.index.v1+json ] && [ "$(json "$L/index.json" "d[\"manifests\"][0][\"annotations\"][\"org.opencontainers.image.ref.name\"]")" = app:static ] && [ "$(json "$L/index.json" "d[\"manifests\"][0][\"annotations\"][\"io.containerd.image.name\"]")" = docker.io/library/app:static ] && [ "$(json "$L/index.json" "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json ]'

@@ -38,7 +38,13 @@ int gs_tempfile_create(const char *dir, const char *prefix, char **path, gs_erro
 int gs_tempfile_commit(int fd, const char *path, const char *final, gs_error_t *err);
 /* Remove the temp file (if still there) and forget it. */
 void gs_tempfile_discard(const char *path);
-/* Async-signal-safe: unlink every registered temp file. */
+/* Register a path someone else creates (go build's output, a work
+ * directory) for removal by gs_tempfiles_unlink_all(); forget it again once
+ * it is kept or removed. */
+void gs_tempfile_register(const char *path);
+void gs_tempfile_forget(const char *path);
+/* Async-signal-safe: remove every registered path (files first, then empty
+ * directories). */
 void gs_tempfiles_unlink_all(void);
 
 #endif

@@ -18,6 +18,10 @@ typedef struct gs_proc_opts {
  * code, or 128 + signal when it was killed. */
 int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err);
 
+/* Async-signal-safe: SIGKILL the process group of the program gs_proc_run
+ * is waiting for, if any (for SIGINT/SIGTERM handlers). */
+void gs_proc_kill_running(void);
+
 /* Find an executable: an argument containing '/' is checked as is, anything
  * else is searched in PATH (NULL: the process's PATH).  Returns an owned
  * path, or NULL when not found. */
