@@ -118,7 +118,7 @@ int gs_ref_parse(const char *s, gs_ref_t *out, gs_error_t *err)
 	memset(out, 0, sizeof(*out));
 	size_t len = strlen(s);
 	if (len == 0)
-		return bad(err, s, "empty");
+		return bad(err, s, "empty; give NAME[:TAG], such as app:latest");
 	if (strchr(s, '@'))
 		return gs_error_usage(err,
 				      "invalid reference '%s': digests are not accepted, gsimage "
@@ -151,11 +151,14 @@ int gs_ref_parse(const char *s, gs_ref_t *out, gs_error_t *err)
 			return bad(err, s, "empty tag after ':'");
 		if (tlen > MAX_TAG)
 			return bad(err, s, "tag longer than 128 characters");
-		if (!is_word(tag[0]))
-			return bad(err, s, "invalid tag");
-		for (size_t i = 1; i < tlen; i++)
-			if (!is_word(tag[i]) && tag[i] != '.' && tag[i] != '-')
-				return bad(err, s, "invalid tag");
+		int ok = is_word(tag[0]);
+		for (size_t i = 1; ok && i < tlen; i++)
+			ok = is_word(tag[i]) || tag[i] == '.' || tag[i] == '-';
+		if (!ok)
+			return gs_error_usage(err,
+					      "invalid reference '%s': invalid tag '%s' (use letters, "
+					      "digits, '_', '.' and '-', not starting with '.' or '-')",
+					      s, tag);
 	}
 
 	/* path */

@@ -72,15 +72,18 @@ static void expect_bad(const char *in, const char *msg)
 static void test_invalid(void **state)
 {
 	(void)state;
-	expect_bad("", "invalid reference '': empty");
+	expect_bad("", "invalid reference '': empty; give NAME[:TAG], such as app:latest");
 	expect_bad("UPPER/case", "invalid reference 'UPPER/case': repository name must be lowercase");
 	expect_bad("App", "invalid reference 'App': repository name must be lowercase");
-	expect_bad("a::b", "invalid reference 'a::b': invalid tag");
+	expect_bad("a::b", "invalid reference 'a::b': invalid tag ':b' (use letters, "
+			     "digits, '_', '.' and '-', not starting with '.' or '-')");
 	expect_bad("app:", "invalid reference 'app:': empty tag after ':'");
-	expect_bad("app:-x", "invalid reference 'app:-x': invalid tag");
+	expect_bad("app:-x", "invalid reference 'app:-x': invalid tag '-x' (use letters, "
+			     "digits, '_', '.' and '-', not starting with '.' or '-')");
 	/* "app:a" before a '/' is a registry, as for docker */
 	expect_bad("app:a/b", "invalid reference 'app:a/b': invalid registry 'app:a'");
-	expect_bad("a/b:c/d", "invalid reference 'a/b:c/d': invalid tag");
+	expect_bad("a/b:c/d", "invalid reference 'a/b:c/d': invalid tag 'c/d' (use letters, "
+			     "digits, '_', '.' and '-', not starting with '.' or '-')");
 	expect_bad("app@sha256:1111111111111111111111111111111111111111111111111111111111111111",
 		   "invalid reference "
 		   "'app@sha256:1111111111111111111111111111111111111111111111111111111111111111': "
