@@ -81,7 +81,8 @@ int gs_add_spec_parse(const char *spec, char **src, char **dst, gs_error_t *err)
 		if (strcmp(parts.v[i], "..") == 0) {
 			if (--depth < 0)
 				return gs_error_usage(err, "'--add %s': destination '%s' escapes the "
-						      "image root", spec, d);
+						      "image root; give a path inside it, such as "
+						      "'srv/static'", spec, d);
 		} else if (*parts.v[i] && strcmp(parts.v[i], ".") != 0) {
 			depth++;
 		}

@@ -100,8 +100,8 @@ int gs_platform_parse_list(const char *list, const gs_platform_t **out, size_t m
 		}
 		for (size_t j = 0; j < *count; j++)
 			if (out[j] == p)
-				return gs_error_usage(err, "platform '%s' given twice in '--platform'",
-						      item);
+				return gs_error_usage(err, "platform %s given twice in '--platform %s'; "
+						      "give each platform once", p->name, list);
 		if (*count >= max)
 			return gs_error_usage(err, "too many platforms in '--platform'");
 		out[(*count)++] = p;
