@@ -358,6 +358,34 @@ static int parse_refs(const gs_strvec_t *tags, gs_ref_t *refs, gs_error_t *err)
 	return 0;
 }
 
+/* An -o we cannot write to fails with "...: Read-only file system" (or
+ * permission denied); say what to do about it. */
+static int layout_not_writable(gs_error_t *err)
+{
+	if (err->errnum == EROFS || err->errnum == EACCES || err->errnum == EPERM) {
+		char *old = err->msg;
+		err->msg = x_asprintf("%s; choose a writable -o directory", old);
+		free(old);
+	}
+	return -1;
+}
+
+/* Open (or create) the layout first: a bad -o is refused before any
+ * compiling, and a corrupted index.json is never written over.  An existing
+ * layout we cannot write to is refused here too, not after the build. */
+static int open_layout(const char *dir, gs_store_t **store, gs_error_t *err)
+{
+	if (gs_store_open(dir, 1, store, err) < 0)
+		return layout_not_writable(err);
+	if (gs_layout_check(*store, err) < 0)
+		return -1;
+	if (access(dir, W_OK) < 0) {
+		gs_error_set(err, errno, "cannot write to OCI layout '%s'", dir);
+		return layout_not_writable(err);
+	}
+	return 0;
+}
+
 static int write_text_file(const char *path, const char *text, gs_error_t *err)
 {
 	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
@@ -455,9 +483,7 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 
 	if (parse_refs(&b->tags, refs, err) < 0)
 		goto out;
-	/* Open (or create) the layout first: a bad -o is refused before any
-	 * compiling, and a corrupted index.json is never written over. */
-	if (gs_store_open(b->layout_dir, 1, &store, err) < 0 || gs_layout_check(store, err) < 0)
+	if (open_layout(b->layout_dir, &store, err) < 0)
 		goto out;
 
 	if (gs_fs_mkdir_p(tmp_parent, 0700, err) < 0)
