@@ -1,7 +1,8 @@
 /* gsimage verify [--platform P] [--json] FILE...: is each file a static (or
  * static-pie) executable for platform P?  One line per file on stdout (or
- * one JSON array); files that cannot be inspected get
- * "gsimage: error: '<file>': <why>" on stderr and the others still run. */
+ * one JSON array); with several files, one that cannot be inspected gets
+ * "gsimage: '<file>': <why>" on stderr and the others still run.  The one
+ * "gsimage: error: " line is the summary; for a single file it says why. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,13 +137,17 @@ int gs_cmd_verify(int argc, char **argv, gs_error_t *err)
 	gs_elf_result_t *results = xcalloc(n, sizeof *results);
 	cleanup_strvec gs_strvec_t errors = GS_STRVEC_INIT; /* keeps results[].error alive */
 	size_t bad = 0;
+	char *why = NULL; /* with one file: why it is not static for p */
 
 	for (size_t i = 0; i < n; i++) {
 		const char *file = argv[optind + (int)i];
 		gs_error_t ferr = GS_ERROR_INIT;
 		results[i].file = file;
 		if (gs_elf_inspect_file(file, &reports[i], &ferr) < 0) {
-			fprintf(stderr, "gsimage: error: '%s': %s\n", file, ferr.msg);
+			if (n > 1)
+				fprintf(stderr, "gsimage: '%s': %s\n", file, ferr.msg);
+			else
+				why = ferr.msg;
 			gs_strvec_push_owned(&errors, ferr.msg);
 			results[i].error = ferr.msg;
 			ferr.msg = NULL;
@@ -151,8 +156,14 @@ int gs_cmd_verify(int argc, char **argv, gs_error_t *err)
 			continue;
 		}
 		results[i].report = &reports[i];
-		if (gs_elf_check_platform(&reports[i], p, &ferr) < 0)
+		if (gs_elf_check_platform(&reports[i], p, &ferr) < 0) {
 			bad++;
+			if (n == 1) {
+				gs_strvec_push_owned(&errors, ferr.msg);
+				why = ferr.msg;
+				ferr.msg = NULL;
+			}
+		}
 		gs_error_release(&ferr);
 		if (!as_json) {
 			cleanup_free char *line = verify_line(file, &reports[i], p);
@@ -173,8 +184,8 @@ int gs_cmd_verify(int argc, char **argv, gs_error_t *err)
 	if (bad == 0)
 		return 0;
 	if (n == 1)
-		return gs_error_set(err, 0, "'%s' is not a static binary for %s", argv[optind],
-				    p->name);
+		return gs_error_set(err, 0, "'%s' is not a static binary for %s: %s", argv[optind],
+				    p->name, why ? why : "rejected");
 	if (bad == 1)
 		return gs_error_set(err, 0, "1 of %zu files is not a static binary for %s", n,
 				    p->name);
