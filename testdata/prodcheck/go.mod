@@ -1,0 +1,3 @@
+module example.com/prodcheck
+
+go 1.19
