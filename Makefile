@@ -28,7 +28,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS  := $(wildcard include/gsimage/*/*.h include/gsimage/*.h)
 
 .PHONY: all bootstrap check check-all unit unit-asan unit-valgrind cli demo \
-	install clean bench fuzz fuzz-check man-check
+	install clean bench fuzz fuzz-check fuzz-build man-check
 
 all: gsimage
 
@@ -77,7 +77,7 @@ man-check:
 check: bootstrap
 	$(MAKE) check-all
 
-check-all: gsimage man-check unit unit-asan unit-valgrind cli
+check-all: gsimage man-check unit unit-asan unit-valgrind cli fuzz-check
 
 demo: bootstrap
 	$(MAKE) gsimage
@@ -85,6 +85,24 @@ demo: bootstrap
 
 bench: gsimage
 	tests/bench/run
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang into
+# build/fuzz; tests/fuzz/run builds them (via fuzz-build), runs each on a
+# copy of testdata/fuzz/<name> and replays testdata/fuzz/regressions/<name>.
+# fuzz-check skips with a reason when clang or libFuzzer is missing.
+fuzz:
+	@MAKE='$(MAKE)' tests/fuzz/run fuzz $(or $(FUZZ_SECONDS),60)
+
+fuzz-check:
+	@MAKE='$(MAKE)' tests/fuzz/run check $(or $(FUZZ_SECONDS),10)
+
+FUZZ_LINK ?= -fsanitize=fuzzer,address,undefined
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz-build: $(FUZZ_BINS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
+	$(CC) $(ALL_CPPFLAGS) $(WARN) $(OPT) $(FUZZ_LINK) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 install: gsimage
 	install -D -m 0755 gsimage $(DESTDIR)$(PREFIX)/bin/gsimage
