@@ -1,6 +1,8 @@
 /* gsimage build [-t REF]... [options] [PKG]: compile -> verify -> layer ->
  * config -> manifest per platform -> index -> tags. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,6 +488,35 @@ static int write_docker_archive(build_opts_t *b, gs_store_t *store, const gs_pac
 	return gs_export_docker_archive(store, &img->manifest, &names, b->docker_archive, err);
 }
 
+/* A build killed with SIGKILL leaves build-<pid>-XXXXXX behind; remove the
+ * ones whose process is gone (their files are only compiled binaries). */
+static void remove_stale_work_dirs(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid;
+		if (sscanf(de->d_name, "build-%ld-", &pid) != 1 || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		cleanup_free char *dir = gs_path_join(parent, de->d_name);
+		DIR *sub = opendir(dir);
+		struct dirent *f;
+		while (sub && (f = readdir(sub))) {
+			if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
+				continue;
+			cleanup_free char *path = gs_path_join(dir, f->d_name);
+			unlink(path);
+		}
+		if (sub)
+			closedir(sub);
+		rmdir(dir);
+	}
+	closedir(d);
+}
+
 static int run_build(build_opts_t *b, gs_error_t *err)
 {
 	int64_t epoch;
@@ -504,6 +535,7 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 	gs_pack_result_t packed = {0};
 	cleanup_strvec gs_strvec_t tag_names = GS_STRVEC_INIT;
 	cleanup_free char *tmp_parent = gs_path_join(b->compile.cache_dir, "work");
+	cleanup_free char *work_name = x_asprintf("build-%ld-XXXXXX", (long)getpid());
 
 	if (parse_refs(&b->tags, refs, err) < 0)
 		goto out;
@@ -512,7 +544,8 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 
 	if (gs_fs_mkdir_p(tmp_parent, 0700, err) < 0)
 		goto out;
-	work_dir = gs_path_join(tmp_parent, "build-XXXXXX");
+	remove_stale_work_dirs(tmp_parent);
+	work_dir = gs_path_join(tmp_parent, work_name);
 	if (!mkdtemp(work_dir)) {
 		gs_error_set(err, errno, "creating a work directory in '%s'", tmp_parent);
 		goto out;

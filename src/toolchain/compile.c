@@ -104,7 +104,9 @@ static int list_main_package(const gs_compile_opts_t *o, const char *go, const c
 		return gs_error_wrap(err, "listing package '%s'", o->package);
 	if (status != 0) {
 		cleanup_free char *why = first_line(errout);
-		gs_error_set_detail(err, errout);
+		/* A one-line complaint is already in the error line itself. */
+		if (strcmp(why, errout) != 0 && strchr(errout, '\n') != errout + strlen(errout) - 1)
+			gs_error_set_detail(err, errout);
 		return gs_error_set(err, 0, "'%s' is not a buildable Go package: %s", o->package,
 				    why);
 	}
@@ -187,10 +189,16 @@ static char *c_compiler_for(const gs_compile_opts_t *o, const gs_platform_t *p,
 		return cc;
 	}
 	case GS_CC_PATH: {
-		char *cc = gs_proc_which(o->cc, NULL);
-		if (!cc)
+		cleanup_free char *found = gs_proc_which(o->cc, NULL);
+		if (!found) {
 			gs_error_set(err, 0, "C compiler '%s' not found; give a path or a command in "
 					     "PATH to --cc", o->cc);
+			return NULL;
+		}
+		/* go runs in the package directory and wants an absolute CC. */
+		char *cc = realpath(found, NULL);
+		if (!cc)
+			gs_error_set(err, errno, "resolving C compiler '%s'", found);
 		return cc;
 	}
 	}
@@ -222,7 +230,7 @@ static int build_and_verify(const gs_proc_opts_t *po, const char *tmp, const cha
 		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
 					    "above", p->name, status);
 	}
-	if (zig_marker_path) {
+	if (zig_marker_path && access(zig_marker_path, F_OK) != 0) {
 		gs_error_t ignored = GS_ERROR_INIT;
 		gs_fs_write_atomic(zig_marker_path, "", 0, 0644, &ignored); /* a progress hint */
 		gs_error_release(&ignored);
@@ -234,7 +242,11 @@ static int build_and_verify(const gs_proc_opts_t *po, const char *tmp, const cha
 	}
 	if (gs_elf_check_platform(&bin->report, p, err) < 0) {
 		unlink(tmp);
-		return gs_error_wrap(err, "refusing the %s binary of '%s'", p->name, name);
+		gs_error_wrap(err, "refusing the %s binary of '%s'", p->name, name);
+		if (bin->report.linkage == GS_ELF_DYNAMIC)
+			return gs_error_set(err, 0, "%s; the C toolchain did not link statically: "
+						    "use --cc zig or --cc musl-gcc", err->msg);
+		return -1;
 	}
 	if (rename(tmp, final) < 0) {
 		int e = errno;
@@ -322,8 +334,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	cleanup_free char *go = gs_tool_find("go", o->go_override, NULL);
 	if (!go) {
 		if (o->go_override && *o->go_override)
-			return gs_error_set(err, 0, "GSIMAGE_GO='%s' is not an executable",
-					    o->go_override);
+			return gs_error_set(err, 0, "GSIMAGE_GO='%s' is not an executable; point it "
+						    "at the go command or unset it", o->go_override);
 		return gs_error_set(err, 0, "'go' not found in PATH; install Go (apt-get install "
 					    "golang-go) or set GSIMAGE_GO");
 	}
@@ -387,8 +399,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 		zig = gs_tool_find("zig", o->zig_override, bundled);
 		if (!zig) {
 			if (o->zig_override && *o->zig_override)
-				gs_error_set(err, 0, "GSIMAGE_ZIG='%s' is not an executable",
-					     o->zig_override);
+				gs_error_set(err, 0, "GSIMAGE_ZIG='%s' is not an executable; point "
+						     "it at zig >= 0.11 or unset it", o->zig_override);
 			else
 				gs_error_set(err, 0, "'zig' not found; install zig >= 0.11 (make "
 						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");

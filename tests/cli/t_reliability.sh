@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Nothing gsimage does may ruin a layout: SIGKILL at random points, SIGINT
+# and SIGTERM, a full disk, concurrent builds; and secure defaults.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+PY=/usr/bin/python3
+CHECK="$ROOT/tests/cli/layout_check.py"
+TRIALS=${GSIMAGE_CRASH_TRIALS:-10}  # random kills; strace adds one per rename and fsync
+
+# valid LAYOUT: the shared validator when it can run, else our own check.
+valid() {
+  validate_layout "$1"
+  case $VALIDATE_STATUS in
+    ok) return 0 ;;
+    fail) return 1 ;;
+  esac
+  "$PY" "$CHECK" "$1" >/dev/null
+}
+tags() { "$PY" "$CHECK" "$1" --tags | sort; }
+temps() { find "$1" -name '.gsimage-tmp-*' | wc -l; }
+
+L="$WORK/layout"
+rm -rf "$XDG_CACHE_HOME/gsimage/work" # only this script's builds count below
+"$GSIMAGE" build -q -t base:one -o "$L" testdata/hello >/dev/null 2>&1
+"$GSIMAGE" build -q -t base:two --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet >/dev/null 2>&1
+BEFORE=$(tags "$L")
+check "crash baseline: two tags written" '[ "$(printf "%s\n" "$BEFORE" | wc -l)" = 2 ] && valid "$L"'
+
+# --- SIGKILL at random points ----------------------------------------------
+# Every trial adds its own file, so it writes new layers, configs,
+# manifests and an index (blob renames), then moves index.json.
+trial_args() { # N: the build a trial runs (after writing its own file)
+  echo "trial $1" >"$WORK/trial-$1"
+  ARGS=("$GSIMAGE" build -t "trial:$1" --tzdata --add "$WORK/trial-$1:etc/trial"
+    --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet)
+}
+after_kill() { # N PHASE: count a trial as survived when the layout is intact
+  phases[$2]=$(( ${phases[$2]:-0} + 1 ))
+  killed=$((killed + 1))
+  if valid "$L" && [ "$(tags "$L" | grep '^base:')" = "$BEFORE" ]; then
+    survived=$((survived + 1))
+  else
+    echo "  trial $1 ($2) broke the layout"
+  fi
+}
+declare -A phases=()
+survived=0 killed=0
+# One timed run tells how long a build takes; random kills are spread over it.
+start=$(date +%s%N)
+trial_args 0
+"${ARGS[@]}" >/dev/null 2>&1
+dur_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+for i in $(seq "$TRIALS"); do
+  delay_ms=$(( RANDOM % (dur_ms + 50) ))
+  trial_args "$i"
+  # setsid: gsimage leads its own process group, so the kill takes go
+  # build and its children down with it, as a crash of the machine would.
+  setsid "${ARGS[@]}" >/dev/null 2>"$WORK/trial.err" &
+  pid=$!
+  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+  kill -KILL -- "-$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  case $(grep '^gsimage: ' "$WORK/trial.err" | tail -1) in
+    *tagged*) phase=after-tag ;;
+    *"writing image"*) phase=layers ;;
+    *) phase=compile ;;
+  esac
+  after_kill "$i" "$phase"
+done
+# Exact points: SIGKILL on entry to the k-th rename (blob and index.json
+# commits) and the k-th fsync (data written, not yet renamed) of gsimage.
+if has strace && strace -o /dev/null true 2>/dev/null; then
+  for call in rename fsync; do
+    trial_args "$call-count"
+    strace -o "$WORK/count.log" -e trace=$call "${ARGS[@]}" >/dev/null 2>&1
+    n=$(grep -c "^$call(" "$WORK/count.log")
+    echo "  a build makes $n ${call}() calls; killing at each"
+    for k in $(seq "$n"); do
+      trial_args "$call-$k"
+      (strace -o /dev/null -e trace=$call -e inject=$call:signal=KILL:when=$k "${ARGS[@]}") >/dev/null 2>&1
+      after_kill "$call-$k" "at-$call"
+    done
+  done
+else
+  skip "kills at exact renames and fsyncs: strace cannot trace here"
+fi
+summary=$(for k in "${!phases[@]}"; do printf '%s=%s ' "$k" "${phases[$k]}"; done)
+echo "crash trials: $killed killed, $survived survived (a build takes ${dur_ms} ms); killed during: $summary"
+check "$killed SIGKILLs: the layout stays valid and old tags keep their digests" \
+  '[ "$killed" -ge 20 ] && [ "$survived" = "$killed" ]'
+run "$GSIMAGE" build -q -t after:kill -o "$L" testdata/hello
+check "the next build after the kills succeeds" '[ "$RC" = 0 ] && valid "$L"'
+# Temp files of a killed writer are removed once they are old enough that
+# no live writer can still be between creating and locking them (10 s).
+find "$L" -name '.gsimage-tmp-*' -exec touch -d '-1 minute' {} +
+stray=$(temps "$L")
+run "$GSIMAGE" build -q -t after:cleanup -o "$L" testdata/hello
+check "a later build cleans up stray temp files (had $stray)" '[ "$RC" = 0 ] && [ "$(temps "$L")" = 0 ]'
+check "no go build outlives a killed gsimage" '! pgrep -f "gsimage-t_reliability" >/dev/null'
+check "stale work directories of killed builds are removed" \
+  '[ -z "$(ls -A "$XDG_CACHE_HOME/gsimage/work" 2>/dev/null)" ]'
+
+# --- SIGINT / SIGTERM --------------------------------------------------------
+for sig in INT TERM; do
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  "$GSIMAGE" build -t "sig:$sig" --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet \
+    >/dev/null 2>"$WORK/sig.err" &
+  pid=$!
+  for _ in $(seq 100); do grep -q compiling "$WORK/sig.err" && break; sleep 0.05; done
+  sleep 0.3
+  kill -$sig "$pid"
+  wait "$pid"; rc=$?
+  check "SIG$sig exits $want" [ "$rc" = "$want" ]
+  check "SIG$sig leaves no temp files in the layout" [ "$(temps "$L")" = 0 ]
+  check "SIG$sig removes the work directory" '[ -z "$(ls -A "$XDG_CACHE_HOME/gsimage/work" 2>/dev/null)" ]'
+  check "SIG$sig leaves the layout valid with its tags" 'valid "$L" && [ "$(tags "$L" | grep "^base:")" = "$BEFORE" ]'
+done
+
+# --- disk full ---------------------------------------------------------------
+F="$WORK/full"
+mkdir -p "$F"
+if mount -t tmpfs -o size=1200k tmpfs "$F" 2>/dev/null; then
+  run "$GSIMAGE" build -q --bare -t small:one -o "$F/oci" testdata/hello
+  check "disk full: a small image fits first" [ "$RC" = 0 ]
+  SMALL=$(tags "$F/oci")
+  run "$GSIMAGE" build -q -t big:two --platform linux/amd64,linux/arm64 -o "$F/oci" testdata/cgonet
+  check "disk full: exit 1" [ "$RC" = 1 ]
+  check "disk full: one error line naming the file and ENOSPC" \
+    'one_error_line && contains "$ERR" "No space left on device" && contains "$ERR" "$F/oci"'
+  check "disk full: the earlier tag is intact" 'valid "$F/oci" && [ "$(tags "$F/oci")" = "$SMALL" ]'
+  check "disk full: no temp files left" [ "$(temps "$F/oci")" = 0 ]
+  umount "$F"
+else
+  skip "disk full: cannot mount a tmpfs here (not root?)"
+fi
+
+# --- four concurrent builds --------------------------------------------------
+C="$WORK/concurrent"
+for n in 1 2 3 4; do
+  "$GSIMAGE" build -q -t "c:$n" --env "N=$n" -o "$C" testdata/hello >"$WORK/c$n.out" 2>&1 &
+  pids="${pids:-} $!"
+done
+ok=0
+for p in $pids; do wait "$p" && ok=$((ok + 1)); done
+check "four concurrent builds all succeed" [ "$ok" = 4 ]
+check "all four tags are present with their own digests" \
+  '[ "$(tags "$C" | awk "{print \$1}" | tr "\n" " ")" = "c:1 c:2 c:3 c:4 " ] && [ "$(tags "$C" | awk "{print \$2}" | sort -u | wc -l)" = 4 ]'
+check "the concurrent layout is valid" valid "$C"
+
+# --- secure defaults -----------------------------------------------------------
+export GSIMAGE_SECRET_PROBE=probe-$$-s3cr3t
+S="$WORK/secure"
+run "$GSIMAGE" build -q --tzdata --add testdata/hello:srv/hello -o "$S" testdata/cgonet
+unset GSIMAGE_SECRET_PROBE
+MAN="$S/blobs/sha256/${OUT#sha256:}"
+CFG="$S/blobs/sha256/$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["digest"][7:])' "$MAN")"
+check "the image runs as 65532:65532 by default" \
+  '[ "$("$PY" -c "import json,sys; print(json.load(open(sys.argv[1]))[\"config\"][\"User\"])" "$CFG")" = 65532:65532 ]'
+for layer in $("$PY" -c 'import json,sys; [print(l["digest"][7:]) for l in json.load(open(sys.argv[1]))["layers"]]' "$MAN"); do
+  tar -tvzf "$S/blobs/sha256/$layer" >>"$WORK/listing"
+  tar -xzf "$S/blobs/sha256/$layer" -O >>"$WORK/contents" 2>/dev/null
+done
+check "no setuid or setgid file in any layer" '! awk "{print \$1}" "$WORK/listing" | grep -q "^...[sS]\|^......[sS]"'
+check "nothing world-writable but /tmp" \
+  '[ "$(awk "substr(\$1,9,1)==\"w\" && \$1 !~ /^l/ {print \$6}" "$WORK/listing")" = "tmp/" ]'
+check "no uid/gid but 0 and 65532, no user names" '! awk "{print \$2}" "$WORK/listing" | grep -vq "^\(0/0\|65532/65532\)$"'
+for what in "$ROOT" "$WORK" "$HOME/" "$XDG_CACHE_HOME" probe-$$-s3cr3t; do
+  [ -n "$what" ] || continue
+  check "'$what' appears in no binary, config or layer" \
+    '! grep -qF "$what" "$CFG" "$MAN" "$WORK/contents"'
+done
+check "the binary was built with -trimpath (no GOROOT or module dir)" \
+  '! strings "$WORK/contents" | grep -q "$(go env GOROOT)/src"'
+true
