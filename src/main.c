@@ -24,6 +24,7 @@ typedef struct command {
 static const command_t commands[] = {
 	{"build", gs_cmd_build, "build a FROM-scratch OCI image of a Go program"},
 	{"compile", gs_cmd_compile, "build verified static binaries"},
+	{"pack", gs_cmd_pack, "package already-built static binaries as an image"},
 	{"verify", gs_cmd_verify, "check that ELF binaries are static"},
 	{"inspect", gs_cmd_inspect, "show the tags, platforms and layers of a layout"},
 };

@@ -69,6 +69,23 @@ static const char build_usage[] =
 	"\n"
 	"SOURCE_DATE_EPOCH sets the creation time and file times (default 0).\n";
 
+static const char pack_usage[] =
+	"usage: gsimage pack [options] BINARY...\n"
+	"\n"
+	"Package static binaries that are already built (one per platform) into a\n"
+	"FROM-scratch OCI image, verifying each with libelf first.  Each binary's\n"
+	"platform comes from its ELF machine, or from --platform (one per binary,\n"
+	"in order).  The image name defaults to the first binary's name without a\n"
+	"-linux-<arch> suffix.\n"
+	"\n"
+	"  --name NAME            program name (binary path, title, default tag)\n"
+	"  --platform LIST        the platform of each binary, in order\n"
+	"\n"
+	"Every option of 'gsimage build' that is not a compile option applies:\n"
+	"-t, -o, -q, --compression, --compression-level, --digest-file,\n"
+	"--metadata-file, the image configuration, file system and export options.\n"
+	"See 'gsimage build --help'.\n";
+
 enum {
 	OPT_COMPRESSION = GS_OPT_FIRST_COMMAND_SPECIFIC,
 	OPT_COMPRESSION_LEVEL,
@@ -92,6 +109,7 @@ enum {
 	OPT_DOCKER_ARCHIVE,
 	OPT_DOCKER_PLATFORM,
 	OPT_OCI_ARCHIVE,
+	OPT_NAME,
 };
 
 typedef struct build_opts {
@@ -108,6 +126,10 @@ typedef struct build_opts {
 	const char *docker_platform;
 	const char *oci_archive;
 	gs_strvec_t user_annotations; /* --annotation, applied over the standard ones */
+	const char *command;      /* "build", or "pack" for prebuilt binaries */
+	gs_strvec_t binaries;     /* pack: the binaries given */
+	const char *name;         /* pack: --name */
+	int platform_given;       /* pack: --platform pairs with the binaries */
 } build_opts_t;
 
 static int parse_int(const char *s, long min, long max, long *out)
@@ -235,18 +257,34 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 		{"docker-archive", required_argument, NULL, OPT_DOCKER_ARCHIVE},
 		{"docker-platform", required_argument, NULL, OPT_DOCKER_PLATFORM},
 		{"oci-archive", required_argument, NULL, OPT_OCI_ARCHIVE},
+		{"name", required_argument, NULL, OPT_NAME},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
+	int packing = strcmp(b->command, "pack") == 0;
 	long level;
 	optind = 0; /* 0: glibc re-initialises getopt fully between commands */
 	while ((opt = getopt_long(argc, argv, ":t:o:qh", longopts, NULL)) != -1) {
+		/* pack takes built binaries: of the compile flags only --platform
+		 * (which platform each binary is for) makes sense. */
+		if (packing && opt >= GS_OPT_PLATFORM && opt < GS_OPT_HELP && opt != GS_OPT_PLATFORM)
+			return gs_error_usage(err, "--cc, --cgo, --compiler, --tags, --ldflags and "
+					      "--gcflags are compile options; 'gsimage pack' takes "
+					      "binaries that are already built");
+		if (!packing && opt == OPT_NAME)
+			return gs_error_usage(err, "'--name' is for 'gsimage pack'; 'gsimage build' "
+					      "names the image after the package");
 		int handled = gs_cli_compile_option(&b->compile, opt, optarg, err);
 		if (handled < 0)
 			return -1;
-		if (handled)
+		if (handled) {
+			b->platform_given |= opt == GS_OPT_PLATFORM;
 			continue;
+		}
 		switch (opt) {
+		case OPT_NAME:
+			b->name = optarg;
+			break;
 		case 't':
 			gs_strvec_push(&b->tags, optarg);
 			break;
@@ -361,14 +399,26 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 			*help = 1;
 			return 0;
 		default:
-			return gs_cli_bad_option("build", opt, argv, err);
+			return gs_cli_bad_option(b->command, opt, argv, err);
 		}
 	}
-	if (argc - optind > 1)
-		return gs_error_usage(err, "build takes one package, got %d; see 'gsimage build "
-				      "--help'", argc - optind);
-	if (optind < argc)
-		b->compile.opts.package = argv[optind];
+	if (packing) {
+		if (optind == argc)
+			return gs_error_usage(err, "pack needs at least one binary; see 'gsimage pack "
+					      "--help'");
+		for (int i = optind; i < argc; i++)
+			gs_strvec_push(&b->binaries, argv[i]);
+		if (b->platform_given && b->compile.opts.n_platforms != b->binaries.n)
+			return gs_error_usage(err, "--platform names %zu platforms for %zu binaries; give "
+					      "one per binary, in the same order, or none",
+					      b->compile.opts.n_platforms, b->binaries.n);
+	} else {
+		if (argc - optind > 1)
+			return gs_error_usage(err, "build takes one package, got %d; see 'gsimage "
+					      "build --help'", argc - optind);
+		if (optind < argc)
+			b->compile.opts.package = argv[optind];
+	}
 	if (b->pack.compression == GS_COMPRESS_GZIP && b->pack.level > 9)
 		return gs_error_usage(err, "invalid '--compression-level %d' for gzip; give 0 to 9",
 				      b->pack.level);
@@ -419,7 +469,7 @@ static int write_text_file(const char *path, const char *text, gs_error_t *err)
 
 static void remove_work_dir(const char *dir, const gs_compile_result_t *res)
 {
-	for (size_t i = 0; i < res->n_bins; i++) {
+	for (size_t i = 0; res && i < res->n_bins; i++) {
 		unlink(res->bins[i].path);
 		gs_tempfile_forget(res->bins[i].path);
 	}
@@ -433,8 +483,9 @@ static void standard_annotations(build_opts_t *b, const gs_compile_result_t *res
 {
 	gs_strvec_t *a = &b->pack.annotations;
 	cleanup_free char *created = gs_image_time(epoch);
-	gs_vcs_info_t vcs;
-	gs_vcs_info_read(res->dir, &vcs);
+	gs_vcs_info_t vcs = {0};
+	if (res->dir) /* pack: binaries have no package directory */
+		gs_vcs_info_read(res->dir, &vcs);
 	gs_strvec_setenv(a, "org.opencontainers.image.created", created);
 	gs_strvec_setenv(a, "org.opencontainers.image.title", res->name);
 	if (vcs.source)
@@ -517,6 +568,58 @@ static void remove_stale_work_dirs(const char *parent)
 	closedir(d);
 }
 
+/* The platform a binary is for: the --platform entry paired with it, or
+ * the first table row whose machine, class and byte order it has. */
+static const gs_platform_t *platform_of(const build_opts_t *b, size_t i,
+					const gs_elf_report_t *r)
+{
+	if (b->platform_given)
+		return b->compile.opts.platforms[i];
+	size_t n;
+	const gs_platform_t *table = gs_platform_table(&n);
+	for (size_t j = 0; j < n; j++)
+		if (gs_elf_machine_matches(r, &table[j]))
+			return &table[j];
+	return NULL;
+}
+
+/* "app" from "bin/app-linux-arm64-v8": the compile stage's naming undone. */
+static char *name_from_binary(const char *path)
+{
+	char *name = gs_path_basename(path);
+	char *suffix = strstr(name, "-linux-");
+	if (suffix && suffix != name)
+		*suffix = '\0';
+	return name;
+}
+
+/* pack: verify the given binaries as compile would have, one per platform. */
+static int verify_prebuilt(build_opts_t *b, gs_compile_result_t *res, gs_error_t *err)
+{
+	res->bins = xcalloc(b->binaries.n, sizeof *res->bins);
+	for (size_t i = 0; i < b->binaries.n; i++) {
+		const char *file = b->binaries.v[i];
+		gs_compiled_t *bin = &res->bins[res->n_bins++];
+		if (gs_elf_inspect_file(file, &bin->report, err) < 0)
+			return gs_error_wrap(err, "'%s'", file);
+		bin->platform = platform_of(b, i, &bin->report);
+		if (!bin->platform)
+			return gs_error_set(err, 0, "'%s' is built for %s, which gsimage has no "
+						    "platform for", file,
+					    gs_elf_machine_name(bin->report.machine));
+		if (gs_elf_check_platform(&bin->report, bin->platform, err) < 0)
+			return gs_error_wrap(err, "refusing '%s'", file);
+		for (size_t j = 0; j + 1 < res->n_bins; j++)
+			if (res->bins[j].platform == bin->platform)
+				return gs_error_usage(err, "'%s' and '%s' are both for %s; give one "
+						      "binary per platform", res->bins[j].path, file,
+						      bin->platform->name);
+		bin->path = xstrdup(file);
+	}
+	res->name = b->name ? xstrdup(b->name) : name_from_binary(b->binaries.v[0]);
+	return 0;
+}
+
 static int run_build(build_opts_t *b, gs_error_t *err)
 {
 	int64_t epoch;
@@ -551,11 +654,16 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 		goto out;
 	}
 	gs_tempfile_register(work_dir); /* an interrupt removes it (once empty) */
-	b->compile.opts.out_dir = work_dir;
-	if (gs_compile(&b->compile.opts, &res, err) < 0)
-		goto out;
-	for (size_t i = 0; i < res.n_bins; i++)
-		gs_tempfile_register(res.bins[i].path);
+	if (b->binaries.n) {
+		if (verify_prebuilt(b, &res, err) < 0)
+			goto out;
+	} else {
+		b->compile.opts.out_dir = work_dir;
+		if (gs_compile(&b->compile.opts, &res, err) < 0)
+			goto out;
+		for (size_t i = 0; i < res.n_bins; i++)
+			gs_tempfile_register(res.bins[i].path);
+	}
 
 	if (n_refs == 0) {
 		cleanup_free char *def = x_asprintf("%s:latest", res.name);
@@ -615,7 +723,7 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 	r = 0;
 out:
 	if (work_dir)
-		remove_work_dir(work_dir, &res);
+		remove_work_dir(work_dir, b->binaries.n ? NULL : &res);
 	gs_pack_result_release(&packed);
 	gs_compile_result_release(&res);
 	gs_store_free(store);
@@ -625,10 +733,12 @@ out:
 	return r;
 }
 
-int gs_cmd_build(int argc, char **argv, gs_error_t *err)
+static int build_or_pack(const char *command, const char *usage, int argc, char **argv,
+			 gs_error_t *err)
 {
 	build_opts_t b;
 	memset(&b, 0, sizeof b);
+	b.command = command;
 	if (gs_cli_compile_init(&b.compile, err) < 0)
 		return -1;
 	b.layout_dir = "oci";
@@ -636,12 +746,23 @@ int gs_cmd_build(int argc, char **argv, gs_error_t *err)
 	b.pack.level = -1;
 	int help = 0, r = parse_args(argc, argv, &b, &help, err);
 	if (r == 0 && help)
-		fputs(build_usage, stdout);
+		fputs(usage, stdout);
 	else if (r == 0)
 		r = run_build(&b, err);
 	gs_pack_opts_release(&b.pack);
 	gs_strvec_release(&b.tags);
 	gs_strvec_release(&b.user_annotations);
+	gs_strvec_release(&b.binaries);
 	gs_cli_compile_release(&b.compile);
 	return r;
+}
+
+int gs_cmd_build(int argc, char **argv, gs_error_t *err)
+{
+	return build_or_pack("build", build_usage, argc, argv, err);
+}
+
+int gs_cmd_pack(int argc, char **argv, gs_error_t *err)
+{
+	return build_or_pack("pack", pack_usage, argc, argv, err);
 }

@@ -3,7 +3,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-GSIMAGE="$ROOT/gsimage"
+GSIMAGE=${GSIMAGE:-$ROOT/gsimage}
 RESULTS=${RESULTS:-$(mktemp)}
 TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gsimage-$TEST_NAME.XXXXXX")

@@ -7,6 +7,7 @@
 
 int gs_cmd_compile(int argc, char **argv, gs_error_t *err);
 int gs_cmd_build(int argc, char **argv, gs_error_t *err);
+int gs_cmd_pack(int argc, char **argv, gs_error_t *err);
 int gs_cmd_verify(int argc, char **argv, gs_error_t *err);
 int gs_cmd_inspect(int argc, char **argv, gs_error_t *err);
 
