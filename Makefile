@@ -5,7 +5,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      = libarchive libcrypto jansson libelf
+PKGS      = libarchive libcrypto jansson libelf libdeflate
 
 # Recursive (=) so that pkg-config only runs when something is compiled,
 # after the bootstrap has installed the -dev packages.
@@ -16,7 +16,7 @@ TOOLCHAIN_DIR = $(CURDIR)/.toolchain
 ALL_CPPFLAGS = -D_GNU_SOURCE -Iinclude -DGS_TOOLCHAIN_DIR='"$(TOOLCHAIN_DIR)"' \
 	-DGS_VERSION='"$(VERSION)"' $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CPPFLAGS)
 ALL_CFLAGS = $(WARN) $(OPT) $(SANITIZE) $(CFLAGS)
-LIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS))
+LIBS      = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 VERSION   = 0.1.0
 
 SRCS     := $(filter-out src/main.c,$(wildcard src/*/*.c))
@@ -27,7 +27,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HEADERS  := $(wildcard include/gsimage/*/*.h include/gsimage/*.h)
 
-.PHONY: all bootstrap check check-all unit unit-asan unit-valgrind cli demo \
+.PHONY: all bootstrap check check-all unit unit-asan unit-tsan unit-valgrind cli demo \
 	install clean bench fuzz fuzz-check fuzz-build man-check
 
 all: gsimage
@@ -64,6 +64,11 @@ unit-asan:
 	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
 
+# The threaded code (parallel gzip) under ThreadSanitizer.
+unit-tsan:
+	$(MAKE) BUILD=build/tsan OPT='-O1 -g' SANITIZE='-fsanitize=thread' build/tsan/tests/test_pgzip
+	@BUILD=build/tsan tests/unit/run build/tsan/tests/test_pgzip
+
 unit-valgrind: $(UNIT_BINS) $(UNIT_DEPS)
 	@BUILD=$(BUILD) VALGRIND=1 tests/unit/run $(UNIT_BINS)
 
@@ -77,7 +82,7 @@ man-check:
 check: bootstrap
 	$(MAKE) check-all
 
-check-all: gsimage man-check unit unit-asan unit-valgrind cli fuzz-check
+check-all: gsimage man-check unit unit-asan unit-tsan unit-valgrind cli fuzz-check
 
 demo: bootstrap
 	$(MAKE) gsimage

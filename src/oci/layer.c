@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gsimage/oci/pgzip.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/xalloc.h"
 
@@ -310,7 +311,8 @@ int gs_layer_add_symlink(gs_layer_t *l, const char *path, const char *target,
 struct pipe {
 	gs_sha256_t *diff_hash, *hash;
 	uint64_t usize, size;
-	struct archive *outer; /* NULL without compression */
+	struct archive *outer; /* zstd: libarchive's filter; NULL otherwise */
+	gs_pgzip_t *gz;        /* gzip: our parallel compressor; NULL otherwise */
 	gs_layer_sink_fn sink;
 	void *sink_ctx;
 	gs_error_t *err;
@@ -328,6 +330,14 @@ static void to_sink(struct pipe *p, const void *buf, size_t len)
 		p->failed = p->discard = 1;
 }
 
+static int gz_out(void *ctx, const void *buf, size_t len, gs_error_t *err)
+{
+	struct pipe *p = ctx;
+	(void)err; /* to_sink reports into p->err, the same error */
+	to_sink(p, buf, len);
+	return p->failed ? -1 : 0;
+}
+
 static la_ssize_t outer_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
 	(void)a;
@@ -343,6 +353,11 @@ static la_ssize_t inner_write(struct archive *a, void *ctx, const void *buf, siz
 		return (la_ssize_t)len;
 	gs_sha256_update(p->diff_hash, buf, len);
 	p->usize += len;
+	if (p->gz) {
+		if (gs_pgzip_write(p->gz, buf, len, p->err) < 0)
+			p->failed = p->discard = 1;
+		return (la_ssize_t)len;
+	}
 	if (!p->outer) {
 		to_sink(p, buf, len);
 		return (la_ssize_t)len;
@@ -372,6 +387,19 @@ static int archive_fail(struct pipe *p, struct archive *a, const char *what)
 	p->failed = 1;
 	const char *msg = archive_error_string(a);
 	return gs_error_set(p->err, 0, "%s: %s", what, msg ? msg : "unknown libarchive error");
+}
+
+/* gzip goes through our parallel compressor: libarchive's is one zlib
+ * stream on one core, several times slower on a multi-megabyte binary. */
+static int setup_gzip(struct pipe *p, const gs_layer_write_opts_t *opts)
+{
+	if (opts->level > 9) {
+		p->failed = 1;
+		return gs_error_usage(p->err, "compression level %d is not valid for gzip (0-9)",
+				      opts->level);
+	}
+	p->gz = gs_pgzip_new(opts->level, 0, gz_out, p);
+	return 0;
 }
 
 static int setup_outer(struct pipe *p, const gs_layer_write_opts_t *opts)
@@ -527,7 +555,9 @@ int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_si
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	locale_t old_locale = utf8 ? uselocale(utf8) : (locale_t)0;
 
-	if (opts->compression != GS_COMPRESS_NONE && setup_outer(&p, opts) < 0)
+	if (opts->compression == GS_COMPRESS_GZIP && setup_gzip(&p, opts) < 0)
+		goto out;
+	if (opts->compression == GS_COMPRESS_ZSTD && setup_outer(&p, opts) < 0)
 		goto out;
 
 	inner = archive_write_new();
@@ -552,6 +582,10 @@ int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_si
 		archive_fail(&p, inner, "finishing layer");
 		goto out;
 	}
+	if (p.gz && (gs_pgzip_finish(p.gz, err) < 0 || p.failed)) {
+		p.failed = 1;
+		goto out;
+	}
 	if (p.outer && (archive_write_close(p.outer) != ARCHIVE_OK || p.failed)) {
 		archive_fail(&p, p.outer, "finishing layer compression");
 		goto out;
@@ -570,6 +604,7 @@ out:
 		archive_write_free(inner);
 	if (p.outer)
 		archive_write_free(p.outer);
+	gs_pgzip_free(p.gz);
 	free(buf);
 	if (utf8) {
 		uselocale(old_locale);

@@ -273,7 +273,7 @@ static void test_gzip_header_and_digests(void **state)
 		assert_int_equal(m.p[2], 8);    /* deflate */
 		assert_int_equal(m.p[3], 0);    /* FLG: no FNAME, FCOMMENT, FEXTRA, FHCRC */
 		assert_int_equal(m.p[4] | m.p[5] | m.p[6] | m.p[7], 0); /* MTIME */
-		assert_int_equal(m.p[8], level == 9 ? 2 : 0);          /* XFL */
+		assert_int_equal(m.p[8], level == 9 ? 2 : 0);          /* XFL (libdeflate) */
 		assert_int_equal(m.p[9], 3);    /* OS: unix */
 		assert_int_equal(info.compression, GS_COMPRESS_GZIP);
 		assert_int_equal(info.size, m.n);

@@ -1,0 +1,266 @@
+#include "gsimage/oci/pgzip.h"
+
+#include <libdeflate.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gsimage/util/xalloc.h"
+
+#define MAX_THREADS 8
+
+enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
+
+/* One block on its way through: filled by the writer, compressed by a
+ * worker, emitted by the writer in sequence order. */
+struct slot {
+	enum slot_state state;
+	unsigned long seq;
+	char *in;
+	size_t in_len;
+	char *out;
+	size_t out_len;
+};
+
+struct gs_pgzip {
+	int level;
+	gs_pgzip_out_fn out;
+	void *out_ctx;
+	int failed;          /* out() said stop */
+
+	pthread_mutex_t lock;
+	pthread_cond_t work;  /* a slot became READY, or stopping */
+	pthread_cond_t done;  /* a slot became DONE */
+	pthread_t threads[MAX_THREADS];
+	int n_threads;
+	int stopping;
+
+	struct slot *slots;
+	int n_slots;
+	struct slot *filling;    /* the block being filled, or NULL */
+	unsigned long next_seq;  /* given to the next filled block */
+	unsigned long emit_seq;  /* the next block to emit */
+	size_t out_cap;
+};
+
+static size_t compress_block(int level, const char *in, size_t len, char *out, size_t cap)
+{
+	/* A compressor per call keeps workers independent; allocation is
+	 * small next to compressing a megabyte. */
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+	if (!c)
+		abort();
+	size_t n = libdeflate_gzip_compress(c, in, len, out, cap);
+	libdeflate_free_compressor(c);
+	if (n < 10)
+		abort(); /* cap is libdeflate's own bound: cannot happen */
+	out[9] = 3; /* OS: Unix, not libdeflate's "unknown" (no header CRC to fix) */
+	return n;
+}
+
+/* Compress one READY block on the calling thread; 0 when there is none.
+ * Called with the lock held; drops it while compressing. */
+static int help_one(gs_pgzip_t *z)
+{
+	struct slot *s = NULL;
+	for (int i = 0; i < z->n_slots && !s; i++)
+		if (z->slots[i].state == SLOT_READY)
+			s = &z->slots[i];
+	if (!s)
+		return 0;
+	s->state = SLOT_BUSY;
+	pthread_mutex_unlock(&z->lock);
+	s->out_len = compress_block(z->level, s->in, s->in_len, s->out, z->out_cap);
+	pthread_mutex_lock(&z->lock);
+	s->state = SLOT_DONE;
+	pthread_cond_broadcast(&z->done);
+	return 1;
+}
+
+static void *worker(void *arg)
+{
+	gs_pgzip_t *z = arg;
+	pthread_mutex_lock(&z->lock);
+	for (;;) {
+		if (help_one(z))
+			continue;
+		if (z->stopping)
+			break;
+		pthread_cond_wait(&z->work, &z->lock);
+	}
+	pthread_mutex_unlock(&z->lock);
+	return NULL;
+}
+
+gs_pgzip_t *gs_pgzip_new(int level, int threads, gs_pgzip_out_fn out, void *out_ctx)
+{
+	gs_pgzip_t *z = xcalloc(1, sizeof *z);
+	z->level = level < 0 ? GS_PGZIP_DEFAULT_LEVEL : level;
+	z->out = out;
+	z->out_ctx = out_ctx;
+	if (threads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (int)n : 1;
+	}
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
+
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(z->level);
+	if (!c)
+		abort();
+	z->out_cap = libdeflate_gzip_compress_bound(c, GS_PGZIP_BLOCK);
+	libdeflate_free_compressor(c);
+
+	/* Two blocks per thread keep every worker busy while the writer fills
+	 * the next one and emits finished ones. */
+	z->n_slots = threads * 2;
+	z->slots = xcalloc((size_t)z->n_slots, sizeof *z->slots);
+	pthread_mutex_init(&z->lock, NULL);
+	pthread_cond_init(&z->work, NULL);
+	pthread_cond_init(&z->done, NULL);
+	/* With one thread the writer compresses inline: no workers at all. */
+	if (threads > 1)
+		for (int i = 0; i < threads; i++)
+			if (pthread_create(&z->threads[z->n_threads], NULL, worker, z) == 0)
+				z->n_threads++;
+	return z;
+}
+
+static struct slot *slot_of_seq(gs_pgzip_t *z, unsigned long seq)
+{
+	for (int i = 0; i < z->n_slots; i++)
+		if (z->slots[i].state != SLOT_FREE && z->slots[i].seq == seq)
+			return &z->slots[i];
+	return NULL;
+}
+
+/* Emit finished blocks in order; with wait, block until the oldest one is
+ * finished.  Called with the lock held. */
+static int emit_ready(gs_pgzip_t *z, int wait, gs_error_t *err)
+{
+	for (;;) {
+		struct slot *s = slot_of_seq(z, z->emit_seq);
+		if (!s || s == z->filling)
+			return 0;
+		if (s->state != SLOT_DONE) {
+			if (!wait)
+				return 0;
+			/* Rather than sleep, compress a waiting block here. */
+			if (!help_one(z))
+				pthread_cond_wait(&z->done, &z->lock);
+			continue;
+		}
+		int failed = z->failed;
+		if (!failed && z->out(z->out_ctx, s->out, s->out_len, err) < 0)
+			z->failed = 1;
+		s->state = SLOT_FREE;
+		z->emit_seq++;
+		wait = 0; /* one freed slot is enough to go on */
+		if (z->failed) /* err is set by out(), or was for the earlier failure */
+			return -1;
+	}
+}
+
+/* Hand the filled block to a worker (or compress it here). */
+static int submit(gs_pgzip_t *z, gs_error_t *err)
+{
+	struct slot *s = z->filling;
+	z->filling = NULL;
+	if (z->n_threads == 0) {
+		s->out_len = compress_block(z->level, s->in, s->in_len, s->out, z->out_cap);
+		s->state = SLOT_DONE;
+		return emit_ready(z, 0, err);
+	}
+	s->state = SLOT_READY;
+	pthread_cond_signal(&z->work);
+	return emit_ready(z, 0, err);
+}
+
+/* A free slot to fill, waiting for (and emitting) the oldest if needed. */
+static struct slot *free_slot(gs_pgzip_t *z, gs_error_t *err)
+{
+	for (;;) {
+		for (int i = 0; i < z->n_slots; i++) {
+			struct slot *s = &z->slots[i];
+			if (s->state == SLOT_FREE) {
+				if (!s->in) {
+					s->in = xmalloc(GS_PGZIP_BLOCK);
+					s->out = xmalloc(z->out_cap);
+				}
+				s->seq = z->next_seq++;
+				s->in_len = 0;
+				s->state = SLOT_BUSY; /* owned by the writer while filling */
+				return s;
+			}
+		}
+		if (emit_ready(z, 1, err) < 0)
+			return NULL;
+	}
+}
+
+int gs_pgzip_write(gs_pgzip_t *z, const void *data, size_t len, gs_error_t *err)
+{
+	const char *p = data;
+	int r = 0;
+	pthread_mutex_lock(&z->lock);
+	while (len > 0 && r == 0) {
+		if (!z->filling && !(z->filling = free_slot(z, err))) {
+			r = -1;
+			break;
+		}
+		struct slot *s = z->filling;
+		size_t n = GS_PGZIP_BLOCK - s->in_len;
+		if (n > len)
+			n = len;
+		memcpy(s->in + s->in_len, p, n);
+		s->in_len += n;
+		p += n;
+		len -= n;
+		if (s->in_len == GS_PGZIP_BLOCK)
+			r = submit(z, err);
+	}
+	pthread_mutex_unlock(&z->lock);
+	return r;
+}
+
+int gs_pgzip_finish(gs_pgzip_t *z, gs_error_t *err)
+{
+	int r = 0;
+	pthread_mutex_lock(&z->lock);
+	/* An empty stream is still one (empty) gzip member. */
+	if (!z->filling && z->next_seq == 0)
+		z->filling = free_slot(z, err);
+	if (z->filling && z->filling->in_len == 0 && z->next_seq > 1) {
+		z->filling->state = SLOT_FREE; /* nothing in it: drop the block */
+		z->next_seq--;
+		z->filling = NULL;
+	}
+	if (z->filling)
+		r = submit(z, err);
+	while (r == 0 && z->emit_seq < z->next_seq)
+		r = emit_ready(z, 1, err);
+	pthread_mutex_unlock(&z->lock);
+	return r;
+}
+
+void gs_pgzip_free(gs_pgzip_t *z)
+{
+	if (!z)
+		return;
+	pthread_mutex_lock(&z->lock);
+	z->stopping = 1;
+	pthread_cond_broadcast(&z->work);
+	pthread_mutex_unlock(&z->lock);
+	for (int i = 0; i < z->n_threads; i++)
+		pthread_join(z->threads[i], NULL);
+	for (int i = 0; i < z->n_slots; i++) {
+		free(z->slots[i].in);
+		free(z->slots[i].out);
+	}
+	free(z->slots);
+	pthread_mutex_destroy(&z->lock);
+	pthread_cond_destroy(&z->work);
+	pthread_cond_destroy(&z->done);
+	free(z);
+}
