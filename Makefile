@@ -32,8 +32,9 @@ HEADERS  := $(wildcard include/gsimage/*/*.h include/gsimage/*.h)
 
 all: gsimage
 
+# Replaced by rename, so a gsimage that is running keeps its own file.
 gsimage: $(BIN)
-	cp $(BIN) $@
+	cp $(BIN) $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)

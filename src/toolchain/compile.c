@@ -25,13 +25,10 @@ static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
 	if (!o->progress)
 		return;
 	va_list ap;
-	char *line = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		abort();
+	cleanup_free char *line = x_vasprintf(fmt, ap);
 	va_end(ap);
 	o->progress(o->progress_ctx, line);
-	free(line);
 }
 
 char *gs_tool_find(const char *name, const char *override, const char *fallback)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
 
 int gs_cgo_mode_parse(const char *s, gs_cgo_mode_t *out, gs_error_t *err)
@@ -123,21 +124,20 @@ static int is_major_suffix(const char *elem, size_t len)
 
 char *gs_gobuild_binary_name(const char *import_path)
 {
+	char *last = gs_path_basename(import_path);
 	size_t end = strlen(import_path);
 	while (end > 0 && import_path[end - 1] == '/')
 		end--;
-	size_t start = end;
-	while (start > 0 && import_path[start - 1] != '/')
-		start--;
-	if (start > 0 && is_major_suffix(import_path + start, end - start)) {
-		end = start - 1;
-		start = end;
-		while (start > 0 && import_path[start - 1] != '/')
-			start--;
+	if (is_major_suffix(last, strlen(last)) && end > strlen(last)) {
+		cleanup_free char *parent = xstrndup(import_path, end - strlen(last));
+		free(last);
+		last = gs_path_basename(parent);
 	}
-	if (end == start)
+	if (!*last) {
+		free(last);
 		return xstrdup("app");
-	return xstrndup(import_path + start, end - start);
+	}
+	return last;
 }
 
 char *gs_zig_cc_wrapper_script(const char *zig, const char *zig_target)

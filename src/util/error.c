@@ -7,19 +7,11 @@
 
 #include "gsimage/util/xalloc.h"
 
-static char *vformat(const char *fmt, va_list ap)
-{
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	return s;
-}
-
 int gs_error_set(gs_error_t *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = vformat(fmt, ap);
+	char *msg = x_vasprintf(fmt, ap);
 	va_end(ap);
 
 	free(err->msg);
@@ -38,7 +30,7 @@ int gs_error_usage(gs_error_t *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *msg = vformat(fmt, ap);
+	char *msg = x_vasprintf(fmt, ap);
 	va_end(ap);
 
 	free(err->msg);
@@ -52,7 +44,7 @@ int gs_error_wrap(gs_error_t *err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	char *ctx = vformat(fmt, ap);
+	char *ctx = x_vasprintf(fmt, ap);
 	va_end(ap);
 
 	char *old = err->msg;

@@ -25,10 +25,8 @@ void gs_strvec_push(gs_strvec_t *sv, const char *s)
 void gs_strvec_pushf(gs_strvec_t *sv, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+	char *s = x_vasprintf(fmt, ap);
 	va_end(ap);
 	gs_strvec_push_owned(sv, s);
 }

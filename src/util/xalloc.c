@@ -41,14 +41,19 @@ char *xstrndup(const char *s, size_t n)
 	return p ? p : oom();
 }
 
+char *x_vasprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	return vasprintf(&s, fmt, ap) < 0 ? oom() : s;
+}
+
 char *x_asprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 	va_start(ap, fmt);
-	int r = vasprintf(&s, fmt, ap);
+	char *s = x_vasprintf(fmt, ap);
 	va_end(ap);
-	return r < 0 ? oom() : s;
+	return s;
 }
 
 void x_free(void *p)
