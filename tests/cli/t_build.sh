@@ -115,6 +115,8 @@ YML
     curl -sf "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
     sleep 0.2
   done
+  check "the registry listens on 127.0.0.1 only" \
+    '[ "$(ss -ltnH "sport = :$port" | awk "{print \$4}")" = "127.0.0.1:$port" ]'
   R="127.0.0.1:$port/app:static"
   run timeout 120 skopeo copy --all --dest-tls-verify=false "oci:$L:app:static" "docker://$R"
   check "skopeo copy --all to the registry" [ "$RC" = 0 ]
