@@ -134,13 +134,17 @@ static int pack_one(gs_store_t *store, const gs_pack_opts_t *o, const char *bina
 	img->platform = bin->platform;
 	img->layers = xcalloc(2, sizeof *img->layers);
 	cleanup_free char *app_by = x_asprintf("gsimage build: COPY %s %s", o->name, binary_path);
+	/* The comment says what the essentials hold with these options. */
+	cleanup_free char *essentials_comment =
+		x_asprintf("passwd, group, nsswitch.conf, hosts, /tmp, /home/nonroot%s%s",
+			   o->essentials.ca_certs ? ", CA bundle" : "",
+			   o->essentials.zoneinfo ? ", zoneinfo" : "");
 	gs_history_entry_t history[2];
 	size_t n = 0;
 	if (essentials) {
 		img->layers[n] = *essentials;
-		history[n++] = (gs_history_entry_t){
-			"gsimage build: scratch essentials", "passwd, group, nsswitch.conf, /tmp, "
-							     "/home/nonroot, CA bundle"};
+		history[n++] = (gs_history_entry_t){"gsimage build: scratch essentials",
+						    essentials_comment};
 	}
 	if (app_layer(store, o, binary_path, bin, &img->layers[n], err) < 0)
 		return gs_error_wrap(err, "writing the layer for %s", bin->platform->name);
