@@ -1,5 +1,6 @@
 /* gsimage: Go program -> static binary -> FROM-scratch OCI image.
  * Global options, the command table, printing the error, the only exit(). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
 		printf("gsimage %s\n", GS_VERSION);
-		return 0;
+		return fflush(stdout) == 0 ? 0 : GS_EXIT_FAILURE;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(name, commands[i].name) != 0)
@@ -83,7 +84,12 @@ int main(int argc, char **argv)
 		install_signal_handlers();
 		gs_error_t err = GS_ERROR_INIT;
 		int r = commands[i].handler(argc - 1, argv + 1, &err);
-		fflush(stdout);
+		/* A digest that never reached stdout (a full disk, a closed pipe)
+		 * must not look like success to a script capturing it. */
+		if ((fflush(stdout) == EOF || ferror(stdout)) && r >= 0) {
+			gs_error_set(&err, errno, "writing to standard output");
+			r = -1;
+		}
 		if (r < 0) {
 			if (err.detail) {
 				fputs(err.detail, stderr);

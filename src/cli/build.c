@@ -1,5 +1,6 @@
 /* gsimage build [-t REF]... [options] [PKG]: compile -> verify -> layer ->
  * config -> manifest per platform -> index -> tags. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -157,6 +158,38 @@ static int source_date_epoch(int64_t *epoch, gs_error_t *err)
 	return 0;
 }
 
+/* "/a/b": absolute, and no empty, "." or ".." component (so never "/" or
+ * a directory such as "/usr/."). */
+static int is_plain_absolute_path(const char *p)
+{
+	if (p[0] != '/' || !p[1])
+		return 0;
+	for (const char *c = p + 1;;) {
+		size_t n = strcspn(c, "/");
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (!c[n])
+			return 1;
+		c += n + 1;
+	}
+}
+
+/* The directory a FILE argument will be written into must exist now, not
+ * fail after the image is built. */
+static int check_output_file(const char *flag, const char *file, gs_error_t *err)
+{
+	cleanup_free char *dir = xstrdup(file);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	struct stat st;
+	if (stat(*dir ? dir : "/", &st) < 0 || !S_ISDIR(st.st_mode))
+		return gs_error_usage(err, "'%s %s': directory '%s' does not exist", flag, file,
+				      *dir ? dir : "/");
+	return 0;
+}
+
 /* "K=V" with a non-empty K. */
 static int check_key_value(const char *flag, const char *kv, gs_error_t *err)
 {
@@ -213,6 +246,15 @@ static int check_adds(const gs_strvec_t *adds, gs_error_t *err)
 	return r;
 }
 
+static int platform_listed(const build_opts_t *b, const char *name)
+{
+	const gs_platform_t *p = gs_platform_find(name);
+	for (size_t i = 0; i < b->compile.opts.n_platforms; i++)
+		if (b->compile.opts.platforms[i] == p)
+			return 1;
+	return 0;
+}
+
 static int check_combinations(build_opts_t *b, gs_error_t *err)
 {
 	if (b->pack.bare && (b->ca_certs || b->tzdata))
@@ -222,6 +264,19 @@ static int check_combinations(build_opts_t *b, gs_error_t *err)
 		return gs_error_usage(err, "--ca-certs and --no-ca-certs contradict each other");
 	if (b->docker_platform && !b->docker_archive)
 		return gs_error_usage(err, "--docker-platform needs --docker-archive FILE");
+	if (b->docker_platform && !gs_platform_find(b->docker_platform))
+		return gs_error_usage(err, "'--docker-platform %s' is not a platform gsimage knows",
+				      b->docker_platform);
+	if (b->docker_platform && !b->binaries.n && !platform_listed(b, b->docker_platform))
+		return gs_error_usage(err, "'--docker-platform %s' is not one of the platforms built; "
+				      "add it to --platform", b->docker_platform);
+	static const char *const file_flags[] = {"--docker-archive", "--oci-archive",
+						 "--digest-file", "--metadata-file"};
+	const char *files[] = {b->docker_archive, b->oci_archive, b->digest_file,
+			       b->metadata_file};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (files[i] && check_output_file(file_flags[i], files[i], err) < 0)
+			return -1;
 	if (b->ca_certs && access(b->ca_certs, R_OK) < 0)
 		return gs_error_usage(err, "'--ca-certs %s': cannot read it: %s", b->ca_certs,
 				      strerror(errno));
@@ -303,7 +358,7 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 		case OPT_COMPRESSION_LEVEL:
 			if (parse_int(optarg, 0, 22, &level) < 0)
 				return gs_error_usage(err, "invalid '--compression-level %s'; give a "
-						      "number from 0 to 22 (gzip: 0-9)", optarg);
+						      "number: 0-9 for gzip, 1-22 for zstd", optarg);
 			b->pack.level = (int)level;
 			break;
 		case OPT_DIGEST_FILE:
@@ -355,9 +410,7 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 			b->pack.stop_signal = optarg;
 			break;
 		case OPT_BINARY_PATH:
-			if (optarg[0] != '/' || strcmp(optarg, "/") == 0 || strstr(optarg, "/../") ||
-			    (strlen(optarg) >= 3 && strcmp(optarg + strlen(optarg) - 3, "/..") == 0) ||
-			    optarg[strlen(optarg) - 1] == '/')
+			if (!is_plain_absolute_path(optarg))
 				return gs_error_usage(err, "invalid '--binary-path %s'; give an absolute "
 						      "file path such as /usr/local/bin/app", optarg);
 			b->pack.binary_path = optarg;
@@ -422,6 +475,11 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 	if (b->pack.compression == GS_COMPRESS_GZIP && b->pack.level > 9)
 		return gs_error_usage(err, "invalid '--compression-level %d' for gzip; give 0 to 9",
 				      b->pack.level);
+	if (b->pack.compression == GS_COMPRESS_ZSTD && b->pack.level == 0)
+		return gs_error_usage(err, "invalid '--compression-level 0' for zstd; give 1 to 22");
+	if (b->pack.compression == GS_COMPRESS_NONE && b->pack.level >= 0)
+		return gs_error_usage(err, "--compression-level has no effect with --compression "
+				      "none; drop one of them");
 	return check_combinations(b, err);
 }
 
@@ -467,12 +525,20 @@ static int write_text_file(const char *path, const char *text, gs_error_t *err)
 	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
 }
 
-static void remove_work_dir(const char *dir, const gs_compile_result_t *res)
+/* Remove a work directory and the binaries in it (it holds nothing else). */
+static void remove_work_dir(const char *dir)
 {
-	for (size_t i = 0; res && i < res->n_bins; i++) {
-		unlink(res->bins[i].path);
-		gs_tempfile_forget(res->bins[i].path);
+	DIR *d = opendir(dir);
+	struct dirent *f;
+	while (d && (f = readdir(d))) {
+		if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
+			continue;
+		cleanup_free char *path = gs_path_join(dir, f->d_name);
+		unlink(path);
+		gs_tempfile_forget(path);
 	}
+	if (d)
+		closedir(d);
 	rmdir(dir);
 	gs_tempfile_forget(dir);
 }
@@ -553,17 +619,7 @@ static void remove_stale_work_dirs(const char *parent)
 		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		cleanup_free char *dir = gs_path_join(parent, de->d_name);
-		DIR *sub = opendir(dir);
-		struct dirent *f;
-		while (sub && (f = readdir(sub))) {
-			if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
-				continue;
-			cleanup_free char *path = gs_path_join(dir, f->d_name);
-			unlink(path);
-		}
-		if (sub)
-			closedir(sub);
-		rmdir(dir);
+		remove_work_dir(dir);
 	}
 	closedir(d);
 }
@@ -620,6 +676,15 @@ static int verify_prebuilt(build_opts_t *b, gs_compile_result_t *res, gs_error_t
 	return 0;
 }
 
+static int built_for(const gs_compile_result_t *res, const char *platform)
+{
+	const gs_platform_t *p = gs_platform_find(platform);
+	for (size_t i = 0; i < res->n_bins; i++)
+		if (res->bins[i].platform == p)
+			return 1;
+	return 0;
+}
+
 static int run_build(build_opts_t *b, gs_error_t *err)
 {
 	int64_t epoch;
@@ -657,16 +722,23 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 	if (b->binaries.n) {
 		if (verify_prebuilt(b, &res, err) < 0)
 			goto out;
+		if (b->docker_platform && !built_for(&res, b->docker_platform)) {
+			gs_error_usage(err, "'--docker-platform %s' is not the platform of any binary "
+				       "given", b->docker_platform);
+			goto out;
+		}
 	} else {
 		b->compile.opts.out_dir = work_dir;
+		b->compile.opts.outputs_are_temporary = 1; /* an interrupt removes them */
 		if (gs_compile(&b->compile.opts, &res, err) < 0)
 			goto out;
-		for (size_t i = 0; i < res.n_bins; i++)
-			gs_tempfile_register(res.bins[i].path);
 	}
 
 	if (n_refs == 0) {
+		/* Repository names are lowercase: "MyApp" is tagged myapp:latest. */
 		cleanup_free char *def = x_asprintf("%s:latest", res.name);
+		for (char *c = def; *c && *c != ':'; c++)
+			*c = (char)tolower((unsigned char)*c);
 		if (gs_ref_parse(def, &refs[0], err) < 0) {
 			gs_error_wrap(err, "default tag for program '%s'; give -t NAME:TAG", res.name);
 			goto out;
@@ -687,10 +759,8 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 
 	for (size_t i = 0; i < n_refs; i++) {
 		if (gs_layout_set_tag(store, refs[i].given, refs[i].full, packed.top_media_type,
-				      &packed.top, packed.top_size, err) < 0) {
-			gs_error_wrap(err, "tagging '%s'", refs[i].given);
-			goto out;
-		}
+				      &packed.top, packed.top_size, err) < 0)
+			goto out; /* the message already says "tagging '<ref>'" */
 		gs_strvec_push(&tag_names, refs[i].given);
 		cleanup_free char *line = x_asprintf("tagged %s in %s", refs[i].given,
 						     b->layout_dir);
@@ -723,7 +793,7 @@ static int run_build(build_opts_t *b, gs_error_t *err)
 	r = 0;
 out:
 	if (work_dir)
-		remove_work_dir(work_dir, b->binaries.n ? NULL : &res);
+		remove_work_dir(work_dir);
 	gs_pack_result_release(&packed);
 	gs_compile_result_release(&res);
 	gs_store_free(store);

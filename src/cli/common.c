@@ -96,11 +96,17 @@ int gs_cli_bad_option(const char *cmd, int opt, char **argv, gs_error_t *err)
 	/* Long options leave the offending word at argv[optind - 1]; short ones
 	 * are named by optopt. */
 	const char *given = argv[optind - 1];
-	cleanup_free char *name = optopt > 0 && optopt < 256 ? x_asprintf("-%c", optopt)
-							     : xstrdup(given);
+	int is_long = strncmp(given, "--", 2) == 0;
+	cleanup_free char *name = !is_long && optopt > 0 && optopt < 256
+					  ? x_asprintf("-%c", optopt)
+					  : xstrdup(given);
 	char *eq = strchr(name, '=');
 	if (eq)
 		*eq = '\0';
+	/* "--quiet=1": a known flag that takes no value */
+	if (is_long && eq && opt == '?' && optopt != 0)
+		return gs_error_usage(err, "option '%s' takes no value; see 'gsimage %s --help'",
+				      name, cmd);
 	if (opt == ':')
 		return gs_error_usage(err, "option '%s' needs a value; see 'gsimage %s --help'",
 				      name, cmd);

@@ -20,20 +20,29 @@ static const char inspect_usage[] =
 	"      --json   print JSON instead of text\n"
 	"  -h, --help   this help\n";
 
-/* "DIR:REF" -> DIR and REF.  A directory that exists with the colon in its
- * name wins; otherwise the first colon after the last '/' splits. */
+/* "DIR:REF" -> DIR and REF.  REF may hold colons and slashes of its own
+ * (registry.example.com:5000/team/app:1), so the split is at the first
+ * colon whose left side is an existing directory; a whole argument that is
+ * a directory has no REF; otherwise the first colon splits. */
 static void split_target(const char *arg, char **dir, char **ref)
 {
 	struct stat st;
-	const char *slash = strrchr(arg, '/');
-	const char *colon = strchr(slash ? slash : arg, ':');
-	if (!colon || (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))) {
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
 		*dir = xstrdup(arg);
 		*ref = NULL;
 		return;
 	}
-	*dir = xstrndup(arg, (size_t)(colon - arg));
-	*ref = xstrdup(colon + 1);
+	const char *first = strchr(arg, ':');
+	for (const char *c = first; c; c = strchr(c + 1, ':')) {
+		cleanup_free char *left = xstrndup(arg, (size_t)(c - arg));
+		if (stat(left, &st) == 0 && S_ISDIR(st.st_mode)) {
+			*dir = xstrdup(left);
+			*ref = xstrdup(c + 1);
+			return;
+		}
+	}
+	*dir = first ? xstrndup(arg, (size_t)(first - arg)) : xstrdup(arg);
+	*ref = first ? xstrdup(first + 1) : NULL;
 }
 
 int gs_cmd_inspect(int argc, char **argv, gs_error_t *err)

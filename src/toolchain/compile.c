@@ -318,6 +318,8 @@ static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig
 	gs_tempfile_forget(tmp);
 	if (r < 0)
 		return -1;
+	if (o->outputs_are_temporary)
+		gs_tempfile_register(final);
 	bin->platform = p;
 	bin->path = final;
 	final = NULL;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -137,6 +138,7 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 		return gs_error_set(err, e, "pipe");
 	}
 
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -152,6 +154,11 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 		/* Child: only async-signal-safe calls from here on.  Its own
 		 * process group lets gsimage kill the whole tree at once. */
 		setpgid(0, 0);
+		/* Die with gsimage, even when it is SIGKILLed and cannot clean up;
+		 * if it already died before this line, do not start at all. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);

@@ -186,4 +186,31 @@ check "inspect --json: diff_ids re-measured and matching" \
   '[ "$RC" = 0 ] && printf "%s" "$OUT" | "$PY" -c "import json,sys; d=json.load(sys.stdin); assert all(l[\"diffIDMatches\"] for t in d for i in t[\"images\"] for l in i[\"layers\"])"'
 run "$GSIMAGE" inspect "$WORK/second:nope"
 check "inspect of a missing tag is one clear error" '[ "$RC" = 1 ] && one_error_line'
+# --- outputs that cannot be written, checks that come before compiling --------
+run "$GSIMAGE" build -q -o "$WORK/second" testdata/hello
+check "a digest that cannot reach stdout is a failure, not success" \
+  'r=0; "$GSIMAGE" build -q -o "$WORK/second" testdata/hello >/dev/full 2>"$WORK/full.err" || r=$?; [ "$r" = 1 ] && grep -q "writing to standard output" "$WORK/full.err"'
+run "$GSIMAGE" build -q --docker-archive "$WORK/d.tar" --docker-platform linux/riscv64 -o "$WORK/second" testdata/hello
+check "--docker-platform outside --platform is refused before compiling" \
+  '[ "$RC" = 2 ] && one_error_line && ! grep -q compiling <<<"$ERR"'
+run "$GSIMAGE" build -q --oci-archive "$WORK/no/such/dir/x.tar" -o "$WORK/second" testdata/hello
+check "an archive in a missing directory is refused before compiling" '[ "$RC" = 2 ] && one_error_line'
+run "$GSIMAGE" build -q --compression none --compression-level 3 -o "$WORK/second" testdata/hello
+check "--compression-level with --compression none is refused" '[ "$RC" = 2 ] && one_error_line'
+run "$GSIMAGE" build -q --binary-path /usr/. -o "$WORK/second" testdata/hello
+check "--binary-path naming a directory is refused" '[ "$RC" = 2 ] && one_error_line'
+run "$GSIMAGE" build -q -t localhost:5000/team/app:v2 -o "$WORK/oci" testdata/hello
+run "$GSIMAGE" inspect "$WORK/oci:localhost:5000/team/app:v2"
+check "inspect DIR:REF with a registry port and path in REF" '[ "$RC" = 0 ] && contains "$OUT" "localhost:5000/team/app:v2"'
+
+# A build that fails on its second platform leaves no binary of the first.
+mkdir -p "$WORK/armfail"
+printf 'module example.com/armfail\n\ngo 1.19\n' >"$WORK/armfail/go.mod"
+printf 'package main\n\nfunc main() {}\n' >"$WORK/armfail/main.go"
+printf '//go:build arm64\n\npackage main\n\nvar broken int = "arm64 only"\n' >"$WORK/armfail/broken.go"
+before=$(ls "$XDG_CACHE_HOME/gsimage/work" 2>/dev/null | sort)
+run "$GSIMAGE" build -q --platform linux/amd64,linux/arm64 -o "$WORK/armfail-oci" "$WORK/armfail"
+check "a failure on the second platform fails the build" '[ "$RC" = 1 ]'
+check "...and removes the first platform's binary and the work directory" \
+  '[ "$(ls "$XDG_CACHE_HOME/gsimage/work" 2>/dev/null | sort)" = "$before" ]'
 true

@@ -28,6 +28,9 @@ typedef struct gs_compile_opts {
 	const char *go_override, *zig_override, *gollvm_override;
 	const char *toolchain_dir; /* the bootstrap's .toolchain (zig/zig inside) */
 	const char *cache_dir;     /* gsimage's cache: zig cache, CC wrappers */
+	int outputs_are_temporary; /* register each binary with the temp-file
+				      registry as soon as it exists (build's
+				      work directory), so an interrupt removes it */
 	gs_progress_fn progress;
 	void *progress_ctx;
 } gs_compile_opts_t;
