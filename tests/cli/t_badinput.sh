@@ -234,6 +234,14 @@ fi
 bad "verify: a directory" 1 "is a directory" - "$GSIMAGE" verify --platform linux/amd64 "$WORK"
 bad "verify: several bad files, one summary" 1 "3 of 3 files are not static binaries" - \
   "$GSIMAGE" verify --platform linux/amd64 "$WORK/empty" "$WORK/text.txt" "$WORK/nosuch"
+# A file name that is not UTF-8 is still one JSON string (bad bytes as
+# U+FFFD), not an abort.
+BADNAME=$WORK/$(printf 'h\377x')
+printf 'not elf\n' >"$BADNAME"
+bad "verify --json: a file name that is not UTF-8" 1 "not an ELF file" - \
+  "$GSIMAGE" verify --json --platform linux/amd64 "$BADNAME"
+check "verify --json: a file name that is not UTF-8 gives valid JSON with U+FFFD" \
+  'printf "%s" "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d[0][\"file\"].endswith(\"/h\ufffdx\") else 1)"'
 bad "verify: no files" 2 "no files to verify" - "$GSIMAGE" verify
 bad "verify: --platform linux/sparc" 2 "unknown platform 'linux/sparc'" - \
   "$GSIMAGE" verify --platform linux/sparc "$WORK/empty"

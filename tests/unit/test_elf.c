@@ -22,6 +22,7 @@
 #include "gsimage/elf/verify.h"
 #include "gsimage/toolchain/platform.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/utf8.h"
 #include "gsimage/util/xalloc.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -683,6 +684,76 @@ static void test_results_json(void **state)
 	gs_elf_report_release(&r2);
 }
 
+/* File names, ELF strings and error texts are bytes: ones that are not
+ * UTF-8 come out with each bad byte as U+FFFD instead of aborting. */
+static void test_results_json_not_utf8(void **state)
+{
+	(void)state;
+	gs_elf_report_t r = GS_ELF_REPORT_INIT;
+	r.linkage = GS_ELF_DYNAMIC;
+	r.elf_class = 64;
+	r.machine = 62; /* EM_X86_64 */
+	r.type = 2;     /* ET_EXEC */
+	r.interp = xstrdup("/lib/ld\xff.so");
+	gs_strvec_push(&r.needed, "libc\xc0\xaf.so");
+	r.go_version = xstrdup("go1.21\xfe");
+	r.go_path = xstrdup("example.com/\xed\xa0\x80x"); /* a surrogate */
+	r.go_module = xstrdup("example.com/m\xf4\x90\x80\x80"); /* > U+10FFFF */
+	gs_elf_result_t res[] = {
+		{"h\xffx", &r, NULL},
+		{"bad\xe2\x82", NULL, "cannot open 'bad\xe2\x82': no such file"},
+	};
+	char *doc = gs_elf_results_json(res, 2, plat("linux/amd64"));
+	json_error_t jerr;
+	json_t *arr = json_loads(doc, 0, &jerr);
+	if (!arr)
+		fail_msg("bad JSON: %s\n%s", jerr.text, doc);
+	json_t *o = json_array_get(arr, 0);
+	assert_string_equal(json_string_value(json_object_get(o, "file")), "h\xef\xbf\xbdx");
+	assert_string_equal(json_string_value(json_object_get(o, "interpreter")),
+			    "/lib/ld\xef\xbf\xbd.so");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "needed"), 0)),
+			    "libc\xef\xbf\xbd\xef\xbf\xbd.so");
+	assert_string_equal(json_string_value(json_object_get(o, "go_version")),
+			    "go1.21\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(o, "go_path")),
+			    "example.com/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
+	assert_string_equal(json_string_value(json_object_get(o, "go_module")),
+			    "example.com/m\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	/* the check_platform message quotes the interpreter and DT_NEEDED */
+	const char *e = json_string_value(json_object_get(o, "error"));
+	assert_non_null(e);
+	assert_non_null(strstr(e, "/lib/ld\xef\xbf\xbd.so"));
+	o = json_array_get(arr, 1);
+	assert_string_equal(json_string_value(json_object_get(o, "file")), "bad\xef\xbf\xbd\xef\xbf\xbd");
+	assert_string_equal(json_string_value(json_object_get(o, "error")),
+			    "cannot open 'bad\xef\xbf\xbd\xef\xbf\xbd': no such file");
+	json_decref(arr);
+	free(doc);
+	gs_elf_report_release(&r);
+}
+
+/* Valid UTF-8 passes through unchanged; each bad byte becomes U+FFFD. */
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(gs_utf8_valid(""));
+	assert_true(gs_utf8_valid("plain"));
+	assert_true(gs_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	assert_false(gs_utf8_valid("\xff"));
+	assert_false(gs_utf8_valid("\xc0\xaf"));         /* overlong */
+	assert_false(gs_utf8_valid("\xed\xa0\x80"));     /* surrogate */
+	assert_false(gs_utf8_valid("\xf4\x90\x80\x80")); /* > U+10FFFF */
+	assert_false(gs_utf8_valid("\xe2\x82"));         /* truncated */
+	char *s = gs_utf8_sanitize("caf\xc3\xa9");
+	assert_string_equal(s, "caf\xc3\xa9");
+	free(s);
+	s = gs_utf8_sanitize("a\xffz\xe2\x82");
+	assert_string_equal(s, "a\xef\xbf\xbdz\xef\xbf\xbd\xef\xbf\xbd");
+	assert_true(gs_utf8_valid(s));
+	free(s);
+}
+
 /* Run gs_cmd_verify on argv (NULL-terminated); returns its result. */
 static int run_verify(gs_error_t *err, ...)
 {
@@ -932,6 +1003,8 @@ int main(void)
 		cmocka_unit_test(test_mem_truncated),
 		cmocka_unit_test(test_mem_mutations),
 		cmocka_unit_test(test_results_json),
+		cmocka_unit_test(test_results_json_not_utf8),
+		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_cmd_verify),
 		cmocka_unit_test(test_buildinfo_ok),
 		cmocka_unit_test(test_buildinfo_bad),
