@@ -8,8 +8,10 @@
  *                           exclusive flock on it until commit or discard
  *   .tmp-XXXXXX             index.json being replaced (gs_fs_write_atomic),
  *                           only ever under the layout lock
- * A temp file whose flock can be taken (and, for .tmp-*, the layout lock) is
- * left over from a killed writer and is removed by gs_store_open. */
+ * A temp file older than STALE_GRACE_SECONDS whose flock can be taken (and,
+ * for .tmp-*, the layout lock) is left over from a killed writer and is
+ * removed by gs_store_open; the age is checked first, so a new writer never
+ * finds its own temp file locked. */
 #include "gsimage/oci/blobstore.h"
 
 #include <dirent.h>
@@ -194,6 +196,62 @@ static int check_oci_layout(const gs_store_t *s, const char *path, gs_error_t *e
 	return r;
 }
 
+/* "a/b" -> "a", "a" -> ".", "/a" -> "/"; trailing slashes ignored.  Owned
+ * by the caller. */
+static char *parent_dir(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	if (n == 0)
+		return xstrdup(".");
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	return xstrndup(path, n);
+}
+
+/* blobs/sha256, with the entries of the directories just created synced
+ * into their parents (sha256 into blobs, blobs into the layout). */
+static int make_blobs_dir(gs_store_t *s, gs_error_t *err)
+{
+	if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
+		return -1;
+	cleanup_free char *blobs = parent_dir(s->blobs);
+	if (gs_fs_fsync_dir(blobs, err) < 0 || gs_fs_fsync_dir(s->dir, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* mkdir -p dir, then sync each created directory's entry into its parent,
+ * up to and including the parent that already existed. */
+static int make_layout_dir(const char *dir, gs_error_t *err)
+{
+	cleanup_free char *existing = parent_dir(dir);
+	struct stat st;
+	while (stat(existing, &st) < 0 && errno == ENOENT && strcmp(existing, "/") != 0 &&
+	       strcmp(existing, ".") != 0) {
+		char *up = parent_dir(existing);
+		free(existing);
+		existing = up;
+	}
+	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	cleanup_free char *p = xstrdup(dir);
+	for (;;) {
+		cleanup_free char *up = parent_dir(p);
+		if (gs_fs_fsync_dir(up, err) < 0)
+			return -1;
+		if (strcmp(up, existing) == 0 || strcmp(up, p) == 0)
+			break;
+		free(p);
+		p = up;
+		up = NULL;
+	}
+	return 0;
+}
+
 /* Called with the layout lock held: create what is missing. */
 static int init_locked(gs_store_t *s, gs_error_t *err)
 {
@@ -211,7 +269,7 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 					    "'%s' is not empty and not an OCI image layout; "
 					    "choose another -o directory",
 					    s->dir);
-		if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
+		if (make_blobs_dir(s, err) < 0)
 			return -1;
 		/* oci-layout before index.json: a layout whose index.json is
 		 * missing is repaired below, a stray index.json is not. */
@@ -224,7 +282,7 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 	if (!exists &&
 	    gs_fs_write_atomic(index, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err) < 0)
 		return -1;
-	return gs_fs_mkdir_p(s->blobs, 0755, err);
+	return make_blobs_dir(s, err);
 }
 
 /* Remove temp files left behind by killed writers; see the top comment. */
@@ -246,18 +304,21 @@ static void remove_stale_temps(gs_store_t *s)
 			if (!blob_tmp && !(index_tmp && have_lock == 1))
 				continue;
 			cleanup_free char *path = gs_path_join(s->dir, de->d_name);
+			/* The age first: a young file may be a writer's that is
+			 * about to take its flock, and holding it even briefly
+			 * would make that writer wait for nothing. */
+			struct stat pst, fst;
+			if (lstat(path, &pst) < 0 || !S_ISREG(pst.st_mode) ||
+			    now - pst.st_mtime < STALE_GRACE_SECONDS)
+				continue;
 			cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 			if (fd < 0)
 				continue;
 			if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 				continue; /* a live writer */
-			struct stat fst, pst;
-			if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) ||
-			    now - fst.st_mtime < STALE_GRACE_SECONDS)
-				continue;
-			/* still the same file under that name? */
-			if (lstat(path, &pst) < 0 || pst.st_ino != fst.st_ino ||
-			    pst.st_dev != fst.st_dev)
+			/* still the same old file under that name? */
+			if (fstat(fd, &fst) < 0 || fst.st_ino != pst.st_ino ||
+			    fst.st_dev != pst.st_dev || now - fst.st_mtime < STALE_GRACE_SECONDS)
 				continue;
 			unlink(path);
 		}
@@ -275,7 +336,7 @@ int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err
 			return gs_error_set(err, errno, "opening layout '%s'", dir);
 		if (!create)
 			return gs_error_set(err, 0, "OCI image layout '%s' does not exist", dir);
-		if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+		if (make_layout_dir(dir, err) < 0)
 			return -1;
 	} else if (!S_ISDIR(st.st_mode)) {
 		return gs_error_set(err, 0,
@@ -372,7 +433,13 @@ int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
 	int fd = gs_tempfile_create(s->dir, BLOB_TMP_PREFIX, &tmp, err);
 	if (fd < 0)
 		return gs_error_wrap(err, "writing a blob");
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fchmod(fd, 0644) < 0) {
+	/* Blocking: gs_store_open() in another process only ever holds the
+	 * flock of an old temp file, and only for a moment (see
+	 * remove_stale_temps), so this waits at most that long. */
+	int r;
+	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+		;
+	if (r < 0 || fchmod(fd, 0644) < 0) {
 		gs_error_set(err, errno, "writing a blob: preparing '%s'", tmp);
 		gs_tempfile_discard(tmp);
 		close(fd);
@@ -421,8 +488,12 @@ int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *si
 	struct stat st;
 	int r = 0;
 	if (stat(final, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == w->size) {
-		/* already there: content addressed, so keep it */
+		/* already there: content addressed, so keep it.  Whoever
+		 * renamed it may have crashed before syncing the directory:
+		 * sync it before telling the caller the blob is durable. */
 		gs_tempfile_discard(w->tmp);
+		if (gs_fs_fsync_dir(w->store->blobs, err) < 0)
+			r = -1;
 	} else if (gs_fs_mkdir_p(w->store->blobs, 0755, err) < 0 ||
 		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0 ||
 		   gs_fs_fsync_dir(w->store->blobs, err) < 0) {

@@ -4,10 +4,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gsimage/oci/blobstore.h"
@@ -18,6 +24,38 @@
 #define EMPTY_INDEX                                                                          \
 	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","    \
 	"\"manifests\":[]}"
+
+/* fsync() as the library sees it (the test binary's definition wins over
+ * libc's): directories synced are recorded, by their real path, so the
+ * tests can check which directory entries were made durable. */
+#define MAX_SYNCED 64
+static char synced[MAX_SYNCED][PATH_MAX];
+static int n_synced;
+
+int fsync(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && n_synced < MAX_SYNCED) {
+		char link[64];
+		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, synced[n_synced], PATH_MAX - 1);
+		if (n > 0) {
+			synced[n_synced][n] = '\0';
+			n_synced++;
+		}
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+
+static void assert_synced(const char *dir)
+{
+	char real[PATH_MAX];
+	assert_non_null(realpath(dir, real));
+	for (int i = 0; i < n_synced; i++)
+		if (strcmp(synced[i], real) == 0)
+			return;
+	fail_msg("directory '%s' was not fsynced", real);
+}
 
 static char *path2(const char *a, const char *b)
 {
@@ -291,6 +329,141 @@ static void test_read_verifies(void **state)
 	tu_rmtree(tmp);
 }
 
+/* A new layout's directories are durable: each one created is synced into
+ * its parent, up to the parent that already existed. */
+static void test_init_syncs_dirs(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	char *new = path2(tmp, "new");
+	char *dir = path2(tmp, "new/layout");
+	char *blobs = path2(dir, "blobs");
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	n_synced = 0;
+	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_synced(blobs); /* sha256 in blobs */
+	assert_synced(dir);   /* blobs, oci-layout, index.json in the layout */
+	assert_synced(new);   /* layout in new */
+	assert_synced(tmp);   /* new in tmp */
+	gs_store_free(s);
+
+	/* a layout whose blobs/ was lost is repaired durably too */
+	char *sha = path2(dir, "blobs/sha256");
+	assert_int_equal(rmdir(sha), 0);
+	assert_int_equal(rmdir(blobs), 0);
+	n_synced = 0;
+	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_synced(blobs);
+	assert_synced(dir);
+	gs_store_free(s);
+	free(sha);
+	free(blobs);
+	free(dir);
+	free(new);
+	tu_rmtree(tmp);
+}
+
+/* A blob that is already there may have been renamed by a writer that
+ * crashed before syncing blobs/sha256: committing it again syncs it. */
+static void test_put_existing_syncs_dir(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_digest_t d;
+	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
+	char *blobs = path2(tmp, "blobs/sha256");
+	n_synced = 0;
+	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
+	assert_string_equal(d.s, ABC_SHA);
+	assert_synced(blobs);
+	free(blobs);
+	gs_store_free(s);
+	tu_rmtree(tmp);
+}
+
+/* gs_store_open() in one process (which cleans up stale temp files) must
+ * never make gs_blob_writer_new() in another fail: the cleanup used to take
+ * the flock of a temp file before looking at its age, so a writer that had
+ * just created its temp file found it locked. */
+static void test_writer_vs_open_race(void **state)
+{
+	(void)state;
+	char *tmp = tu_mkdtemp();
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *s = NULL;
+	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_free(s);
+
+	/* Writers in two processes, for at most 3 seconds, while this one
+	 * keeps opening the layout. */
+	enum { WRITERS = 2 };
+	pid_t pids[WRITERS];
+	fflush(stdout);
+	fflush(stderr);
+	for (int k = 0; k < WRITERS; k++) {
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int failures = 0, i;
+			s = NULL;
+			if (gs_store_open(tmp, 0, &s, &err) < 0)
+				_exit(2);
+			time_t start = time(NULL);
+			for (i = 0; i < 20000 && time(NULL) - start < 3; i++) {
+				gs_blob_writer_t *w = NULL;
+				if (gs_blob_writer_new(s, &w, &err) < 0) {
+					if (failures++ == 0)
+						fprintf(stderr, "writer %d: %s\n", i, err.msg);
+					gs_error_release(&err);
+					continue;
+				}
+				gs_blob_writer_free(w);
+			}
+			gs_store_free(s);
+			free(tmp);
+			if (failures)
+				fprintf(stderr, "%d of %d writers failed\n", failures, i);
+			_exit(failures ? 1 : 0);
+		}
+		pids[k] = pid;
+	}
+	int opens = 0, open_failures = 0, running = WRITERS, bad_exits = 0;
+	time_t start = time(NULL);
+	while (running > 0) {
+		for (int k = 0; k < WRITERS; k++) {
+			int status = 0;
+			if (pids[k] <= 0 || waitpid(pids[k], &status, WNOHANG) != pids[k])
+				continue;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				bad_exits++;
+			pids[k] = 0;
+			running--;
+		}
+		if (time(NULL) - start > 60) { /* never: the writers stop after 3 s */
+			for (int k = 0; k < WRITERS; k++)
+				if (pids[k] > 0)
+					kill(pids[k], SIGKILL);
+		}
+		s = NULL;
+		if (gs_store_open(tmp, 0, &s, &err) < 0) {
+			if (open_failures++ == 0)
+				print_message("open: %s\n", err.msg);
+			gs_error_release(&err);
+		} else {
+			gs_store_free(s);
+		}
+		opens++;
+	}
+	print_message("[  INFO    ] %d opens during the writers\n", opens);
+	assert_int_equal(open_failures, 0);
+	assert_int_equal(bad_exits, 0);
+	tu_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +473,9 @@ int main(void)
 		cmocka_unit_test(test_put_twice_and_writer),
 		cmocka_unit_test(test_stale_temp_cleanup),
 		cmocka_unit_test(test_read_verifies),
+		cmocka_unit_test(test_init_syncs_dirs),
+		cmocka_unit_test(test_put_existing_syncs_dir),
+		cmocka_unit_test(test_writer_vs_open_race),
 	};
 	return cmocka_run_group_tests_name("blobstore", tests, NULL, NULL);
 }
