@@ -365,11 +365,19 @@ echo fine >"$WORK/escape/sub/ok.txt"
 ln -s /etc/passwd "$WORK/escape/sub/passwd"
 mkdir -p "$WORK/updir/a"
 ln -s ../../outside "$WORK/updir/a/up"
+# up -> .. stays inside, but up/../.. climbs out: only resolving shows it
+mkdir -p "$WORK/sneaky/a"
+ln -s .. "$WORK/sneaky/a/up"
+ln -s up/../.. "$WORK/sneaky/a/link"
+mkdir -p "$WORK/badname"
+echo x >"$WORK/badname/$(printf 'h\377x')"
 BEFORE=$(snapshot "$L")
 for case in "missing source|$WORK/missing:srv/x" "'..' destination|testdata/prodcheck/data:../etc" \
   "destination climbing out through ..|testdata/prodcheck/data:srv/../../etc" \
   "absolute destination|testdata/prodcheck/data:/etc" "symlink to /etc/passwd in the tree|$WORK/escape:srv/escape" \
   "relative symlink out of the tree|$WORK/updir:srv/updir" \
+  "symlink out of the tree through another link|$WORK/sneaky:srv/sneaky" \
+  "file name that is not UTF-8|$WORK/badname:srv/badname" \
   "directory over the binary's path|testdata/prodcheck/data:usr/local/bin/prodcheck"; do
   what=${case%%|*} spec=${case#*|}
   # --tzdata --no-ca-certs: a new essentials layer, which must not be written either
@@ -380,6 +388,15 @@ done
 run "$GSIMAGE" build -o "$L" --add "$WORK/escape:srv/escape" testdata/prodcheck
 check "a symlink escape is refused before compiling, naming the link's target" \
   '[ "$RC" = 2 ] && contains "$ERR" "/etc/passwd" && ! contains "$ERR" compiling'
+SNEAKY_MSG="symlink '$WORK/sneaky/a/link' points to 'up/../..', outside '$WORK/sneaky'"
+run "$GSIMAGE" build -o "$L" --add "$WORK/sneaky:srv/sneaky" testdata/prodcheck
+check "a symlink escaping through another link is a usage error naming it" \
+  '[ "$RC" = 2 ] && contains "$ERR" "$SNEAKY_MSG"'
+# named with the bad byte shown as U+FFFD
+BADNAME_MSG="'$WORK/badname/h$(printf '\357\277\275')x' has a name that is not valid UTF-8"
+run "$GSIMAGE" build -o "$L" --add "$WORK/badname:srv/badname" testdata/prodcheck
+check "a file name that is not UTF-8 is a usage error naming it, before compiling" \
+  '[ "$RC" = 2 ] && contains "$ERR" "$BADNAME_MSG" && ! contains "$ERR" compiling'
 
 # --- the flags are documented --------------------------------------------
 run "$GSIMAGE" build --help

@@ -29,8 +29,10 @@ int gs_add_spec_parse(const char *spec, char **src, char **dst, gs_error_t *err)
 
 /* Add the file or directory tree src at dst: modes normalised to 0644/0755
  * (0755 for directories and anything executable), owner root.  A symlink is
- * kept when its target stays inside src and refused otherwise; sockets,
- * devices and fifos are refused. */
+ * kept when its target, resolved on the host through the links on its way,
+ * stays inside src (a lone file's directory) and refused otherwise, as are
+ * absolute targets; names and link targets that are not UTF-8, sockets,
+ * devices and fifos are refused.  Refusals are usage errors. */
 int gs_add_tree(gs_layer_t *layer, const char *src, const char *dst, gs_error_t *err);
 
 #endif
