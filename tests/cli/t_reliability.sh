@@ -77,7 +77,9 @@ if has strace && strace -o /dev/null true 2>/dev/null; then
     echo "  a build makes $n ${call}() calls; killing at each"
     for k in $(seq "$n"); do
       trial_args "$call-$k"
-      (strace -o /dev/null -e trace=$call -e inject=$call:signal=KILL:when=$k "${ARGS[@]}") >/dev/null 2>&1
+      # strace dies by the tracee's signal; "; true" keeps the shell's
+      # "Killed" notice inside the silenced subshell.
+      (strace -o /dev/null -e trace=$call -e inject=$call:signal=KILL:when=$k "${ARGS[@]}"; true) >/dev/null 2>&1
       after_kill "$call-$k" "at-$call"
     done
   done
