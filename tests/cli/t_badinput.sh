@@ -41,7 +41,8 @@ bad() {
   N=$((N + 1))
   run "$@"
   check_refusal "$want" "$extra"
-  printf '%s\n' "$ERR" | grep '^gsimage: error: ' | grep -qF -- "$phrase" ||
+  # -a: a name that is not UTF-8 must not turn the message into "binary"
+  printf '%s\n' "$ERR" | grep -a '^gsimage: error: ' | grep -aqF -- "$phrase" ||
     why="$why error line lacks '$phrase';"
   one_error_line || why="$why not exactly one 'gsimage: error:' line and nothing else;"
   verdict "$desc"
