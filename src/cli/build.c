@@ -23,6 +23,7 @@
 #include "gsimage/toolchain/vcs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/utf8.h"
 #include "gsimage/util/xalloc.h"
 
 static const char build_usage[] =
@@ -329,6 +330,18 @@ static int parse_args(int argc, char **argv, build_opts_t *b, int *help, gs_erro
 		if (!packing && opt == OPT_NAME)
 			return gs_error_usage(err, "'--name' is for 'gsimage pack'; 'gsimage build' "
 					      "names the image after the package");
+		/* Image configuration ends up in JSON, which holds UTF-8 only: refuse
+		 * other bytes now rather than write U+FFFD in their place. */
+		if (optarg && !gs_utf8_valid(optarg)) {
+			cleanup_free char *shown = gs_utf8_sanitize(optarg);
+			const char *flag = "?";
+			for (const struct option *lo = longopts; lo->name; lo++)
+				if (lo->val == opt)
+					flag = lo->name;
+			return gs_error_usage(err, "the value of '--%s' is not valid UTF-8 (shown as "
+					      "'%s'); image configuration must be UTF-8 text", flag,
+					      shown);
+		}
 		int handled = gs_cli_compile_option(&b->compile, opt, optarg, err);
 		if (handled < 0)
 			return -1;

@@ -197,6 +197,9 @@ run "$GSIMAGE" build -q --oci-archive "$WORK/no/such/dir/x.tar" -o "$WORK/second
 check "an archive in a missing directory is refused before compiling" '[ "$RC" = 2 ] && one_error_line'
 run "$GSIMAGE" build -q --compression none --compression-level 3 -o "$WORK/second" testdata/hello
 check "--compression-level with --compression none is refused" '[ "$RC" = 2 ] && one_error_line'
+run "$GSIMAGE" build -q --env "$(printf 'K=\377')" -o "$WORK/second" testdata/hello
+check "a configuration value that is not UTF-8 is refused" \
+  '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "not valid UTF-8"'
 run "$GSIMAGE" build -q --binary-path /usr/. -o "$WORK/second" testdata/hello
 check "--binary-path naming a directory is refused" '[ "$RC" = 2 ] && one_error_line'
 run "$GSIMAGE" build -q -t localhost:5000/team/app:v2 -o "$WORK/oci" testdata/hello
