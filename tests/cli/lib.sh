@@ -1,6 +1,7 @@
 # Shared helpers for the CLI tests.  Each t_*.sh sources this file, runs the
 # real ./gsimage against real tools, and records results with pass/fail/skip.
 set -u
+exec </dev/null # CI may run us with no standard input at all; runc and co. read it
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 GSIMAGE=${GSIMAGE:-$ROOT/gsimage}
