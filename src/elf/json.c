@@ -3,14 +3,9 @@
 #include <stdlib.h>
 
 #include "gsimage/elf/verify.h"
-#include "gsimage/util/utf8.h"
+#include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
-static inline void gs_cleanup_jsonp(json_t **j)
-{
-	json_decref(*j);
-}
-#define cleanup_json __attribute__((cleanup(gs_cleanup_jsonp)))
 
 /* json_object_set_new() and friends only fail on out of memory. */
 static void set(json_t *obj, const char *key, json_t *value)
@@ -19,24 +14,9 @@ static void set(json_t *obj, const char *key, json_t *value)
 		abort();
 }
 
-/* File names, ELF strings and error texts are bytes, not necessarily UTF-8;
- * json_string() refuses those, so each bad byte becomes U+FFFD.  Never NULL. */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
-	if (!j) {
-		char *fixed = gs_utf8_sanitize(s);
-		j = json_string(fixed);
-		free(fixed);
-	}
-	if (!j)
-		abort(); /* only on out of memory */
-	return j;
-}
-
 static json_t *str_or_null(const char *s)
 {
-	return s ? jstr(s) : json_null();
+	return s ? gs_json_string(s) : json_null();
 }
 
 static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
@@ -45,7 +25,7 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 	if (!o)
 		abort();
 	const gs_elf_report_t *r = res->report;
-	set(o, "file", jstr(res->file));
+	set(o, "file", gs_json_string(res->file));
 	if (!r) {
 		static const char *const unknown[] = {"linkage", "machine", "class", "byte_order",
 						      "interpreter"};
@@ -59,7 +39,7 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 						       "go_module"};
 		for (size_t i = 0; i < sizeof unknown2 / sizeof unknown2[0]; i++)
 			set(o, unknown2[i], json_null());
-		set(o, "error", jstr(res->error ? res->error : "cannot inspect"));
+		set(o, "error", gs_json_string(res->error ? res->error : "cannot inspect"));
 		return o;
 	}
 
@@ -69,13 +49,13 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 	if (!needed)
 		abort();
 	for (size_t i = 0; i < r->needed.n; i++)
-		if (json_array_append_new(needed, jstr(r->needed.v[i])) < 0)
+		if (json_array_append_new(needed, gs_json_string(r->needed.v[i])) < 0)
 			abort();
 
-	set(o, "linkage", jstr(gs_elf_linkage_name(r->linkage)));
-	set(o, "machine", jstr(gs_elf_machine_name(r->machine)));
+	set(o, "linkage", gs_json_string(gs_elf_linkage_name(r->linkage)));
+	set(o, "machine", gs_json_string(gs_elf_machine_name(r->machine)));
 	set(o, "class", json_integer(r->elf_class));
-	set(o, "byte_order", jstr(r->big_endian ? "big" : "little"));
+	set(o, "byte_order", gs_json_string(r->big_endian ? "big" : "little"));
 	set(o, "interpreter", str_or_null(r->interp));
 	set(o, "needed", needed);
 	set(o, "static", json_boolean(r->linkage != GS_ELF_DYNAMIC));
@@ -86,7 +66,7 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 	set(o, "go_version", str_or_null(r->go_version));
 	set(o, "go_path", str_or_null(r->go_path));
 	set(o, "go_module", str_or_null(r->go_module));
-	set(o, "error", res->error ? jstr(res->error) : str_or_null(err.msg));
+	set(o, "error", res->error ? gs_json_string(res->error) : str_or_null(err.msg));
 	gs_error_release(&err);
 	return o;
 }

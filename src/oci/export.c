@@ -31,12 +31,11 @@
 #include "gsimage/oci/layer.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
 #define COPY_CHUNK (64 * 1024)
 #define EXPORT_TMP_PREFIX ".gsimage-export-"
-
-#define cleanup_json __attribute__((cleanup(json_decrefp)))
 
 /* ------------------------------------------------------------------ */
 /* The output tar                                                       */

@@ -22,22 +22,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "gsimage/util/json.h"
 #include "gsimage/util/utf8.h"
 #include "gsimage/util/xalloc.h"
-
-/* Never NULL: a string that is not UTF-8 is repaired first. */
-static json_t *jstr(const char *s)
-{
-	json_t *j = json_string(s);
-	if (!j) {
-		char *fixed = gs_utf8_sanitize(s);
-		j = json_string(fixed);
-		free(fixed);
-	}
-	if (!j)
-		abort(); /* only on out of memory */
-	return j;
-}
 
 static void set(json_t *obj, const char *key, json_t *v)
 {
@@ -48,7 +35,7 @@ static void set(json_t *obj, const char *key, json_t *v)
 /* Keys come from user "K=V" strings, so they are checked too. */
 static void set_user_key(json_t *obj, const char *key, json_t *v)
 {
-	json_t *k = jstr(key);
+	json_t *k = gs_json_string(key);
 	set(obj, json_string_value(k), v);
 	json_decref(k);
 }
@@ -57,7 +44,7 @@ static json_t *str_array(const gs_strvec_t *sv)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, jstr(sv->v[i]));
+		json_array_append_new(a, gs_json_string(sv->v[i]));
 	return a;
 }
 
@@ -69,7 +56,7 @@ static json_t *kv_object(const gs_strvec_t *sv)
 	for (size_t i = 0; i < sv->n; i++) {
 		const char *eq = strchr(sv->v[i], '=');
 		char *key = eq ? xstrndup(sv->v[i], (size_t)(eq - sv->v[i])) : xstrdup(sv->v[i]);
-		set_user_key(o, key, jstr(eq ? eq + 1 : ""));
+		set_user_key(o, key, gs_json_string(eq ? eq + 1 : ""));
 		free(key);
 	}
 	return o;
@@ -89,8 +76,8 @@ static char *dump(json_t *root, size_t *len)
 static json_t *descriptor(const char *media_type, const gs_digest_t *digest, uint64_t size)
 {
 	json_t *d = json_object();
-	set(d, "mediaType", jstr(media_type));
-	set(d, "digest", jstr(digest->s));
+	set(d, "mediaType", gs_json_string(media_type));
+	set(d, "digest", gs_json_string(digest->s));
 	set(d, "size", json_integer((json_int_t)size));
 	return d;
 }
@@ -99,16 +86,16 @@ char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *
 			   size_t n_layers, size_t *len)
 {
 	json_t *root = json_object();
-	set(root, "architecture", jstr(cfg->architecture));
-	set(root, "os", jstr(cfg->os));
+	set(root, "architecture", gs_json_string(cfg->architecture));
+	set(root, "os", gs_json_string(cfg->os));
 	if (cfg->variant && *cfg->variant)
-		set(root, "variant", jstr(cfg->variant));
+		set(root, "variant", gs_json_string(cfg->variant));
 	if (cfg->created)
-		set(root, "created", jstr(cfg->created));
+		set(root, "created", gs_json_string(cfg->created));
 
 	json_t *c = json_object();
 	if (cfg->user && *cfg->user)
-		set(c, "User", jstr(cfg->user));
+		set(c, "User", gs_json_string(cfg->user));
 	if (cfg->env.n)
 		set(c, "Env", str_array(&cfg->env));
 	if (cfg->entrypoint.n)
@@ -116,7 +103,7 @@ char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *
 	if (cfg->cmd.n)
 		set(c, "Cmd", str_array(&cfg->cmd));
 	if (cfg->working_dir && *cfg->working_dir)
-		set(c, "WorkingDir", jstr(cfg->working_dir));
+		set(c, "WorkingDir", gs_json_string(cfg->working_dir));
 	if (cfg->labels.n)
 		set(c, "Labels", kv_object(&cfg->labels));
 	if (cfg->exposed_ports.n) {
@@ -126,14 +113,14 @@ char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *
 		set(c, "ExposedPorts", ports);
 	}
 	if (cfg->stop_signal && *cfg->stop_signal)
-		set(c, "StopSignal", jstr(cfg->stop_signal));
+		set(c, "StopSignal", gs_json_string(cfg->stop_signal));
 	set(root, "config", c);
 
 	json_t *rootfs = json_object();
-	set(rootfs, "type", jstr("layers"));
+	set(rootfs, "type", gs_json_string("layers"));
 	json_t *ids = json_array();
 	for (size_t i = 0; i < n_layers; i++)
-		json_array_append_new(ids, jstr(layers[i].diff_id.s));
+		json_array_append_new(ids, gs_json_string(layers[i].diff_id.s));
 	set(rootfs, "diff_ids", ids);
 	set(root, "rootfs", rootfs);
 
@@ -142,11 +129,11 @@ char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *
 		for (size_t i = 0; i < cfg->n_history; i++) {
 			json_t *h = json_object();
 			if (cfg->created)
-				set(h, "created", jstr(cfg->created));
+				set(h, "created", gs_json_string(cfg->created));
 			if (cfg->history[i].created_by)
-				set(h, "created_by", jstr(cfg->history[i].created_by));
+				set(h, "created_by", gs_json_string(cfg->history[i].created_by));
 			if (cfg->history[i].comment)
-				set(h, "comment", jstr(cfg->history[i].comment));
+				set(h, "comment", gs_json_string(cfg->history[i].comment));
 			json_array_append_new(hist, h);
 		}
 		set(root, "history", hist);
@@ -159,7 +146,7 @@ char *gs_image_manifest_json(const gs_descriptor_t *config, const gs_layer_info_
 {
 	json_t *root = json_object();
 	set(root, "schemaVersion", json_integer(2));
-	set(root, "mediaType", jstr(GS_MT_MANIFEST));
+	set(root, "mediaType", gs_json_string(GS_MT_MANIFEST));
 	set(root, "config",
 	    descriptor(config->media_type ? config->media_type : GS_MT_CONFIG, &config->digest,
 		       config->size));
@@ -178,7 +165,7 @@ char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 {
 	json_t *root = json_object();
 	set(root, "schemaVersion", json_integer(2));
-	set(root, "mediaType", jstr(GS_MT_INDEX));
+	set(root, "mediaType", gs_json_string(GS_MT_INDEX));
 	json_t *ms = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const gs_descriptor_t *m = &manifests[i];
@@ -186,10 +173,10 @@ char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 				       m->size);
 		if (m->os || m->architecture) {
 			json_t *p = json_object();
-			set(p, "architecture", jstr(m->architecture ? m->architecture : ""));
-			set(p, "os", jstr(m->os ? m->os : ""));
+			set(p, "architecture", gs_json_string(m->architecture ? m->architecture : ""));
+			set(p, "os", gs_json_string(m->os ? m->os : ""));
 			if (m->variant && *m->variant)
-				set(p, "variant", jstr(m->variant));
+				set(p, "variant", gs_json_string(m->variant));
 			set(d, "platform", p);
 		}
 		if (m->annotations.n)

@@ -15,10 +15,8 @@
 #include "gsimage/oci/image.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
-
-/* json_decrefp() comes with jansson >= 2.9 */
-#define cleanup_json __attribute__((cleanup(json_decrefp)))
 
 void gs_tag_list_release(gs_tag_list_t *list)
 {

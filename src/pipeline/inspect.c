@@ -9,10 +9,8 @@
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
 #include "gsimage/util/cleanup.h"
+#include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
-
-/* jansson's own json_decrefp() does the work. */
-#define cleanup_json __attribute__((cleanup(json_decrefp)))
 
 /* Parse a blob as JSON. */
 static json_t *read_json_blob(const gs_store_t *store, const char *digest_str, gs_error_t *err)
