@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Same inputs, same digests: builds of fixed inputs must keep the digests
+# recorded in testdata/golden/digests (for the Go version that recorded
+# them).  A refactoring that changes a byte of any image fails here.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+GOLDEN=testdata/golden/digests
+GO_VERSION=$(go env GOVERSION 2>/dev/null)
+
+# Outside any git tree, so no VCS stamp; no host CA bundle; a fixed time.
+cp -r testdata/hello "$WORK/hello"
+export SOURCE_DATE_EPOCH=1700000000
+common=(--cgo off --no-ca-certs --platform linux/amd64,linux/arm64)
+
+golden_case() { # NAME CMD... -> prints "NAME DIGEST" or fails
+  local name=$1
+  shift
+  run "$@"
+  if [ "$RC" != 0 ] || [ -z "$OUT" ]; then
+    fail "golden case '$name' did not build"
+    printf '  rc=%s\n  stderr: %s\n' "$RC" "$ERR" | head -20
+    return
+  fi
+  echo "$name $OUT" >>"$WORK/got"
+}
+: >"$WORK/got"
+golden_case multiarch "$GSIMAGE" build -q "${common[@]}" -o "$WORK/a" -t golden:1 "$WORK/hello"
+golden_case zstd-config "$GSIMAGE" build -q "${common[@]}" --compression zstd \
+  --env A=B --label l=v --expose 8080 --user 1000 --workdir /srv --cmd x \
+  --add testdata/golden/data.txt:etc/data.txt -o "$WORK/b" "$WORK/hello"
+golden_case bare-gzip1 "$GSIMAGE" build -q "${common[@]}" --bare --compression-level 1 \
+  --annotation org.example=1 -o "$WORK/c" "$WORK/hello"
+"$GSIMAGE" compile -q --cgo off -o "$WORK/bin" "$WORK/hello" >/dev/null 2>&1
+golden_case pack "$GSIMAGE" pack -q --bare --name hello -o "$WORK/d" "$WORK/bin/hello-linux-amd64"
+
+if [ "${GOLDEN_RECORD:-}" = 1 ]; then
+  grep -v "^$GO_VERSION " "$GOLDEN" 2>/dev/null >"$WORK/keep"
+  { cat "$WORK/keep"; sed "s/^/$GO_VERSION /" "$WORK/got"; } >"$GOLDEN"
+  echo "recorded $(wc -l <"$WORK/got") digests for $GO_VERSION in $GOLDEN"
+  exit 0
+fi
+if ! grep -q "^$GO_VERSION " "$GOLDEN"; then
+  skip "no golden digests recorded for $GO_VERSION (GOLDEN_RECORD=1 records them)"
+  exit 0
+fi
+while read -r name digest; do
+  want=$(awk -v g="$GO_VERSION" -v n="$name" '$1==g && $2==n {print $3}' "$GOLDEN")
+  check "golden digest of '$name' is unchanged" '[ -n "$want" ] && [ "$digest" = "$want" ]'
+done <"$WORK/got"
