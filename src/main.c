@@ -16,25 +16,11 @@
 #define GS_VERSION "dev"
 #endif
 
-typedef struct command {
-	const char *name;
-	int (*handler)(int argc, char **argv, gs_error_t *err);
-	const char *summary;
-} command_t;
-
-static const command_t commands[] = {
-	{"build", gs_cmd_build, "build a FROM-scratch OCI image of a Go program"},
-	{"compile", gs_cmd_compile, "build verified static binaries"},
-	{"pack", gs_cmd_pack, "package already-built static binaries as an image"},
-	{"verify", gs_cmd_verify, "check that ELF binaries are static"},
-	{"inspect", gs_cmd_inspect, "show the tags, platforms and layers of a layout"},
-};
-
 static void usage(FILE *f)
 {
 	fputs("usage: gsimage [--version] [--help] <command> [options] [args]\n\ncommands:\n", f);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	for (const gs_cli_command_t *const *c = gs_cli_commands; *c; c++)
+		fprintf(f, "  %-9s %s\n", (*c)->name, (*c)->summary);
 	fputs("\n'gsimage <command> --help' shows a command's options; 'man gsimage' has it all.\n",
 	      f);
 }
@@ -78,12 +64,12 @@ int main(int argc, char **argv)
 		printf("gsimage %s\n", GS_VERSION);
 		return fflush(stdout) == 0 ? 0 : GS_EXIT_FAILURE;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(name, commands[i].name) != 0)
+	for (const gs_cli_command_t *const *c = gs_cli_commands; *c; c++) {
+		if (strcmp(name, (*c)->name) != 0)
 			continue;
 		install_signal_handlers();
 		gs_error_t err = GS_ERROR_INIT;
-		int r = commands[i].handler(argc - 1, argv + 1, &err);
+		int r = (*c)->run(argc - 1, argv + 1, &err);
 		/* A digest that never reached stdout (a full disk, a closed pipe)
 		 * must not look like success to a script capturing it. */
 		if ((fflush(stdout) == EOF || ferror(stdout)) && r >= 0) {

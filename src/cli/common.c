@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
@@ -11,6 +12,23 @@
 #ifndef GS_TOOLCHAIN_DIR
 #define GS_TOOLCHAIN_DIR NULL
 #endif
+
+const gs_cli_option_t gs_cli_compile_options[] = {
+	GS_CLI_OPT("platform", 0, "LIST", GS_OPT_PLATFORM,
+	 "linux/amd64,linux/arm64,... or 'all' (default: host)"),
+	GS_CLI_OPT("cc", 0, "zig|musl-gcc|PATH", GS_OPT_CC, "C toolchain for cgo (default zig)"),
+	GS_CLI_OPT("cgo", 0, "auto|on|off", GS_OPT_CGO, "cgo (default auto: on when the program has cgo code)"),
+	GS_CLI_OPT("compiler", 0, "gc|gccgo|gollvm", GS_OPT_COMPILER, "Go compiler (default gc)"),
+	GS_CLI_OPT("tags", 0, "TAGS", GS_OPT_TAGS, "go build -tags"),
+	GS_CLI_OPT("ldflags", 0, "FLAGS", GS_OPT_LDFLAGS, "appended to gsimage's -ldflags"),
+	GS_CLI_OPT("gcflags", 0, "FLAGS", GS_OPT_GCFLAGS, "go build -gcflags"),
+	GS_CLI_END,
+};
+
+const gs_cli_option_t gs_cli_quiet_option[] = {
+	GS_CLI_OPT("quiet", 'q', NULL, GS_OPT_QUIET, "no progress on stderr"),
+	GS_CLI_END,
+};
 
 static char *cache_dir_from_env(void)
 {
@@ -54,13 +72,14 @@ void gs_cli_compile_release(gs_cli_compile_t *c)
 	c->cache_dir = NULL;
 }
 
-int gs_cli_compile_option(gs_cli_compile_t *c, int opt, const char *arg, gs_error_t *err)
+int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err)
 {
-	switch (opt) {
+	switch (id) {
 	case GS_OPT_PLATFORM:
 		if (gs_platform_parse_list(arg, c->platforms, GS_MAX_PLATFORMS,
 					   &c->opts.n_platforms, err) < 0)
 			return -1;
+		c->platform_given = 1;
 		return 1;
 	case GS_OPT_CC:
 		if (*arg == '\0')
@@ -87,31 +106,11 @@ int gs_cli_compile_option(gs_cli_compile_t *c, int opt, const char *arg, gs_erro
 	case GS_OPT_GCFLAGS:
 		c->opts.gcflags = arg;
 		return 1;
+	case GS_OPT_QUIET:
+		c->quiet = 1;
+		return 1;
 	}
 	return 0;
-}
-
-int gs_cli_bad_option(const char *cmd, int opt, char **argv, gs_error_t *err)
-{
-	/* Long options leave the offending word at argv[optind - 1]; short ones
-	 * are named by optopt. */
-	const char *given = argv[optind - 1];
-	int is_long = strncmp(given, "--", 2) == 0;
-	cleanup_free char *name = !is_long && optopt > 0 && optopt < 256
-					  ? x_asprintf("-%c", optopt)
-					  : xstrdup(given);
-	char *eq = strchr(name, '=');
-	if (eq)
-		*eq = '\0';
-	/* "--quiet=1": a known flag that takes no value */
-	if (is_long && eq && opt == '?' && optopt != 0)
-		return gs_error_usage(err, "option '%s' takes no value; see 'gsimage %s --help'",
-				      name, cmd);
-	if (opt == ':')
-		return gs_error_usage(err, "option '%s' needs a value; see 'gsimage %s --help'",
-				      name, cmd);
-	return gs_error_usage(err, "unknown option '%s' for '%s'; see 'gsimage %s --help'", name,
-			      cmd, cmd);
 }
 
 void gs_cli_progress(void *quiet_flag, const char *line)
@@ -119,13 +118,4 @@ void gs_cli_progress(void *quiet_flag, const char *line)
 	if (quiet_flag && *(int *)quiet_flag)
 		return;
 	fprintf(stderr, "gsimage: %s\n", line);
-}
-
-char *gs_cli_human_size(unsigned long long bytes)
-{
-	if (bytes < 1024)
-		return x_asprintf("%llu B", bytes);
-	if (bytes < 1024 * 1024)
-		return x_asprintf("%.1f KiB", (double)bytes / 1024);
-	return x_asprintf("%.1f MiB", (double)bytes / (1024 * 1024));
 }

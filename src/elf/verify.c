@@ -588,3 +588,26 @@ int gs_elf_check_platform(const gs_elf_report_t *r, const gs_platform_t *p, gs_e
 	}
 	return 0;
 }
+
+int gs_elf_verify_file(const char *path, const gs_platform_t *want, gs_elf_report_t *report,
+		       const gs_platform_t **platform, gs_error_t *err)
+{
+	*platform = NULL;
+	if (gs_elf_inspect_file(path, report, err) < 0)
+		return -1;
+	const gs_platform_t *p = want;
+	if (!p) {
+		size_t n;
+		const gs_platform_t *table = gs_platform_table(&n);
+		for (size_t i = 0; !p && i < n; i++)
+			if (gs_elf_machine_matches(report, &table[i]))
+				p = &table[i];
+		if (!p)
+			return gs_error_set(err, 0, "built for %s, which gsimage has no platform for",
+					    gs_elf_machine_name(report->machine));
+	}
+	if (gs_elf_check_platform(report, p, err) < 0)
+		return -1;
+	*platform = p;
+	return 0;
+}

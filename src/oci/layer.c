@@ -303,6 +303,25 @@ int gs_layer_add_symlink(gs_layer_t *l, const char *path, const char *target,
 	return add_entry(l, path, e, err);
 }
 
+gs_layer_t *gs_layer_copy(const gs_layer_t *l)
+{
+	gs_layer_t *c = gs_layer_new();
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lentry *e = l->v[i];
+		struct lentry *d = xcalloc(1, sizeof(*d));
+		*d = *e;
+		d->path = xstrdup(e->path);
+		d->src = e->src ? xstrdup(e->src) : NULL;
+		d->target = e->target ? xstrdup(e->target) : NULL;
+		if (e->data) {
+			d->data = xmalloc(e->len ? e->len : 1);
+			memcpy(d->data, e->data, e->len);
+		}
+		insert(c, d);
+	}
+	return c;
+}
+
 /* The pipeline state shared by the archive callbacks.  The callbacks never
  * report failure to libarchive: an archive in the FATAL state is freed
  * without closing its filters, which leaks zlib's state (libarchive 3.6.2).

@@ -8,6 +8,7 @@
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
+#include "gsimage/pipeline/target.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
@@ -260,5 +261,19 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 	r = 0;
 out:
 	gs_tag_list_release(&tags);
+	return r;
+}
+
+int gs_inspect_target(const char *target, int as_json, char **out, gs_error_t *err)
+{
+	cleanup_free char *dir = NULL, *ref = NULL;
+	gs_target_split(target, &dir, &ref);
+	if (!*dir)
+		return gs_error_usage(err, "empty layout directory in '%s'", target);
+	gs_store_t *store = NULL;
+	if (gs_store_open(dir, 0, &store, err) < 0)
+		return -1;
+	int r = gs_inspect(store, ref && *ref ? ref : NULL, as_json, out, err);
+	gs_store_free(store);
 	return r;
 }

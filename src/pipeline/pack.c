@@ -1,6 +1,5 @@
 #include "gsimage/pipeline/pack.h"
 
-#include <jansson.h>
 #include <string.h>
 
 #include "gsimage/oci/image.h"
@@ -47,36 +46,30 @@ static int essentials_layer(gs_store_t *store, const gs_pack_opts_t *o, gs_layer
 	return r < 0 ? gs_error_wrap(err, "writing the essentials layer") : 0;
 }
 
+/* The app layer's entries: the --add files and the binary at binary_path
+ * (from bin_file, or an empty placeholder when bin_file is NULL).  A binary
+ * path that collides with an --add entry fails here. */
+static int app_entries(const gs_pack_opts_t *o, const char *binary_path, const char *bin_file,
+		       gs_layer_t **out, gs_error_t *err)
+{
+	gs_layer_t *layer = o->adds ? gs_layer_copy(o->adds) : gs_layer_new();
+	int r = bin_file ? gs_layer_add_file(layer, binary_path, 0755, 0, 0, bin_file, err)
+			 : gs_layer_add_data(layer, binary_path, 0755, 0, 0, "", 0, err);
+	if (r < 0) {
+		gs_layer_free(layer);
+		return gs_error_wrap(err, "placing the binary at '%s'", binary_path);
+	}
+	*out = layer;
+	return 0;
+}
+
 static int app_layer(gs_store_t *store, const gs_pack_opts_t *o, const char *binary_path,
 		     const gs_pack_binary_t *bin, gs_layer_info_t *info, gs_error_t *err)
 {
-	gs_layer_t *layer = gs_layer_new();
-	int r = gs_layer_add_file(layer, binary_path, 0755, 0, 0, bin->path, err);
-	for (size_t i = 0; r == 0 && i < o->adds.n; i++) {
-		cleanup_free char *src = NULL, *dst = NULL;
-		r = gs_add_spec_parse(o->adds.v[i], &src, &dst, err);
-		if (r == 0 && gs_add_tree(layer, src, dst, err) < 0)
-			r = gs_error_wrap(err, "--add %s", o->adds.v[i]);
-	}
-	if (r == 0)
-		r = store_layer(store, layer, o, o->epoch, info, err);
-	gs_layer_free(layer);
-	return r;
-}
-
-/* Lay out the app layer's paths (binary and every --add) without writing
- * anything: a bad --add (a symlink out of its tree, a device, a path that
- * collides with the binary) fails here, before any blob reaches the store. */
-static int check_app_paths(const gs_pack_opts_t *o, const char *binary_path, gs_error_t *err)
-{
-	gs_layer_t *layer = gs_layer_new();
-	int r = gs_layer_add_data(layer, binary_path, 0755, 0, 0, "", 0, err);
-	for (size_t i = 0; r == 0 && i < o->adds.n; i++) {
-		cleanup_free char *src = NULL, *dst = NULL;
-		r = gs_add_spec_parse(o->adds.v[i], &src, &dst, err);
-		if (r == 0 && gs_add_tree(layer, src, dst, err) < 0)
-			r = gs_error_wrap(err, "--add %s", o->adds.v[i]);
-	}
+	gs_layer_t *layer = NULL;
+	if (app_entries(o, binary_path, bin->path, &layer, err) < 0)
+		return -1;
+	int r = store_layer(store, layer, o, o->epoch, info, err);
 	gs_layer_free(layer);
 	return r;
 }
@@ -181,8 +174,12 @@ int gs_pack(gs_store_t *store, const gs_pack_opts_t *o, const gs_pack_binary_t *
 	const char *binary_path = o->binary_path ? o->binary_path : default_path;
 	cleanup_free char *created = gs_image_time(o->epoch);
 
-	if (check_app_paths(o, binary_path, err) < 0)
+	/* A binary path that collides with an --add fails before any blob is
+	 * written. */
+	gs_layer_t *placed = NULL;
+	if (app_entries(o, binary_path, NULL, &placed, err) < 0)
 		return -1;
+	gs_layer_free(placed);
 	gs_layer_info_t essentials;
 	if (!o->bare && essentials_layer(store, o, &essentials, err) < 0)
 		return -1;
@@ -243,45 +240,6 @@ void gs_pack_opts_release(gs_pack_opts_t *o)
 	gs_strvec_release(&o->labels);
 	gs_strvec_release(&o->exposed_ports);
 	gs_strvec_release(&o->annotations);
-	gs_strvec_release(&o->adds);
-}
-
-char *gs_pack_metadata_json(const gs_pack_result_t *res, const gs_strvec_t *tags)
-{
-	json_t *root = json_object();
-	json_t *jtags = json_array();
-	for (size_t i = 0; i < tags->n; i++)
-		json_array_append_new(jtags, json_string(tags->v[i]));
-	json_object_set_new(root, "tags", jtags);
-	json_object_set_new(root, "digest", json_string(res->top.s));
-	json_object_set_new(root, "mediaType", json_string(res->top_media_type));
-	json_object_set_new(root, "size", json_integer((json_int_t)res->top_size));
-	json_t *plats = json_array();
-	for (size_t i = 0; i < res->n_images; i++) {
-		const gs_packed_image_t *img = &res->images[i];
-		json_t *p = json_object();
-		json_object_set_new(p, "platform", json_string(img->platform->name));
-		json_object_set_new(p, "digest", json_string(img->manifest.s));
-		json_object_set_new(p, "size", json_integer((json_int_t)img->manifest_size));
-		json_object_set_new(p, "config", json_string(img->config.s));
-		json_t *layers = json_array();
-		for (size_t j = 0; j < img->n_layers; j++) {
-			const gs_layer_info_t *l = &img->layers[j];
-			json_t *jl = json_object();
-			json_object_set_new(jl, "digest", json_string(l->digest.s));
-			json_object_set_new(jl, "size", json_integer((json_int_t)l->size));
-			json_object_set_new(jl, "diffID", json_string(l->diff_id.s));
-			json_object_set_new(jl, "uncompressedSize",
-					    json_integer((json_int_t)l->uncompressed_size));
-			json_array_append_new(layers, jl);
-		}
-		json_object_set_new(p, "layers", layers);
-		json_array_append_new(plats, p);
-	}
-	json_object_set_new(root, "platforms", plats);
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!s)
-		abort();
-	return s;
+	gs_layer_free(o->adds);
+	o->adds = NULL;
 }

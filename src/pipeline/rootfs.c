@@ -298,3 +298,28 @@ int gs_add_tree(gs_layer_t *l, const char *src, const char *dst, gs_error_t *err
 	free(c.root_real);
 	return r;
 }
+
+int gs_adds_layer(const gs_strvec_t *specs, gs_layer_t **out, gs_error_t *err)
+{
+	gs_layer_t *layer = gs_layer_new();
+	for (size_t i = 0; i < specs->n; i++) {
+		const char *spec = specs->v[i];
+		cleanup_free char *src = NULL, *dst = NULL;
+		struct stat st;
+		if (gs_add_spec_parse(spec, &src, &dst, err) < 0)
+			goto fail;
+		if (lstat(src, &st) < 0) {
+			gs_error_usage(err, "'--add %s': source '%s' does not exist", spec, src);
+			goto fail;
+		}
+		if (gs_add_tree(layer, src, dst, err) < 0) {
+			gs_error_wrap(err, "--add %s", spec);
+			goto fail;
+		}
+	}
+	*out = layer;
+	return 0;
+fail:
+	gs_layer_free(layer);
+	return -1;
+}

@@ -208,10 +208,11 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 	return gs_path_join(o->cache_dir, name);
 }
 
-/* Run go build into tmp, verify the result, rename it to final. */
-static int build_and_verify(const gs_proc_opts_t *po, const char *tmp, const char *final,
-			    const char *zig_marker_path, const gs_platform_t *p,
-			    gs_compiled_t *bin, const char *name, gs_error_t *err)
+/* Run go build into tmp, let the caller check the result, rename it to
+ * final. */
+static int build_and_check(const gs_compile_opts_t *o, size_t index, const gs_proc_opts_t *po,
+			   const char *tmp, const char *final, const char *zig_marker_path,
+			   const gs_platform_t *p, gs_error_t *err)
 {
 	cleanup_free char *errout = NULL;
 	int status;
@@ -232,17 +233,8 @@ static int build_and_verify(const gs_proc_opts_t *po, const char *tmp, const cha
 		gs_fs_write_atomic(zig_marker_path, "", 0, 0644, &ignored); /* a progress hint */
 		gs_error_release(&ignored);
 	}
-
-	if (gs_elf_inspect_file(tmp, &bin->report, err) < 0) {
+	if (o->check && o->check(o->check_ctx, index, tmp, p, err) < 0) {
 		unlink(tmp);
-		return gs_error_wrap(err, "verifying the %s binary", p->name);
-	}
-	if (gs_elf_check_platform(&bin->report, p, err) < 0) {
-		unlink(tmp);
-		gs_error_wrap(err, "refusing the %s binary of '%s'", p->name, name);
-		if (bin->report.linkage == GS_ELF_DYNAMIC)
-			return gs_error_set(err, 0, "%s; the C toolchain did not link statically: "
-						    "use --cc zig or --cc musl-gcc", err->msg);
 		return -1;
 	}
 	if (rename(tmp, final) < 0) {
@@ -253,7 +245,7 @@ static int build_and_verify(const gs_proc_opts_t *po, const char *tmp, const cha
 	return 0;
 }
 
-static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig,
+static int build_one(const gs_compile_opts_t *o, size_t index, const char *go, const char *zig,
 		     const char *gccgo, const char *cwd, const char *pkg, const char *out_dir,
 		     int cgo, const gs_platform_t *p, gs_compiled_t *bin, const char *name,
 		     gs_error_t *err)
@@ -314,7 +306,7 @@ static int build_one(const gs_compile_opts_t *o, const char *go, const char *zig
 		.stdout_to_stderr = 1,
 	};
 	gs_tempfile_register(tmp); /* an interrupt removes the half-written binary */
-	int r = build_and_verify(&po, tmp, final, uses_zig ? marker : NULL, p, bin, name, err);
+	int r = build_and_check(o, index, &po, tmp, final, uses_zig ? marker : NULL, p, err);
 	gs_tempfile_forget(tmp);
 	if (r < 0)
 		return -1;
@@ -417,11 +409,9 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 
 	res->bins = xcalloc(o->n_platforms, sizeof *res->bins);
 	for (size_t i = 0; i < o->n_platforms; i++) {
-		if (build_one(o, go, zig, gccgo, cwd, pkg, out_dir, res->cgo, o->platforms[i],
-			      &res->bins[res->n_bins], res->name, err) < 0) {
-			gs_elf_report_release(&res->bins[res->n_bins].report);
+		if (build_one(o, i, go, zig, gccgo, cwd, pkg, out_dir, res->cgo, o->platforms[i],
+			      &res->bins[res->n_bins], res->name, err) < 0)
 			return -1;
-		}
 		res->n_bins++;
 	}
 	return 0;
@@ -439,10 +429,8 @@ int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t 
 
 void gs_compile_result_release(gs_compile_result_t *res)
 {
-	for (size_t i = 0; i < res->n_bins; i++) {
+	for (size_t i = 0; i < res->n_bins; i++)
 		free(res->bins[i].path);
-		gs_elf_report_release(&res->bins[i].report);
-	}
 	free(res->bins);
 	free(res->name);
 	free(res->import_path);

@@ -241,3 +241,120 @@ int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		return -1;
 	return gs_fs_fsync_dir(dir, err);
 }
+
+static char *dir_of(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	return dir;
+}
+
+int gs_output_open(const char *path, gs_output_t *out, gs_error_t *err)
+{
+	memset(out, 0, sizeof *out);
+	out->fd = -1;
+	if (strcmp(path, "-") == 0) {
+		out->fd = dup(STDOUT_FILENO);
+		if (out->fd < 0)
+			return gs_error_set(err, errno, "writing to standard output");
+		out->final = xstrdup("standard output");
+		return 0;
+	}
+	struct stat st;
+	mode_t mode = 0644;
+	cleanup_free char *target = NULL; /* the file a symlink names */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return gs_error_usage(err, "'%s' is a directory; give a file name", path);
+		if (!S_ISREG(st.st_mode)) {
+			/* A FIFO or a device: write into it, as a shell's '>' would. */
+			out->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+			if (out->fd < 0)
+				return gs_error_set(err, errno, "opening '%s'", path);
+			out->final = xstrdup(path);
+			return 0;
+		}
+		mode = st.st_mode & 07777;
+		target = realpath(path, NULL);
+	}
+	out->final = xstrdup(target ? target : path);
+	out->dir = dir_of(out->final);
+	out->fd = gs_tempfile_create(out->dir, ".tmp-", &out->tmp, err);
+	if (out->fd < 0) {
+		gs_output_discard(out);
+		return -1;
+	}
+	if (fchmod(out->fd, mode) < 0) {
+		gs_error_set(err, errno, "writing '%s'", path);
+		gs_output_discard(out);
+		return -1;
+	}
+	return 0;
+}
+
+int gs_output_commit(gs_output_t *out, gs_error_t *err)
+{
+	int r = 0;
+	if (!out->tmp) {
+		/* Written through: a device or FIFO; fsync may not apply. */
+		if (close(out->fd) < 0 && errno != EINTR)
+			r = gs_error_set(err, errno, "writing '%s'", out->final);
+		out->fd = -1;
+	} else {
+		r = gs_tempfile_commit(out->fd, out->tmp, out->final, err);
+		close(out->fd);
+		out->fd = -1;
+		free(out->tmp);
+		out->tmp = NULL;
+		if (r == 0)
+			r = gs_fs_fsync_dir(out->dir, err);
+	}
+	gs_output_discard(out);
+	return r;
+}
+
+void gs_output_discard(gs_output_t *out)
+{
+	if (out->tmp)
+		gs_tempfile_discard(out->tmp);
+	if (out->fd >= 0)
+		close(out->fd);
+	free(out->tmp);
+	free(out->final);
+	free(out->dir);
+	memset(out, 0, sizeof *out);
+	out->fd = -1;
+}
+
+int gs_output_write_file(const char *path, const void *data, size_t len, gs_error_t *err)
+{
+	gs_output_t out;
+	if (gs_output_open(path, &out, err) < 0)
+		return -1;
+	if (gs_fs_write_all(out.fd, data, len, out.final, err) < 0) {
+		gs_output_discard(&out);
+		return -1;
+	}
+	return gs_output_commit(&out, err);
+}
+
+char *gs_output_real_path(const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return NULL;
+	char *whole = realpath(path, NULL); /* it exists: follow its links */
+	if (whole)
+		return whole;
+	cleanup_free char *dir = dir_of(path);
+	cleanup_free char *real_dir = realpath(dir, NULL);
+	if (!real_dir)
+		return NULL;
+	cleanup_free char *base = gs_path_basename(path);
+	return gs_path_join(real_dir, base);
+}

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "gsimage/elf/verify.h"
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

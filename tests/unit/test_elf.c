@@ -20,7 +20,7 @@
 #include "gsimage/cli/commands.h"
 #include "gsimage/elf/buildinfo.h"
 #include "gsimage/elf/verify.h"
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/utf8.h"
 #include "gsimage/util/xalloc.h"

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/cleanup.h"
 
 static void test_every_row_complete(void **state)

@@ -1,8 +1,10 @@
-/* Subcommand handlers.  Each parses its own flags into an options struct,
- * calls the library, and returns 0, or < 0 with err set (main prints it). */
+/* The commands.  Each parses its flags (its gs_cli_command_t's table) into
+ * a request, calls pipeline/, prints, and returns 0, or < 0 with err set
+ * (main prints it). */
 #ifndef GSIMAGE_CLI_COMMANDS_H
 #define GSIMAGE_CLI_COMMANDS_H
 
+#include "gsimage/cli/options.h"
 #include "gsimage/util/error.h"
 
 int gs_cmd_compile(int argc, char **argv, gs_error_t *err);
@@ -10,5 +12,8 @@ int gs_cmd_build(int argc, char **argv, gs_error_t *err);
 int gs_cmd_pack(int argc, char **argv, gs_error_t *err);
 int gs_cmd_verify(int argc, char **argv, gs_error_t *err);
 int gs_cmd_inspect(int argc, char **argv, gs_error_t *err);
+
+extern const gs_cli_command_t gs_cli_build, gs_cli_compile, gs_cli_pack, gs_cli_verify,
+	gs_cli_inspect;
 
 #endif

@@ -1,44 +1,39 @@
-/* Flags shared by `compile` and `build`, progress output and the
- * environment variables gsimage reads (only cli/ reads the environment). */
+/* What several commands share: the compile options (`compile`, `build`),
+ * progress on stderr, and the environment variables gsimage reads (only
+ * cli/ reads the environment). */
 #ifndef GSIMAGE_CLI_COMMON_H
 #define GSIMAGE_CLI_COMMON_H
 
-#include <getopt.h>
-
-#include "gsimage/toolchain/compile.h"
+#include "gsimage/cli/options.h"
+#include "gsimage/pipeline/build.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 
 #define GS_MAX_PLATFORMS 16
 
-/* getopt_long codes for long-only options (shared numbering). */
 enum {
-	GS_OPT_PLATFORM = 1000,
+	GS_OPT_PLATFORM = GS_OPT_COMMAND,
 	GS_OPT_CC,
 	GS_OPT_CGO,
 	GS_OPT_COMPILER,
 	GS_OPT_TAGS,
 	GS_OPT_LDFLAGS,
 	GS_OPT_GCFLAGS,
-	GS_OPT_HELP,
+	GS_OPT_QUIET,
 	GS_OPT_FIRST_COMMAND_SPECIFIC, /* commands number theirs from here */
 };
 
-/* The long options every compiling command takes. */
-#define GS_COMPILE_LONG_OPTIONS                                             \
-	{"platform", required_argument, NULL, GS_OPT_PLATFORM},             \
-	{"cc", required_argument, NULL, GS_OPT_CC},                         \
-	{"cgo", required_argument, NULL, GS_OPT_CGO},                       \
-	{"compiler", required_argument, NULL, GS_OPT_COMPILER},             \
-	{"tags", required_argument, NULL, GS_OPT_TAGS},                     \
-	{"ldflags", required_argument, NULL, GS_OPT_LDFLAGS},               \
-	{"gcflags", required_argument, NULL, GS_OPT_GCFLAGS},               \
-	{"help", no_argument, NULL, GS_OPT_HELP}
+/* --platform, --cc, --cgo, --compiler, --tags, --ldflags, --gcflags */
+extern const gs_cli_option_t gs_cli_compile_options[];
+/* -q, --quiet */
+extern const gs_cli_option_t gs_cli_quiet_option[];
 
 typedef struct gs_cli_compile {
 	gs_compile_opts_t opts;
 	const gs_platform_t *platforms[GS_MAX_PLATFORMS];
 	char *cache_dir; /* owned */
 	int quiet;
+	int platform_given;
 } gs_cli_compile_t;
 
 /* Defaults: host platform, zig, cgo auto, gc, package ".", environment
@@ -46,19 +41,11 @@ typedef struct gs_cli_compile {
 int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err);
 void gs_cli_compile_release(gs_cli_compile_t *c);
 
-/* Handle one shared option: 1 when handled, 0 when opt is not one of them,
- * -1 on a bad value. */
-int gs_cli_compile_option(gs_cli_compile_t *c, int opt, const char *arg, gs_error_t *err);
+/* Handle one of gs_cli_compile_options (or --quiet): 1 when handled, 0 when
+ * id is not one of them, -1 on a bad value. */
+int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err);
 
-/* The usage error for an option getopt rejected: opt is what getopt_long
- * returned (':' for a missing value with a ':'-prefixed optstring, '?' for
- * an unknown option). */
-int gs_cli_bad_option(const char *cmd, int opt, char **argv, gs_error_t *err);
-
-/* Prints "gsimage: <line>" on stderr unless quiet. */
+/* Prints "gsimage: <line>" on stderr unless *quiet_flag. */
 void gs_cli_progress(void *quiet_flag, const char *line);
-
-/* "2.1 MiB" style size; owned. */
-char *gs_cli_human_size(unsigned long long bytes);
 
 #endif

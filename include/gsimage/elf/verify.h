@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
 
@@ -65,6 +65,16 @@ void gs_elf_report_release(gs_elf_report_t *report);
  *   "dynamically linked: interpreter '/lib/ld-musl-x86_64.so.1', needs libc.so, libfoo.so"
  * Pure: no I/O; callers (compile, verify) add the file name. */
 int gs_elf_check_platform(const gs_elf_report_t *r, const gs_platform_t *p, gs_error_t *err);
+
+/* The one check every binary passes before it goes into an image (compile
+ * and pack both call it): inspect path, take its platform (want, or when
+ * want is NULL the table row whose machine, class and byte order it has)
+ * and check it with gs_elf_check_platform().  On success *platform is set;
+ * *report is filled whenever inspecting worked (release it either way).
+ * Messages leave out the path (the caller adds it), e.g. "built for S/390,
+ * which gsimage has no platform for". */
+int gs_elf_verify_file(const char *path, const gs_platform_t *want, gs_elf_report_t *report,
+		       const gs_platform_t **platform, gs_error_t *err);
 
 /* Does r's machine, class and byte order match p?  (The part of
  * gs_elf_check_platform() that verify reports separately.) */

@@ -27,6 +27,8 @@ typedef struct gs_layer gs_layer_t;
 
 gs_layer_t *gs_layer_new(void);
 void gs_layer_free(gs_layer_t *layer);
+/* A deep copy: the same entries, to be added to without touching l. */
+gs_layer_t *gs_layer_copy(const gs_layer_t *l);
 
 /* Paths are image paths ("usr/local/bin/app" or "/usr/local/bin/app"); they
  * are normalised, and must not escape the root.  Missing parents are added

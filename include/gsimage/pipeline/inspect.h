@@ -12,4 +12,8 @@
 int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char **out,
 	       gs_error_t *err);
 
+/* `gsimage inspect DIR[:REF]`: open the layout read-only and describe it
+ * (gs_target_split() says how DIR:REF splits). */
+int gs_inspect_target(const char *target, int as_json, char **out, gs_error_t *err);
+
 #endif

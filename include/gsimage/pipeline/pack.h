@@ -10,7 +10,7 @@
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/layer.h"
 #include "gsimage/pipeline/rootfs.h"
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
 
@@ -36,7 +36,8 @@ typedef struct gs_pack_opts {
 	gs_strvec_t annotations;   /* "K=V", on every manifest and the index */
 	int bare;                  /* no essentials layer: the binary alone */
 	gs_essentials_opts_t essentials;
-	gs_strvec_t adds;          /* "SRC:DST" files for the app layer */
+	gs_layer_t *adds;          /* the --add files (gs_adds_layer()), or NULL;
+				      copied into every app layer; owned */
 } gs_pack_opts_t;
 
 typedef struct gs_packed_image {
@@ -61,9 +62,5 @@ int gs_pack(gs_store_t *store, const gs_pack_opts_t *opts, const gs_pack_binary_
 	    size_t n_bins, gs_pack_result_t *out, gs_error_t *err);
 void gs_pack_result_release(gs_pack_result_t *res);
 void gs_pack_opts_release(gs_pack_opts_t *opts);
-
-/* --metadata-file JSON: tags, top digest and media type, per-platform
- * manifest/config digests and layer sizes.  Owned string. */
-char *gs_pack_metadata_json(const gs_pack_result_t *res, const gs_strvec_t *tags);
 
 #endif

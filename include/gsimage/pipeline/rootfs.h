@@ -5,6 +5,7 @@
 
 #include "gsimage/oci/layer.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/strvec.h"
 
 #define GS_NONROOT_UID 65532
 #define GS_CA_BUNDLE_PATH "/etc/ssl/certs/ca-certificates.crt"
@@ -34,5 +35,11 @@ int gs_add_spec_parse(const char *spec, char **src, char **dst, gs_error_t *err)
  * absolute targets; names and link targets that are not UTF-8, sockets,
  * devices and fifos are refused.  Refusals are usage errors. */
 int gs_add_tree(gs_layer_t *layer, const char *src, const char *dst, gs_error_t *err);
+
+/* Every --add SRC:DST of a build, parsed once and each tree walked once
+ * into *out, a layer holding the added files alone (the pack stage copies
+ * it for each platform's app layer).  A missing source, a bad spec and every
+ * refusal of gs_add_tree() are errors naming the spec. */
+int gs_adds_layer(const gs_strvec_t *specs, gs_layer_t **out, gs_error_t *err);
 
 #endif

@@ -1,18 +1,23 @@
 /* The compile stage: go build (gc | gccgo | gollvm) with a musl C toolchain
- * for each platform, then the ELF verifier on every result.  Used by
- * `gsimage compile` and `gsimage build`. */
+ * for each platform.  Each result passes the caller's check (the pipeline's
+ * ELF verifier) before it is renamed into place. */
 #ifndef GSIMAGE_TOOLCHAIN_COMPILE_H
 #define GSIMAGE_TOOLCHAIN_COMPILE_H
 
 #include <stddef.h>
 
-#include "gsimage/elf/verify.h"
 #include "gsimage/toolchain/gobuild.h"
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 
 /* Progress reporting: one line, no trailing newline.  May be NULL. */
 typedef void (*gs_progress_fn)(void *ctx, const char *line);
+
+/* Called with the index-th platform's binary, freshly built at a temp path,
+ * before it is renamed into place.  < 0 refuses it: the binary is removed
+ * and gs_compile() fails with err as the check left it. */
+typedef int (*gs_compile_check_fn)(void *ctx, size_t index, const char *path,
+				   const gs_platform_t *p, gs_error_t *err);
 
 typedef struct gs_compile_opts {
 	const gs_platform_t *const *platforms;
@@ -33,12 +38,13 @@ typedef struct gs_compile_opts {
 				      work directory), so an interrupt removes it */
 	gs_progress_fn progress;
 	void *progress_ctx;
+	gs_compile_check_fn check; /* may be NULL */
+	void *check_ctx;
 } gs_compile_opts_t;
 
 typedef struct gs_compiled {
 	const gs_platform_t *platform;
 	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
-	gs_elf_report_t report;  /* the verifier's findings */
 } gs_compiled_t;
 
 typedef struct gs_compile_result {
@@ -50,9 +56,9 @@ typedef struct gs_compile_result {
 	size_t n_bins;
 } gs_compile_result_t;
 
-/* Build and verify one binary per platform.  A binary that fails the
- * verifier is removed and refused; on a Go compile failure err->detail holds
- * Go's output verbatim. */
+/* Build one binary per platform.  A binary that fails opts->check is
+ * removed and refused; on a Go compile failure err->detail holds Go's output
+ * verbatim. */
 int gs_compile(const gs_compile_opts_t *opts, gs_compile_result_t *res, gs_error_t *err);
 void gs_compile_result_release(gs_compile_result_t *res);
 

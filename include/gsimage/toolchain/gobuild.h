@@ -3,7 +3,7 @@
 #ifndef GSIMAGE_TOOLCHAIN_GOBUILD_H
 #define GSIMAGE_TOOLCHAIN_GOBUILD_H
 
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
 

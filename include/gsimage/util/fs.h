@@ -30,6 +30,36 @@ int gs_fs_fsync_dir(const char *dir, gs_error_t *err);
 int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		       gs_error_t *err);
 
+/* A file the user named on the command line (--digest-file, --metadata-file,
+ * the archives), opened so that nothing at the target is clobbered the
+ * wrong way:
+ *   "-"                        standard output;
+ *   a FIFO, a device, a socket (or a symlink to one): written through, never
+ *                              replaced (so --digest-file /dev/null stays a
+ *                              device);
+ *   a regular file (or a symlink to one): the file the link names is
+ *                              replaced atomically and keeps its mode;
+ *   nothing there yet:         created atomically, mode 0644.
+ * Write to out->fd, then commit (fsync + rename + directory fsync for the
+ * atomic cases) or discard. */
+typedef struct gs_output {
+	int fd;
+	char *tmp;   /* the temp file to rename, or NULL when written through */
+	char *final; /* what tmp becomes */
+	char *dir;   /* final's directory */
+} gs_output_t;
+
+int gs_output_open(const char *path, gs_output_t *out, gs_error_t *err);
+int gs_output_commit(gs_output_t *out, gs_error_t *err);
+void gs_output_discard(gs_output_t *out);
+/* open + write + commit */
+int gs_output_write_file(const char *path, const void *data, size_t len, gs_error_t *err);
+
+/* Where an output path will land: the real path of its directory joined
+ * with its name (so "a/../b/f" and a symlinked directory compare right), or
+ * NULL when the directory does not exist.  "-" gives NULL.  Owned. */
+char *gs_output_real_path(const char *path);
+
 /* Create a temp file "<dir>/<prefix>XXXXXX" open for writing.  Its path is
  * registered so that gs_tempfiles_unlink_all() (safe in a signal handler)
  * removes it.  *path is owned by the caller. */

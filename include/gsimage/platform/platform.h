@@ -1,7 +1,7 @@
 /* The one table of target platforms: OCI names, Go names, zig triple, ELF
  * machine and the qemu-user binary that runs it. */
-#ifndef GSIMAGE_TOOLCHAIN_PLATFORM_H
-#define GSIMAGE_TOOLCHAIN_PLATFORM_H
+#ifndef GSIMAGE_PLATFORM_PLATFORM_H
+#define GSIMAGE_PLATFORM_PLATFORM_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "gsimage/toolchain/platform.h"
+#include "gsimage/platform/platform.h"
 
 #include <elf.h>
 #include <string.h>

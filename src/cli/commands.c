@@ -1,0 +1,8 @@
+/* The command table: 'gsimage --help' lists them in this order. */
+#include "gsimage/cli/commands.h"
+
+#include <stddef.h>
+
+const gs_cli_command_t *const gs_cli_commands[] = {
+	&gs_cli_build, &gs_cli_compile, &gs_cli_pack, &gs_cli_verify, &gs_cli_inspect, NULL,
+};

@@ -1,0 +1,542 @@
+#include "gsimage/pipeline/build.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gsimage/oci/blobstore.h"
+#include "gsimage/oci/export.h"
+#include "gsimage/oci/image.h"
+#include "gsimage/oci/layout.h"
+#include "gsimage/oci/ref.h"
+#include "gsimage/pipeline/binaries.h"
+#include "gsimage/pipeline/rootfs.h"
+#include "gsimage/toolchain/vcs.h"
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
+#include "gsimage/util/xalloc.h"
+
+void gs_build_request_init(gs_build_request_t *req)
+{
+	memset(req, 0, sizeof *req);
+	req->compile.package = ".";
+	req->compile.cc_kind = GS_CC_ZIG;
+	req->compile.cgo = GS_CGO_AUTO;
+	req->compile.compiler = GS_COMPILER_GC;
+	req->image.compression = GS_COMPRESS_GZIP;
+	req->image.level = -1;
+	req->layout_dir = "oci";
+}
+
+void gs_build_request_release(gs_build_request_t *req)
+{
+	gs_pack_opts_release(&req->image);
+	gs_strvec_release(&req->add_specs);
+	gs_strvec_release(&req->annotations);
+	gs_strvec_release(&req->tags);
+}
+
+void gs_build_result_release(gs_build_result_t *res)
+{
+	gs_pack_result_release(&res->image);
+	gs_strvec_release(&res->tags);
+}
+
+static void progress(const gs_build_request_t *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void progress(const gs_build_request_t *req, const char *fmt, ...)
+{
+	if (!req->compile.progress)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *line = x_vasprintf(fmt, ap);
+	va_end(ap);
+	req->compile.progress(req->compile.progress_ctx, line);
+}
+
+/* ---- checks before anything is compiled or written ---------------------- */
+
+static int platform_requested(const gs_build_request_t *req, const gs_platform_t *p)
+{
+	for (size_t i = 0; i < req->compile.n_platforms; i++)
+		if (req->compile.platforms[i] == p)
+			return 1;
+	return 0;
+}
+
+/* Is path the layout directory itself or inside it? */
+static int inside_layout(const char *real_path, const char *layout_real)
+{
+	size_t n = strlen(layout_real);
+	return strncmp(real_path, layout_real, n) == 0 &&
+	       (real_path[n] == '\0' || real_path[n] == '/' || strcmp(layout_real, "/") == 0);
+}
+
+/* An output file must be writable where it is asked for, and never the
+ * layout's own files (--digest-file L/index.json would lose every tag). */
+static int check_output_file(const char *flag, const char *file, const char *layout_real,
+			     gs_error_t *err)
+{
+	if (!*file)
+		return gs_error_usage(err, "empty '%s'; give a file name or '-'", flag);
+	if (strcmp(file, "-") == 0)
+		return 0;
+	struct stat st;
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+		return gs_error_usage(err, "'%s %s' is a directory; give a file name", flag, file);
+	cleanup_free char *real = gs_output_real_path(file);
+	if (!real) {
+		cleanup_free char *dir = xstrdup(file);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		return gs_error_usage(err, "'%s %s': directory '%s' does not exist", flag, file,
+				      slash ? (*dir ? dir : "/") : ".");
+	}
+	if (layout_real && inside_layout(real, layout_real))
+		return gs_error_usage(err, "'%s %s' is inside the OCI layout '%s'; write it "
+				      "elsewhere", flag, file, layout_real);
+	return 0;
+}
+
+/* Where the layout directory is, or will be once created: its real path,
+ * or NULL when not even its parent exists. */
+static char *layout_real_path(const char *dir)
+{
+	return gs_output_real_path(dir);
+}
+
+static int check_outputs(const gs_build_request_t *req, gs_error_t *err)
+{
+	cleanup_free char *layout_real = layout_real_path(req->layout_dir);
+	static const char *const flags[] = {"--docker-archive", "--oci-archive", "--digest-file",
+					    "--metadata-file"};
+	const char *files[] = {req->docker_archive, req->oci_archive, req->digest_file,
+			       req->metadata_file};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (files[i] && check_output_file(flags[i], files[i], layout_real, err) < 0)
+			return -1;
+	if (req->docker_archive && strcmp(req->docker_archive, "-") == 0 && req->oci_archive &&
+	    strcmp(req->oci_archive, "-") == 0)
+		return gs_error_usage(err, "--docker-archive and --oci-archive cannot both go to "
+				      "standard output");
+	return 0;
+}
+
+/* An --add tree that holds the layout would put the layout, and the blobs
+ * this build writes, into the image. */
+static int check_adds_outside_layout(const gs_build_request_t *req, gs_error_t *err)
+{
+	cleanup_free char *layout_real = layout_real_path(req->layout_dir);
+	if (!layout_real)
+		return 0;
+	for (size_t i = 0; i < req->add_specs.n; i++) {
+		const char *spec = req->add_specs.v[i];
+		const char *colon = strrchr(spec, ':');
+		cleanup_free char *src = xstrndup(spec, colon ? (size_t)(colon - spec) : strlen(spec));
+		cleanup_free char *src_real = realpath(src, NULL);
+		if (src_real && inside_layout(layout_real, src_real))
+			return gs_error_usage(err, "'--add %s' contains the OCI layout '%s'; add a "
+					      "directory that does not hold -o", spec,
+					      req->layout_dir);
+	}
+	return 0;
+}
+
+int gs_build_check(gs_build_request_t *req, gs_error_t *err)
+{
+	if (req->image.bare && (req->ca_certs || req->tzdata))
+		return gs_error_usage(err, "--bare leaves out the essentials layer; drop --ca-certs "
+				      "and --tzdata or drop --bare");
+	if (req->ca_certs && req->no_ca_certs)
+		return gs_error_usage(err, "--ca-certs and --no-ca-certs contradict each other");
+	if (req->docker_platform && !req->docker_archive)
+		return gs_error_usage(err, "--docker-platform needs --docker-archive FILE");
+	if (req->docker_platform) {
+		const gs_platform_t *p = gs_platform_find(req->docker_platform);
+		if (!p)
+			return gs_error_usage(err, "'--docker-platform %s' is not a platform gsimage "
+					      "knows", req->docker_platform);
+		if (!req->n_prebuilt && !platform_requested(req, p))
+			return gs_error_usage(err, "'--docker-platform %s' is not one of the "
+					      "platforms built; add it to --platform",
+					      req->docker_platform);
+	}
+	if (req->n_prebuilt && req->platforms_given && req->compile.n_platforms != req->n_prebuilt)
+		return gs_error_usage(err, "--platform names %zu platforms for %zu binaries; give "
+				      "one per binary, in the same order, or none",
+				      req->compile.n_platforms, req->n_prebuilt);
+	if (check_outputs(req, err) < 0)
+		return -1;
+	if (req->ca_certs && access(req->ca_certs, R_OK) < 0)
+		return gs_error_usage(err, "'--ca-certs %s': cannot read it: %s", req->ca_certs,
+				      strerror(errno));
+	for (size_t i = 0; i < req->tags.n; i++) {
+		gs_ref_t ref = GS_REF_INIT;
+		int r = gs_ref_parse(req->tags.v[i], &ref, err);
+		gs_ref_release(&ref);
+		if (r < 0)
+			return -1;
+	}
+	if (check_adds_outside_layout(req, err) < 0)
+		return -1;
+	/* Walk every --add tree once: a symlink out of its tree, a device or an
+	 * unreadable file is refused here, and the pack stage reuses the walk. */
+	gs_layer_free(req->image.adds);
+	req->image.adds = NULL;
+	return req->add_specs.n ? gs_adds_layer(&req->add_specs, &req->image.adds, err) : 0;
+}
+
+/* ---- policy ------------------------------------------------------------- */
+
+/* --ca-certs / --no-ca-certs / the host's bundle; --tzdata. */
+static void essentials_defaults(gs_build_request_t *req)
+{
+	gs_essentials_opts_t *e = &req->image.essentials;
+	if (req->image.bare || req->no_ca_certs)
+		e->ca_certs = NULL;
+	else if (req->ca_certs)
+		e->ca_certs = req->ca_certs;
+	else if (access(GS_CA_BUNDLE_PATH, R_OK) == 0)
+		e->ca_certs = GS_CA_BUNDLE_PATH;
+	e->zoneinfo = req->tzdata ? GS_ZONEINFO_PATH : NULL;
+}
+
+/* org.opencontainers.image.* from the build, then --annotation on top
+ * (same key: replaced in place, so the order stays fixed). */
+static void standard_annotations(gs_build_request_t *req, const gs_compile_result_t *built)
+{
+	gs_strvec_t *a = &req->image.annotations;
+	cleanup_free char *created = gs_image_time(req->image.epoch);
+	gs_vcs_info_t vcs = {0};
+	if (built->dir) /* pack: binaries have no package directory */
+		gs_vcs_info_read(built->dir, &vcs);
+	gs_strvec_setenv(a, "org.opencontainers.image.created", created);
+	gs_strvec_setenv(a, "org.opencontainers.image.title", built->name);
+	if (vcs.source)
+		gs_strvec_setenv(a, "org.opencontainers.image.source", vcs.source);
+	if (vcs.revision)
+		gs_strvec_setenv(a, "org.opencontainers.image.revision", vcs.revision);
+	if (vcs.version)
+		gs_strvec_setenv(a, "org.opencontainers.image.version", vcs.version);
+	gs_strvec_setenv(a, "org.opencontainers.image.base.name", "scratch");
+	gs_vcs_info_release(&vcs);
+	for (size_t i = 0; i < req->annotations.n; i++) {
+		const char *kv = req->annotations.v[i];
+		size_t klen = strcspn(kv, "=");
+		cleanup_free char *key = xstrndup(kv, klen);
+		gs_strvec_setenv(a, key, kv + klen + (kv[klen] ? 1 : 0));
+	}
+}
+
+/* The tags to set: every -t, or "<name>:latest" (repository names are
+ * lowercase: "MyApp" is tagged myapp:latest). */
+static int tags_to_set(const gs_build_request_t *req, const char *name, gs_ref_t **refs,
+		       size_t *n, gs_error_t *err)
+{
+	size_t count = req->tags.n ? req->tags.n : 1;
+	gs_ref_t *v = xcalloc(count, sizeof *v);
+	int r = 0;
+	if (req->tags.n) {
+		for (size_t i = 0; r == 0 && i < count; i++)
+			r = gs_ref_parse(req->tags.v[i], &v[i], err);
+	} else {
+		cleanup_free char *def = x_asprintf("%s:latest", name);
+		for (char *c = def; *c && *c != ':'; c++)
+			*c = (char)tolower((unsigned char)*c);
+		if ((r = gs_ref_parse(def, &v[0], err)) < 0)
+			gs_error_wrap(err, "default tag for program '%s'; give -t NAME:TAG", name);
+	}
+	if (r < 0) {
+		for (size_t i = 0; i < count; i++)
+			gs_ref_release(&v[i]);
+		free(v);
+		return -1;
+	}
+	*refs = v;
+	*n = count;
+	return 0;
+}
+
+/* ---- the work directory ------------------------------------------------- */
+
+/* Remove a work directory and the binaries in it (it holds nothing else). */
+static void remove_work_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *f;
+	while (d && (f = readdir(d))) {
+		if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
+			continue;
+		cleanup_free char *path = gs_path_join(dir, f->d_name);
+		unlink(path);
+		gs_tempfile_forget(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+	gs_tempfile_forget(dir);
+}
+
+/* A build killed with SIGKILL leaves build-<pid>-XXXXXX behind; remove the
+ * ones whose process is gone (their files are only compiled binaries). */
+static void remove_stale_work_dirs(const char *parent)
+{
+	DIR *d = opendir(parent);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid;
+		if (sscanf(de->d_name, "build-%ld-", &pid) != 1 || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		cleanup_free char *dir = gs_path_join(parent, de->d_name);
+		remove_work_dir(dir);
+	}
+	closedir(d);
+}
+
+/* A fresh work directory for this build's binaries; an interrupt removes
+ * it.  Owned. */
+static char *make_work_dir(const char *cache_dir, gs_error_t *err)
+{
+	cleanup_free char *parent = gs_path_join(cache_dir, "work");
+	if (gs_fs_mkdir_p(parent, 0700, err) < 0)
+		return NULL;
+	remove_stale_work_dirs(parent);
+	cleanup_free char *name = x_asprintf("build-%ld-XXXXXX", (long)getpid());
+	char *dir = gs_path_join(parent, name);
+	if (!mkdtemp(dir)) {
+		gs_error_set(err, errno, "creating a work directory in '%s'", parent);
+		free(dir);
+		return NULL;
+	}
+	gs_tempfile_register(dir); /* an interrupt removes it (once empty) */
+	return dir;
+}
+
+/* ---- the layout --------------------------------------------------------- */
+
+/* An -o we cannot write to fails with "...: Read-only file system" (or
+ * permission denied); say what to do about it. */
+static int layout_not_writable(gs_error_t *err)
+{
+	if (err->errnum == EROFS || err->errnum == EACCES || err->errnum == EPERM) {
+		char *old = err->msg;
+		err->msg = x_asprintf("%s; choose a writable -o directory", old);
+		free(old);
+	}
+	return -1;
+}
+
+/* Open (or create) the layout before compiling: a bad -o is refused early,
+ * a corrupted index.json is never written over, and an existing layout we
+ * cannot write to is refused here too, not after the build. */
+static int open_layout(const char *dir, gs_store_t **store, gs_error_t *err)
+{
+	if (gs_store_open(dir, 1, store, err) < 0)
+		return layout_not_writable(err);
+	if (gs_layout_check(*store, err) < 0)
+		return -1;
+	if (access(dir, W_OK) < 0) {
+		gs_error_set(err, errno, "cannot write to OCI layout '%s'", dir);
+		return layout_not_writable(err);
+	}
+	return 0;
+}
+
+/* ---- outputs ------------------------------------------------------------ */
+
+static int write_docker_archive(const gs_build_request_t *req, gs_store_t *store,
+				const gs_pack_result_t *packed, const gs_ref_t *refs, size_t n_refs,
+				gs_error_t *err)
+{
+	const gs_packed_image_t *img = &packed->images[0];
+	if (req->docker_platform) {
+		const gs_platform_t *want = gs_platform_find(req->docker_platform);
+		img = NULL;
+		for (size_t i = 0; want && i < packed->n_images; i++)
+			if (packed->images[i].platform == want)
+				img = &packed->images[i];
+		if (!img)
+			return gs_error_usage(err, "'--docker-platform %s' is not one of the platforms "
+					      "built", req->docker_platform);
+	}
+	cleanup_strvec gs_strvec_t names = GS_STRVEC_INIT;
+	for (size_t i = 0; i < n_refs; i++)
+		gs_strvec_push(&names, refs[i].full);
+	progress(req, "writing docker archive %s (%s)", req->docker_archive, img->platform->name);
+	return gs_export_docker_archive(store, &img->manifest, &names, req->docker_archive, err);
+}
+
+static int write_output_text(const char *path, char *text, gs_error_t *err)
+{
+	int r = gs_output_write_file(path, text, strlen(text), err);
+	free(text);
+	return r;
+}
+
+/* ---- the pipeline ------------------------------------------------------- */
+
+static int built_for(const gs_compile_result_t *set, const char *platform)
+{
+	const gs_platform_t *p = gs_platform_find(platform);
+	for (size_t i = 0; i < set->n_bins; i++)
+		if (set->bins[i].platform == p)
+			return 1;
+	return 0;
+}
+
+static int get_binaries(gs_build_request_t *req, const char *work_dir, gs_binaries_t *bins,
+			gs_error_t *err)
+{
+	if (req->n_prebuilt) {
+		if (gs_binaries_prebuilt(req->prebuilt, req->n_prebuilt,
+					 req->platforms_given ? req->compile.platforms : NULL,
+					 req->name, bins, err) < 0)
+			return -1;
+		if (req->docker_platform && !built_for(&bins->set, req->docker_platform))
+			return gs_error_usage(err, "'--docker-platform %s' is not the platform of any "
+					      "binary given", req->docker_platform);
+		return 0;
+	}
+	gs_compile_opts_t o = req->compile;
+	o.out_dir = work_dir;
+	o.outputs_are_temporary = 1; /* an interrupt removes them */
+	return gs_binaries_compile(&o, bins, err);
+}
+
+static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_binaries_t *bins,
+			gs_build_result_t *res, gs_error_t *err)
+{
+	const gs_compile_result_t *set = &bins->set;
+	gs_ref_t *refs = NULL;
+	size_t n_refs = 0;
+	if (tags_to_set(req, set->name, &refs, &n_refs, err) < 0)
+		return -1;
+
+	int r = -1;
+	gs_pack_binary_t *pack_bins = xcalloc(set->n_bins, sizeof *pack_bins);
+	for (size_t i = 0; i < set->n_bins; i++)
+		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path};
+	req->image.name = set->name;
+	standard_annotations(req, set);
+	progress(req, "writing image layers and manifests");
+	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n_refs; i++)
+		gs_strvec_push(&res->tags, refs[i].given);
+
+	/* Every output before the tags move, so a failure leaves the tags as
+	 * they were.  The OCI archive is the exception: it carries the layout,
+	 * tags included, so it comes after them. */
+	if (req->docker_archive &&
+	    write_docker_archive(req, store, &res->image, refs, n_refs, err) < 0)
+		goto out;
+	if (req->digest_file &&
+	    write_output_text(req->digest_file, x_asprintf("%s\n", res->image.top.s), err) < 0)
+		goto out;
+	if (req->metadata_file) {
+		cleanup_free char *json = gs_build_metadata_json(res);
+		if (write_output_text(req->metadata_file, x_asprintf("%s\n", json), err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < n_refs; i++) {
+		if (gs_layout_set_tag(store, refs[i].given, refs[i].full, res->image.top_media_type,
+				      &res->image.top, res->image.top_size, err) < 0)
+			goto out; /* the message already says "tagging '<ref>'" */
+		progress(req, "tagged %s in %s", refs[i].given, req->layout_dir);
+	}
+	if (req->oci_archive) {
+		progress(req, "writing the OCI archive");
+		if (gs_export_oci_archive(store, req->oci_archive, err) < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(pack_bins);
+	for (size_t i = 0; i < n_refs; i++)
+		gs_ref_release(&refs[i]);
+	free(refs);
+	return r;
+}
+
+int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
+{
+	memset(res, 0, sizeof *res);
+	if (gs_build_check(req, err) < 0)
+		return -1;
+	essentials_defaults(req);
+
+	gs_store_t *store = NULL;
+	cleanup_free char *work_dir = NULL;
+	gs_binaries_t bins = {0};
+	int r = -1;
+	if (open_layout(req->layout_dir, &store, err) < 0)
+		goto out;
+	if (!req->n_prebuilt && !(work_dir = make_work_dir(req->cache_dir, err)))
+		goto out;
+	if (get_binaries(req, work_dir, &bins, err) < 0)
+		goto out;
+	r = pack_and_tag(req, store, &bins, res, err);
+out:
+	gs_binaries_release(&bins);
+	if (work_dir)
+		remove_work_dir(work_dir);
+	gs_store_free(store);
+	if (r < 0)
+		gs_build_result_release(res);
+	return r;
+}
+
+char *gs_build_metadata_json(const gs_build_result_t *res)
+{
+	const gs_pack_result_t *img = &res->image;
+	json_t *root = json_object();
+	json_t *jtags = json_array();
+	for (size_t i = 0; i < res->tags.n; i++)
+		json_array_append_new(jtags, json_string(res->tags.v[i]));
+	json_object_set_new(root, "tags", jtags);
+	json_object_set_new(root, "digest", json_string(img->top.s));
+	json_object_set_new(root, "mediaType", json_string(img->top_media_type));
+	json_object_set_new(root, "size", json_integer((json_int_t)img->top_size));
+	json_t *plats = json_array();
+	for (size_t i = 0; i < img->n_images; i++) {
+		const gs_packed_image_t *pi = &img->images[i];
+		json_t *p = json_object();
+		json_object_set_new(p, "platform", json_string(pi->platform->name));
+		json_object_set_new(p, "digest", json_string(pi->manifest.s));
+		json_object_set_new(p, "size", json_integer((json_int_t)pi->manifest_size));
+		json_object_set_new(p, "config", json_string(pi->config.s));
+		json_t *layers = json_array();
+		for (size_t j = 0; j < pi->n_layers; j++) {
+			const gs_layer_info_t *l = &pi->layers[j];
+			json_t *jl = json_object();
+			json_object_set_new(jl, "digest", json_string(l->digest.s));
+			json_object_set_new(jl, "size", json_integer((json_int_t)l->size));
+			json_object_set_new(jl, "diffID", json_string(l->diff_id.s));
+			json_object_set_new(jl, "uncompressedSize",
+					    json_integer((json_int_t)l->uncompressed_size));
+			json_array_append_new(layers, jl);
+		}
+		json_object_set_new(p, "layers", layers);
+		json_array_append_new(plats, p);
+	}
+	json_object_set_new(root, "platforms", plats);
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		abort();
+	return s;
+}
