@@ -153,6 +153,37 @@ static int check_adds_outside_layout(const gs_build_request_t *req, gs_error_t *
 	return 0;
 }
 
+/* --ca-certs / --no-ca-certs / the host's bundle; --tzdata. */
+static void essentials_defaults(gs_build_request_t *req)
+{
+	gs_essentials_opts_t *e = &req->image.essentials;
+	if (req->image.bare || req->no_ca_certs)
+		e->ca_certs = NULL;
+	else if (req->ca_certs)
+		e->ca_certs = req->ca_certs;
+	else if (access(GS_CA_BUNDLE_PATH, R_OK) == 0)
+		e->ca_certs = GS_CA_BUNDLE_PATH;
+	e->zoneinfo = req->tzdata ? GS_ZONEINFO_PATH : NULL;
+}
+
+/* A --binary-path that is an essentials path (/etc/passwd, /tmp) would
+ * shadow it in the image: refuse it. */
+static int check_binary_path(const gs_build_request_t *req, gs_error_t *err)
+{
+	const char *path = req->image.binary_path;
+	if (!path || req->image.bare)
+		return 0;
+	gs_layer_t *layer = gs_layer_new();
+	int r = gs_essentials_add(layer, &req->image.essentials, err);
+	if (r == 0 && gs_layer_add_data(layer, path, 0755, 0, 0, "", 0, err) < 0) {
+		gs_error_release(err);
+		r = gs_error_usage(err, "'--binary-path %s' would shadow a file of the essentials "
+				   "layer; choose another path or add --bare", path);
+	}
+	gs_layer_free(layer);
+	return r;
+}
+
 int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 {
 	if (req->image.bare && (req->ca_certs || req->tzdata))
@@ -190,6 +221,9 @@ int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 	}
 	if (check_adds_outside_layout(req, err) < 0)
 		return -1;
+	essentials_defaults(req);
+	if (check_binary_path(req, err) < 0)
+		return -1;
 	/* Walk every --add tree once: a symlink out of its tree, a device or an
 	 * unreadable file is refused here, and the pack stage reuses the walk. */
 	gs_layer_free(req->image.adds);
@@ -198,19 +232,6 @@ int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 }
 
 /* ---- policy ------------------------------------------------------------- */
-
-/* --ca-certs / --no-ca-certs / the host's bundle; --tzdata. */
-static void essentials_defaults(gs_build_request_t *req)
-{
-	gs_essentials_opts_t *e = &req->image.essentials;
-	if (req->image.bare || req->no_ca_certs)
-		e->ca_certs = NULL;
-	else if (req->ca_certs)
-		e->ca_certs = req->ca_certs;
-	else if (access(GS_CA_BUNDLE_PATH, R_OK) == 0)
-		e->ca_certs = GS_CA_BUNDLE_PATH;
-	e->zoneinfo = req->tzdata ? GS_ZONEINFO_PATH : NULL;
-}
 
 /* org.opencontainers.image.* from the build, then --annotation on top
  * (same key: replaced in place, so the order stays fixed). */
@@ -340,9 +361,9 @@ static int layout_not_writable(gs_error_t *err)
 	return -1;
 }
 
-/* Open (or create) the layout before compiling: a bad -o is refused early,
- * a corrupted index.json is never written over, and an existing layout we
- * cannot write to is refused here too, not after the build. */
+/* Open an existing layout before compiling: a bad -o is refused early, a
+ * corrupted index.json is never written over, and a layout we cannot write
+ * to is refused here too, not after the build. */
 static int open_layout(const char *dir, gs_store_t **store, gs_error_t *err)
 {
 	if (gs_store_open(dir, 1, store, err) < 0)
@@ -351,6 +372,59 @@ static int open_layout(const char *dir, gs_store_t **store, gs_error_t *err)
 		return -1;
 	if (access(dir, W_OK) < 0) {
 		gs_error_set(err, errno, "cannot write to OCI layout '%s'", dir);
+		return layout_not_writable(err);
+	}
+	return 0;
+}
+
+/* Is dir missing, or an empty directory?  Such a layout is created only
+ * once there is an image to put in it, so that a build refused later (a
+ * bad binary, an underivable tag) leaves nothing behind. */
+static int layout_is_new(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return errno == ENOENT;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int empty = 1;
+	while (empty && (de = readdir(d)))
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* A new layout is created with its missing parents: the nearest directory
+ * that exists must be writable now, not after the build. */
+static int check_new_layout(const char *dir, gs_error_t *err)
+{
+	cleanup_free char *where = xstrdup(dir);
+	struct stat st;
+	while (stat(where, &st) < 0) {
+		if (strcmp(where, ".") == 0 || strcmp(where, "/") == 0)
+			return gs_error_set(err, errno, "cannot create OCI layout '%s'", dir);
+		char *slash = strrchr(where, '/');
+		while (slash && slash > where && slash[1] == '\0') { /* "a/b/" */
+			*slash = '\0';
+			slash = strrchr(where, '/');
+		}
+		if (!slash) {
+			strcpy(where, ".");
+		} else if (slash == where) {
+			where[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+	}
+	if (!S_ISDIR(st.st_mode))
+		return gs_error_usage(err, "cannot create OCI layout '%s': '%s' is not a directory",
+				      dir, where);
+	if (access(where, W_OK) < 0) {
+		gs_error_set(err, errno, "cannot create OCI layout '%s'", dir);
 		return layout_not_writable(err);
 	}
 	return 0;
@@ -477,17 +551,20 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 	memset(res, 0, sizeof *res);
 	if (gs_build_check(req, err) < 0)
 		return -1;
-	essentials_defaults(req);
 
 	gs_store_t *store = NULL;
 	cleanup_free char *work_dir = NULL;
 	gs_binaries_t bins = {0};
 	int r = -1;
-	if (open_layout(req->layout_dir, &store, err) < 0)
+	int new_layout = layout_is_new(req->layout_dir);
+	if (new_layout ? check_new_layout(req->layout_dir, err) < 0
+		       : open_layout(req->layout_dir, &store, err) < 0)
 		goto out;
 	if (!req->n_prebuilt && !(work_dir = make_work_dir(req->cache_dir, err)))
 		goto out;
 	if (get_binaries(req, work_dir, &bins, err) < 0)
+		goto out;
+	if (new_layout && open_layout(req->layout_dir, &store, err) < 0)
 		goto out;
 	r = pack_and_tag(req, store, &bins, res, err);
 out:

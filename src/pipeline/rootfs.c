@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -213,8 +214,17 @@ static int add_one(gs_layer_t *l, const char *path, const char *dst, const tree_
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return gs_error_set(err, errno, "'%s'", path);
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode)) {
+		/* An --add file is read only when the layer is written, after
+		 * compiling: find out now that it can be. */
+		if (c->strict) {
+			int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0)
+				return gs_error_set(err, errno, "cannot read '%s'", path);
+			close(fd);
+		}
 		return gs_layer_add_file(l, dst, normal_mode(st.st_mode), 0, 0, path, err);
+	}
 	if (S_ISDIR(st.st_mode))
 		return copy_tree(l, path, dst, c, err);
 	if (S_ISLNK(st.st_mode)) {

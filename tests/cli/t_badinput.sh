@@ -253,6 +253,58 @@ bad "inspect: a directory that is not a layout" 1 "is not an OCI image layout" "
 bad "inspect: a missing tag" 1 "no tag 'nosuch'" - "$GSIMAGE" inspect "$L:nosuch"
 bad "inspect: no such directory" 1 "'$WORK/nosuch' does not exist" - "$GSIMAGE" inspect "$WORK/nosuch"
 
+# --- output files and layouts: never clobbered, refused before compiling ---
+bad "--digest-file inside the layout (index.json)" 2 "is inside the OCI layout" - \
+  "$GSIMAGE" build -q -o "$L" --digest-file "$L/index.json" testdata/hello
+bad "--metadata-file inside the layout, by a path through .." 2 "is inside the OCI layout" - \
+  "$GSIMAGE" build -q -o "$L" --metadata-file "$L/blobs/../x.json" testdata/hello
+mkdir -p "$WORK/adir"
+bad "--docker-archive is an existing directory" 2 "is a directory" - \
+  "$GSIMAGE" build -q -o "$L" --docker-archive "$WORK/adir" testdata/hello
+check "...refused before compiling" '! contains "$ERR" "compiling"'
+bad "--add of a tree that holds the layout" 2 "contains the OCI layout" - \
+  "$GSIMAGE" build -q -o "$L" --add "$WORK:data" testdata/hello
+bad "--binary-path /etc/passwd shadows an essential" 2 "would shadow a file of the essentials" - \
+  "$GSIMAGE" build -q -o "$L" --binary-path /etc/passwd testdata/hello
+bad "--binary-path /tmp shadows an essential" 2 "would shadow a file of the essentials" - \
+  "$GSIMAGE" build -q -o "$L" --binary-path /tmp testdata/hello
+bad "pack: a dynamic binary into a new layout" 1 "dynamically linked" - \
+  "$GSIMAGE" pack -o "$WORK/newlayout" /bin/ls
+check "...leaves no layout behind" '[ ! -e "$WORK/newlayout" ]'
+bad "build: a usage error into a new layout" 2 "not a main package" - \
+  "$GSIMAGE" build -o "$WORK/newlayout2" testdata/notmain
+check "...leaves no layout behind" '[ ! -e "$WORK/newlayout2" ]'
+
+# Targets that must be written through or keep their mode, not replaced.
+O=$WORK/outputs
+mkdir -p "$O"
+if mknod "$O/null" c 1 3 2>/dev/null; then
+  run "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/null" testdata/hello
+  check "--digest-file to a character device writes through it" \
+    '[ "$RC" = 0 ] && [ -c "$O/null" ]'
+else
+  skip "--digest-file to a character device: cannot mknod here"
+fi
+printf 'old\n' >"$O/secret"
+chmod 600 "$O/secret"
+run "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/secret" testdata/hello
+check "--digest-file keeps a 0600 file's mode and writes the digest" \
+  '[ "$RC" = 0 ] && [ "$(stat -c %a "$O/secret")" = 600 ] && [ "$(cat "$O/secret")" = "$OUT" ]'
+ln -s secret "$O/link"
+run "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/link" testdata/hello
+check "--digest-file through a symlink keeps the link and updates its target" \
+  '[ "$RC" = 0 ] && [ -L "$O/link" ] && [ "$(cat "$O/secret")" = "$OUT" ]'
+mkfifo "$O/fifo"
+(timeout 60 cat "$O/fifo" >"$O/fifo.out") &
+reader=$!
+run timeout 60 "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/fifo" testdata/hello
+wait $reader
+check "--digest-file to a FIFO writes through it and keeps the FIFO" \
+  '[ "$RC" = 0 ] && [ -p "$O/fifo" ] && [ "$(cat "$O/fifo.out")" = "$OUT" ]'
+run "$GSIMAGE" build -q -o "$O/L" --metadata-file - testdata/hello
+check "--metadata-file - writes the JSON to standard output" \
+  '[ "$RC" = 0 ] && printf "%s\n" "$OUT" | head -n -1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"tags\"]==[\"hello:latest\"]"'
+
 check "the kept layout still has its tag" \
   'run "$GSIMAGE" inspect "$L:keep:me"; [ "$RC" = 0 ] && contains "$OUT" "keep:me"'
 echo "bad inputs tried: $N"
