@@ -14,29 +14,13 @@
 enum {
 	OPT_TAG = GS_OPT_FIRST_COMMAND_SPECIFIC,
 	OPT_OUTPUT,
-	OPT_COMPRESSION,
-	OPT_COMPRESSION_LEVEL,
 	OPT_DIGEST_FILE,
 	OPT_METADATA_FILE,
-	OPT_ENTRYPOINT,
-	OPT_CMD,
-	OPT_ENV,
-	OPT_USER,
-	OPT_WORKDIR,
-	OPT_LABEL,
-	OPT_ANNOTATION,
-	OPT_EXPOSE,
-	OPT_STOP_SIGNAL,
-	OPT_BINARY_PATH,
-	OPT_BARE,
-	OPT_CA_CERTS,
-	OPT_NO_CA_CERTS,
-	OPT_TZDATA,
-	OPT_ADD,
 	OPT_DOCKER_ARCHIVE,
 	OPT_DOCKER_PLATFORM,
 	OPT_OCI_ARCHIVE,
 	OPT_NAME,
+	OPT_PUSH,
 };
 
 static const gs_cli_option_t layout_options[] = {
@@ -45,10 +29,15 @@ static const gs_cli_option_t layout_options[] = {
 	GS_CLI_END,
 };
 
-static const gs_cli_option_t output_options[] = {
-	GS_CLI_OPT("compression", 0, "gzip|zstd|none", OPT_COMPRESSION, "layer compression (default gzip)"),
-	GS_CLI_OPT("compression-level", 0, "N", OPT_COMPRESSION_LEVEL,
+const gs_cli_option_t gs_cli_compression_options[] = {
+	GS_CLI_OPT("compression", 0, "gzip|zstd|none", GS_OPT_COMPRESSION, "layer compression (default gzip)"),
+	GS_CLI_OPT("compression-level", 0, "N", GS_OPT_COMPRESSION_LEVEL,
 	 "0-9 for gzip, 1-22 for zstd (default: the library's)"),
+	GS_CLI_END,
+};
+
+static const gs_cli_option_t output_options[] = {
+	GS_CLI_INCLUDE(gs_cli_compression_options),
 	GS_CLI_OPT("digest-file", 0, "FILE", OPT_DIGEST_FILE, "write the top digest to FILE ('-': stdout)"),
 	GS_CLI_OPT("metadata-file", 0, "FILE", OPT_METADATA_FILE,
 	 "write tags, digests and sizes as JSON to FILE"),
@@ -57,30 +46,37 @@ static const gs_cli_option_t output_options[] = {
 	GS_CLI_END,
 };
 
-static const gs_cli_option_t image_options[] = {
+const gs_cli_option_t gs_cli_image_options[] = {
 	GS_CLI_SECTION("Image configuration"),
-	GS_CLI_OPT("entrypoint", 0, "ARG", OPT_ENTRYPOINT, "entrypoint word (repeatable; default the binary)"),
-	GS_CLI_OPT("cmd", 0, "ARG", OPT_CMD, "command word (repeatable)"),
-	GS_CLI_OPT("env", 0, "KEY=VALUE", OPT_ENV, "environment variable (repeatable)"),
-	GS_CLI_OPT("user", 0, "UID[:GID]", OPT_USER, "user to run as (default 65532:65532)"),
-	GS_CLI_OPT("workdir", 0, "DIR", OPT_WORKDIR, "working directory (default /)"),
-	GS_CLI_OPT("label", 0, "KEY=VALUE", OPT_LABEL, "config label (repeatable)"),
-	GS_CLI_OPT("annotation", 0, "KEY=VALUE", OPT_ANNOTATION, "manifest annotation (repeatable)"),
-	GS_CLI_OPT("expose", 0, "PORT[/tcp|/udp]", OPT_EXPOSE, "exposed port (repeatable)"),
-	GS_CLI_OPT("stop-signal", 0, "SIG", OPT_STOP_SIGNAL, "stop signal, e.g. SIGINT"),
-	GS_CLI_OPT("binary-path", 0, "PATH", OPT_BINARY_PATH,
+	GS_CLI_OPT("entrypoint", 0, "ARG", GS_OPT_ENTRYPOINT, "entrypoint word (repeatable; default the binary)"),
+	GS_CLI_OPT("cmd", 0, "ARG", GS_OPT_CMD, "command word (repeatable)"),
+	GS_CLI_OPT("env", 0, "KEY=VALUE", GS_OPT_ENV, "environment variable (repeatable)"),
+	GS_CLI_OPT("user", 0, "UID[:GID]", GS_OPT_USER, "user to run as (default 65532:65532)"),
+	GS_CLI_OPT("workdir", 0, "DIR", GS_OPT_WORKDIR, "working directory (default /)"),
+	GS_CLI_OPT("label", 0, "KEY=VALUE", GS_OPT_LABEL, "config label (repeatable)"),
+	GS_CLI_OPT("annotation", 0, "KEY=VALUE", GS_OPT_ANNOTATION, "manifest annotation (repeatable)"),
+	GS_CLI_OPT("expose", 0, "PORT[/tcp|/udp]", GS_OPT_EXPOSE, "exposed port (repeatable)"),
+	GS_CLI_OPT("stop-signal", 0, "SIG", GS_OPT_STOP_SIGNAL, "stop signal, e.g. SIGINT"),
+	GS_CLI_OPT("binary-path", 0, "PATH", GS_OPT_BINARY_PATH,
 	 "where the binary goes (default /usr/local/bin/<name>)"),
 	GS_CLI_SECTION("File system"),
-	GS_CLI_OPT("bare", 0, NULL, OPT_BARE, "no essentials layer: only the binary and --add files"),
-	GS_CLI_OPT("ca-certs", 0, "FILE", OPT_CA_CERTS, "CA bundle for the essentials (default: the host's)"),
-	GS_CLI_OPT("no-ca-certs", 0, NULL, OPT_NO_CA_CERTS, "no CA bundle"),
-	GS_CLI_OPT("tzdata", 0, NULL, OPT_TZDATA, "add the host's /usr/share/zoneinfo"),
-	GS_CLI_OPT("add", 0, "SRC:DST", OPT_ADD, "copy a file or tree to DST (relative to the image root)"),
+	GS_CLI_OPT("bare", 0, NULL, GS_OPT_BARE, "no essentials layer: only the binary and --add files"),
+	GS_CLI_OPT("ca-certs", 0, "FILE", GS_OPT_CA_CERTS, "CA bundle for the essentials (default: the host's)"),
+	GS_CLI_OPT("no-ca-certs", 0, NULL, GS_OPT_NO_CA_CERTS, "no CA bundle"),
+	GS_CLI_OPT("tzdata", 0, NULL, GS_OPT_TZDATA, "add the host's /usr/share/zoneinfo"),
+	GS_CLI_OPT("add", 0, "SRC:DST", GS_OPT_ADD, "copy a file or tree to DST (relative to the image root)"),
+	GS_CLI_END,
+};
+
+static const gs_cli_option_t export_options[] = {
 	GS_CLI_SECTION("Export"),
 	GS_CLI_OPT("docker-archive", 0, "FILE", OPT_DOCKER_ARCHIVE, "also write a docker-load archive"),
 	GS_CLI_OPT("docker-platform", 0, "P", OPT_DOCKER_PLATFORM,
 	 "platform for the docker archive (default: the first)"),
 	GS_CLI_OPT("oci-archive", 0, "FILE", OPT_OCI_ARCHIVE, "also write the layout as an OCI archive (tar)"),
+	GS_CLI_SECTION("Push"),
+	GS_CLI_OPT("push", 0, "DEST", OPT_PUSH, "then push the first tag to DEST (see gsimage push)"),
+	GS_CLI_INCLUDE(gs_cli_push_options),
 	GS_CLI_END,
 };
 
@@ -88,7 +84,8 @@ static const gs_cli_option_t build_options[] = {
 	GS_CLI_INCLUDE(layout_options),
 	GS_CLI_INCLUDE(gs_cli_compile_options),
 	GS_CLI_INCLUDE(output_options),
-	GS_CLI_INCLUDE(image_options),
+	GS_CLI_INCLUDE(gs_cli_image_options),
+	GS_CLI_INCLUDE(export_options),
 	GS_CLI_END,
 };
 
@@ -105,7 +102,8 @@ static const gs_cli_option_t pack_options[] = {
 	GS_CLI_OPT("ldflags", 0, "X", GS_OPT_LDFLAGS, NULL),
 	GS_CLI_OPT("gcflags", 0, "X", GS_OPT_GCFLAGS, NULL),
 	GS_CLI_INCLUDE(output_options),
-	GS_CLI_INCLUDE(image_options),
+	GS_CLI_INCLUDE(gs_cli_image_options),
+	GS_CLI_INCLUDE(export_options),
 	GS_CLI_END,
 };
 
@@ -226,77 +224,77 @@ static int check_signal(const char *s, gs_error_t *err)
 			      "number", s);
 }
 
-static int image_option(gs_build_request_t *req, int id, const char *arg, gs_error_t *err)
+int gs_cli_image_option(gs_build_request_t *req, int id, const char *arg, gs_error_t *err)
 {
 	gs_pack_opts_t *img = &req->image;
 	long level;
 	switch (id) {
-	case OPT_COMPRESSION:
+	case GS_OPT_COMPRESSION:
 		return gs_compression_parse(arg, &img->compression, err);
-	case OPT_COMPRESSION_LEVEL:
+	case GS_OPT_COMPRESSION_LEVEL:
 		if (parse_int(arg, 0, 22, &level) < 0)
 			return gs_error_usage(err, "invalid '--compression-level %s'; give a number: "
 					      "0-9 for gzip, 1-22 for zstd", arg);
 		img->level = (int)level;
 		return 0;
-	case OPT_ENTRYPOINT:
+	case GS_OPT_ENTRYPOINT:
 		gs_strvec_push(&img->entrypoint, arg);
 		return 0;
-	case OPT_CMD:
+	case GS_OPT_CMD:
 		gs_strvec_push(&img->cmd, arg);
 		return 0;
-	case OPT_ENV:
+	case GS_OPT_ENV:
 		if (check_key_value("--env", arg, err) < 0)
 			return -1;
 		gs_strvec_push(&img->env, arg);
 		return 0;
-	case OPT_LABEL:
+	case GS_OPT_LABEL:
 		if (check_key_value("--label", arg, err) < 0)
 			return -1;
 		gs_strvec_push(&img->labels, arg);
 		return 0;
-	case OPT_ANNOTATION:
+	case GS_OPT_ANNOTATION:
 		if (check_key_value("--annotation", arg, err) < 0)
 			return -1;
 		gs_strvec_push(&req->annotations, arg);
 		return 0;
-	case OPT_USER:
+	case GS_OPT_USER:
 		if (!*arg || strpbrk(arg, " \t\n"))
 			return gs_error_usage(err, "invalid '--user %s'; give UID[:GID] or a user name",
 					      arg);
 		img->user = arg;
 		return 0;
-	case OPT_WORKDIR:
+	case GS_OPT_WORKDIR:
 		if (arg[0] != '/')
 			return gs_error_usage(err, "invalid '--workdir %s'; give an absolute path", arg);
 		img->workdir = arg;
 		return 0;
-	case OPT_EXPOSE:
+	case GS_OPT_EXPOSE:
 		return add_exposed_port(&img->exposed_ports, arg, err);
-	case OPT_STOP_SIGNAL:
+	case GS_OPT_STOP_SIGNAL:
 		if (check_signal(arg, err) < 0)
 			return -1;
 		img->stop_signal = arg;
 		return 0;
-	case OPT_BINARY_PATH:
+	case GS_OPT_BINARY_PATH:
 		if (!is_plain_absolute_path(arg))
 			return gs_error_usage(err, "invalid '--binary-path %s'; give an absolute file "
 					      "path such as /usr/local/bin/app", arg);
 		img->binary_path = arg;
 		return 0;
-	case OPT_BARE:
+	case GS_OPT_BARE:
 		img->bare = 1;
 		return 0;
-	case OPT_CA_CERTS:
+	case GS_OPT_CA_CERTS:
 		req->ca_certs = arg;
 		return 0;
-	case OPT_NO_CA_CERTS:
+	case GS_OPT_NO_CA_CERTS:
 		req->no_ca_certs = 1;
 		return 0;
-	case OPT_TZDATA:
+	case GS_OPT_TZDATA:
 		req->tzdata = 1;
 		return 0;
-	case OPT_ADD:
+	case GS_OPT_ADD:
 		gs_strvec_push(&req->add_specs, arg);
 		return 0;
 	}
@@ -314,7 +312,7 @@ static int on_option(void *ctx, int id, const char *arg, gs_error_t *err)
 	int handled = gs_cli_compile_option(&a->compile, id, arg, err);
 	if (handled)
 		return handled < 0 ? -1 : 0;
-	int r = image_option(req, id, arg, err);
+	int r = gs_cli_image_option(req, id, arg, err);
 	if (r <= 0)
 		return r;
 	switch (id) {
@@ -344,8 +342,27 @@ static int on_option(void *ctx, int id, const char *arg, gs_error_t *err)
 	case OPT_OCI_ARCHIVE:
 		req->oci_archive = arg;
 		break;
+	case OPT_PUSH:
+		req->push_dest = arg;
+		break;
+	default:
+		gs_cli_push_option(&req->push, id, arg);
 	}
 	return 0;
+}
+
+int gs_cli_image_finish(gs_build_request_t *req, gs_error_t *err)
+{
+	const gs_pack_opts_t *img = &req->image;
+	if (img->compression == GS_COMPRESS_GZIP && img->level > 9)
+		return gs_error_usage(err, "invalid '--compression-level %d' for gzip; give 0 to 9",
+				      img->level);
+	if (img->compression == GS_COMPRESS_ZSTD && img->level == 0)
+		return gs_error_usage(err, "invalid '--compression-level 0' for zstd; give 1 to 22");
+	if (img->compression == GS_COMPRESS_NONE && img->level >= 0)
+		return gs_error_usage(err, "--compression-level has no effect with --compression "
+				      "none; drop one of them");
+	return source_date_epoch(&req->image.epoch, err);
 }
 
 /* Operands and the checks that need every option seen. */
@@ -369,16 +386,7 @@ static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 		if (operand < argc)
 			req->compile.package = argv[operand];
 	}
-	const gs_pack_opts_t *img = &req->image;
-	if (img->compression == GS_COMPRESS_GZIP && img->level > 9)
-		return gs_error_usage(err, "invalid '--compression-level %d' for gzip; give 0 to 9",
-				      img->level);
-	if (img->compression == GS_COMPRESS_ZSTD && img->level == 0)
-		return gs_error_usage(err, "invalid '--compression-level 0' for zstd; give 1 to 22");
-	if (img->compression == GS_COMPRESS_NONE && img->level >= 0)
-		return gs_error_usage(err, "--compression-level has no effect with --compression "
-				      "none; drop one of them");
-	return source_date_epoch(&req->image.epoch, err);
+	return gs_cli_image_finish(req, err);
 }
 
 static void print_result(const gs_build_result_t *res, int quiet)
@@ -388,6 +396,8 @@ static void print_result(const gs_build_result_t *res, int quiet)
 		for (size_t i = 0; i < img->n_images; i++)
 			printf("%s %s\n", img->images[i].platform->name, img->images[i].manifest.s);
 	printf("%s\n", img->top.s);
+	if (res->pushed && !quiet)
+		printf("%s\n", res->pushed);
 }
 
 static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_error_t *err)
@@ -398,6 +408,7 @@ static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_
 	if (gs_cli_compile_init(&a.compile, err) < 0)
 		return -1;
 	gs_build_request_init(&a.req);
+	gs_cli_push_init(&a.req.push, &a.compile.quiet);
 	int operand, r = gs_cli_parse(cmd, argc, argv, on_option, &a, &operand, err);
 	if (r == 0)
 		r = finish_args(&a, argc, argv, operand, err);

@@ -30,6 +30,38 @@ const gs_cli_option_t gs_cli_quiet_option[] = {
 	GS_CLI_END,
 };
 
+const gs_cli_option_t gs_cli_push_options[] = {
+	GS_CLI_OPT("insecure", 0, NULL, GS_OPT_INSECURE,
+		   "plain HTTP or unverified TLS to the registry"),
+	GS_CLI_OPT("authfile", 0, "FILE", GS_OPT_AUTHFILE, "registry credentials (skopeo's format)"),
+	GS_CLI_OPT("creds", 0, "USER[:PASS]", GS_OPT_CREDS, "registry credentials"),
+	GS_CLI_END,
+};
+
+void gs_cli_push_init(gs_push_request_t *req, int *quiet)
+{
+	memset(req, 0, sizeof *req);
+	req->skopeo = getenv("GSIMAGE_SKOPEO");
+	req->progress = gs_cli_progress;
+	req->progress_ctx = quiet;
+}
+
+int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg)
+{
+	switch (id) {
+	case GS_OPT_INSECURE:
+		req->insecure = 1;
+		return 1;
+	case GS_OPT_AUTHFILE:
+		req->authfile = arg;
+		return 1;
+	case GS_OPT_CREDS:
+		req->creds = arg;
+		return 1;
+	}
+	return 0;
+}
+
 static char *cache_dir_from_env(void)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");

@@ -48,6 +48,8 @@ void gs_build_result_release(gs_build_result_t *res)
 {
 	gs_pack_result_release(&res->image);
 	gs_strvec_release(&res->tags);
+	free(res->pushed);
+	res->pushed = NULL;
 }
 
 static void progress(const gs_build_request_t *req, const char *fmt, ...)
@@ -212,6 +214,13 @@ int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 	if (req->ca_certs && access(req->ca_certs, R_OK) < 0)
 		return gs_error_usage(err, "'--ca-certs %s': cannot read it: %s", req->ca_certs,
 				      strerror(errno));
+	if (req->push_dest) {
+		gs_ref_t ref = GS_REF_INIT;
+		int r = gs_ref_parse(req->push_dest, &ref, err);
+		gs_ref_release(&ref);
+		if (r < 0)
+			return gs_error_wrap(err, "--push");
+	}
 	for (size_t i = 0; i < req->tags.n; i++) {
 		gs_ref_t ref = GS_REF_INIT;
 		int r = gs_ref_parse(req->tags.v[i], &ref, err);
@@ -238,6 +247,7 @@ int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 static void standard_annotations(gs_build_request_t *req, const gs_compile_result_t *built)
 {
 	gs_strvec_t *a = &req->image.annotations;
+	gs_strvec_release(a); /* a request may build several programs (resolve) */
 	cleanup_free char *created = gs_image_time(req->image.epoch);
 	gs_vcs_info_t vcs = {0};
 	if (built->dir) /* pack: binaries have no package directory */
@@ -567,6 +577,14 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 	if (new_layout && open_layout(req->layout_dir, &store, err) < 0)
 		goto out;
 	r = pack_and_tag(req, store, &bins, res, err);
+	if (r == 0 && req->push_dest) {
+		gs_store_free(store); /* push only reads the layout */
+		store = NULL;
+		req->push.layout_dir = req->layout_dir;
+		req->push.ref = res->tags.v[0];
+		req->push.dest = req->push_dest;
+		r = gs_push(&req->push, &res->pushed, err);
+	}
 out:
 	gs_binaries_release(&bins);
 	if (work_dir)

@@ -6,6 +6,7 @@
 
 #include "gsimage/cli/options.h"
 #include "gsimage/pipeline/build.h"
+#include "gsimage/pipeline/push.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 
@@ -20,6 +21,27 @@ enum {
 	GS_OPT_LDFLAGS,
 	GS_OPT_GCFLAGS,
 	GS_OPT_QUIET,
+	GS_OPT_INSECURE,
+	GS_OPT_AUTHFILE,
+	GS_OPT_CREDS,
+	/* the image options build, pack and resolve share */
+	GS_OPT_COMPRESSION,
+	GS_OPT_COMPRESSION_LEVEL,
+	GS_OPT_ENTRYPOINT,
+	GS_OPT_CMD,
+	GS_OPT_ENV,
+	GS_OPT_USER,
+	GS_OPT_WORKDIR,
+	GS_OPT_LABEL,
+	GS_OPT_ANNOTATION,
+	GS_OPT_EXPOSE,
+	GS_OPT_STOP_SIGNAL,
+	GS_OPT_BINARY_PATH,
+	GS_OPT_BARE,
+	GS_OPT_CA_CERTS,
+	GS_OPT_NO_CA_CERTS,
+	GS_OPT_TZDATA,
+	GS_OPT_ADD,
 	GS_OPT_FIRST_COMMAND_SPECIFIC, /* commands number theirs from here */
 };
 
@@ -27,6 +49,8 @@ enum {
 extern const gs_cli_option_t gs_cli_compile_options[];
 /* -q, --quiet */
 extern const gs_cli_option_t gs_cli_quiet_option[];
+/* --insecure, --authfile, --creds: handed to skopeo as they are */
+extern const gs_cli_option_t gs_cli_push_options[];
 
 typedef struct gs_cli_compile {
 	gs_compile_opts_t opts;
@@ -44,6 +68,24 @@ void gs_cli_compile_release(gs_cli_compile_t *c);
 /* Handle one of gs_cli_compile_options (or --quiet): 1 when handled, 0 when
  * id is not one of them, -1 on a bad value. */
 int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err);
+
+/* --compression, --compression-level */
+extern const gs_cli_option_t gs_cli_compression_options[];
+/* Image configuration and file system: --entrypoint ... --add */
+extern const gs_cli_option_t gs_cli_image_options[];
+
+/* Handle one of the two tables above: 0 when handled, 1 when id is not one
+ * of them, -1 on a bad value. */
+int gs_cli_image_option(gs_build_request_t *req, int id, const char *arg, gs_error_t *err);
+
+/* Checks that need every image option seen, and SOURCE_DATE_EPOCH. */
+int gs_cli_image_finish(gs_build_request_t *req, gs_error_t *err);
+
+/* Defaults for a push request: GSIMAGE_SKOPEO, progress unless quiet. */
+void gs_cli_push_init(gs_push_request_t *req, int *quiet);
+
+/* Handle one of gs_cli_push_options: 1 when handled, 0 when not one. */
+int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg);
 
 /* Prints "gsimage: <line>" on stderr unless *quiet_flag. */
 void gs_cli_progress(void *quiet_flag, const char *line);

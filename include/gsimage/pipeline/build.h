@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "gsimage/pipeline/pack.h"
+#include "gsimage/pipeline/push.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/toolchain/compile.h"
 #include "gsimage/util/error.h"
@@ -42,6 +43,11 @@ typedef struct gs_build_request {
 	const char *digest_file, *metadata_file;
 	const char *docker_archive, *docker_platform, *oci_archive;
 	const char *cache_dir;   /* work directories live in <cache_dir>/work */
+
+	/* --push DEST: after tagging, push the first tag there.  gs_build()
+	 * fills in push.layout_dir, .ref and .dest. */
+	const char *push_dest;
+	gs_push_request_t push;
 } gs_build_request_t;
 
 /* A request with the defaults: layout "oci", gzip at the default level,
@@ -52,6 +58,7 @@ void gs_build_request_release(gs_build_request_t *req);
 typedef struct gs_build_result {
 	gs_pack_result_t image;  /* the top digest and every platform's image */
 	gs_strvec_t tags;        /* the tags set, as given */
+	char *pushed;            /* --push: "DEST@sha256:...", else NULL */
 } gs_build_result_t;
 
 void gs_build_result_release(gs_build_result_t *res);

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# From a layout to a running container: gsimage push (skopeo), build --push,
+# gsimage resolve on Kubernetes YAML, and containerd pulling and running
+# the resolved reference, the way a Kubernetes node does.  Every server
+# listens on 127.0.0.1 only and is stopped at the end.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+PY=/usr/bin/python3
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_registry NAME [HTPASSWD] -> sets PORT; the registry keeps its data
+# under $WORK/NAME.
+start_registry() {
+  local name=$1 htpasswd=${2:-}
+  PORT=$(free_port)
+  mkdir -p "$WORK/$name"
+  {
+    printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$WORK/$name"
+    [ -n "$htpasswd" ] && printf 'auth:\n  htpasswd:\n    realm: test\n    path: %s\n' "$htpasswd"
+    printf 'http:\n  addr: 127.0.0.1:%s\n' "$PORT"
+  } >"$WORK/$name.yml"
+  docker-registry serve "$WORK/$name.yml" >"$WORK/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+
+if ! has docker-registry || ! has skopeo || ! has curl; then
+  skip "push, resolve: docker-registry, skopeo or curl not installed"
+  exit 0
+fi
+if ! start_registry reg; then
+  fail "the test registry did not start: $(tail -3 "$WORK/reg.log")"
+  exit 0
+fi
+check "the registry listens on 127.0.0.1 only" \
+  '[ "$(ss -ltnH "sport = :$PORT" | awk "{print \$4}")" = "127.0.0.1:$PORT" ]'
+REG=127.0.0.1:$PORT
+
+L=$WORK/oci
+run "$GSIMAGE" build -q --cgo off --platform linux/amd64,linux/arm64 -t app:v1 -o "$L" testdata/hello
+TOP=$OUT
+if [ "$RC" != 0 ] || [ -z "$TOP" ]; then
+  fail "setup: building the two-platform image (rc=$RC): $ERR"
+  exit 0
+fi
+snapshot "$L" >"$WORK/before.sum"
+
+# --- gsimage push ------------------------------------------------------------
+run "$GSIMAGE" push --insecure "$L:app:v1" "$REG/app:v1"
+check "push prints DEST@sha256:<top digest>" '[ "$RC" = 0 ] && [ "$OUT" = "$REG/app:v1@$TOP" ]'
+run skopeo inspect --raw --tls-verify=false "docker://$REG/app:v1"
+check "the registry serves the index byte for byte" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "$(cat "$L/blobs/sha256/${TOP#sha256:}")" ]'
+run skopeo inspect --raw --tls-verify=false "docker://$REG/app@$TOP"
+check "the registry has it by digest" '[ "$RC" = 0 ]'
+snapshot "$L" >"$WORK/after.sum"
+check "push leaves the layout byte for byte as it was" cmp -s "$WORK/before.sum" "$WORK/after.sum"
+
+run "$GSIMAGE" push --insecure "$L:app:v1" "127.0.0.1:1/app:v1"
+check "an unreachable registry is one error line saying so" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "registry is unreachable"'
+run "$GSIMAGE" push "$L:app:v1" "$REG/app:v1"
+check "a plain-HTTP registry without --insecure says what to do" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "--insecure"'
+run env GSIMAGE_SKOPEO="$WORK/no-skopeo" "$GSIMAGE" push --insecure "$L:app:v1" "$REG/app:v1"
+check "a missing skopeo is one error line" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "GSIMAGE_SKOPEO"'
+run env PATH=/nonexistent "$GSIMAGE" push --insecure "$L:app:v1" "$REG/app:v1"
+check "no skopeo in PATH says how to install it" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "install skopeo"'
+run "$GSIMAGE" push --insecure "$L:app:nope" "$REG/app:v1"
+check "an unknown tag is one error line" '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "no tag '"'"'app:nope'"'"'"'
+run "$GSIMAGE" push --insecure "$L:app:v1" "$REG/App:v1"
+check "a bad destination is a usage error" '[ "$RC" = 2 ] && one_error_line'
+snapshot "$L" >"$WORK/after.sum"
+check "failed pushes leave the layout as it was" cmp -s "$WORK/before.sum" "$WORK/after.sum"
+
+# Credentials: a registry with htpasswd authentication.
+HASH=$("$PY" -W ignore -c 'import crypt; print(crypt.crypt("secret", crypt.mksalt(crypt.METHOD_BLOWFISH)))' 2>/dev/null)
+if [ -n "$HASH" ] && printf 'alice:%s\n' "$HASH" >"$WORK/htpasswd" && start_registry authreg "$WORK/htpasswd"; then
+  run "$GSIMAGE" push -q --insecure --creds alice:wrong "$L:app:v1" "127.0.0.1:$PORT/app:v1"
+  check "refused credentials are one error line saying so" \
+    '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "refused the credentials"'
+  run "$GSIMAGE" push -q --insecure --creds alice:secret "$L:app:v1" "127.0.0.1:$PORT/app:v1"
+  check "--creds reaches skopeo" '[ "$RC" = 0 ] && [ "$OUT" = "127.0.0.1:$PORT/app:v1@$TOP" ]'
+  printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$PORT" "$(printf alice:secret | base64)" >"$WORK/auth.json"
+  run "$GSIMAGE" push -q --insecure --authfile "$WORK/auth.json" "$L:app:v1" "127.0.0.1:$PORT/app:v2"
+  check "--authfile reaches skopeo" '[ "$RC" = 0 ]'
+else
+  skip "credentials: cannot make a bcrypt htpasswd or start an authenticating registry"
+fi
+
+# --- build --push --------------------------------------------------------------
+run "$GSIMAGE" build --cgo off -o "$L" -t app:v2 --push "$REG/app:v2" --insecure testdata/hello
+check "build --push prints the pushed reference last" \
+  '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | tail -1)" = "$REG/app:v2@$(printf "%s\n" "$OUT" | tail -2 | head -1)" ]'
+run "$GSIMAGE" build --cgo off -o "$L" -t app:v3 --push "$REG/BAD" --insecure testdata/hello
+check "build --push with a bad destination is refused before building" \
+  '[ "$RC" = 2 ] && one_error_line && ! grep -q "app:v3" "$L/index.json"'
+
+# --- resolve -------------------------------------------------------------------
+mkdir -p "$WORK/k8s/sub"
+cat >"$WORK/k8s/deploy.yaml" <<'YAML'
+# hello, resolved by gsimage — comments, quoting and order stay: é ü
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: hello, labels: {app: hello}}   # flow style
+spec:
+  template:
+    spec:
+      containers:
+        - name: plain
+          image: gsimage://./testdata/hello    # a comment after it
+        - name: single
+          image: 'ko://./testdata/hello'
+        - name: double
+          image: "gsimage://./testdata/hello"
+        - name: untouched
+          image: "registry.example.com/other:1"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c}
+data:
+  note: "mentions gsimage://x but does not start with it? it does not"
+YAML
+cp "$WORK/k8s/deploy.yaml" "$WORK/k8s/sub/again.yml"
+run "$GSIMAGE" resolve -q --cgo off -o "$L" -f "$WORK/k8s/deploy.yaml" --repo "$REG/team" --insecure
+RESOLVED=$OUT
+IMG=$(printf '%s\n' "$RESOLVED" | grep -o "$REG/team/hello@sha256:[0-9a-f]*" | head -1)
+check "resolve replaces the references with REPO/<name>@sha256:<digest>" \
+  '[ "$RC" = 0 ] && [ -n "$IMG" ] && [ "$(printf "%s\n" "$RESOLVED" | grep -c "$IMG")" = 3 ]'
+printf '%s\n' "$RESOLVED" >"$WORK/resolved.yaml"
+sed -e "s|gsimage://./testdata/hello|$IMG|; s|ko://./testdata/hello|$IMG|" "$WORK/k8s/deploy.yaml" >"$WORK/expected.yaml"
+check "every other byte is kept: comments, quoting, flow style, separators" \
+  cmp -s "$WORK/expected.yaml" "$WORK/resolved.yaml"
+run skopeo inspect --raw --tls-verify=false "docker://$IMG"
+check "the resolved reference is in the registry" '[ "$RC" = 0 ]'
+
+run "$GSIMAGE" resolve -q --cgo off -o "$L" -f "$WORK/k8s" --repo "$REG/team" --insecure
+check "a directory without -R reads its own YAML files only" \
+  '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | grep -c "$IMG")" = 3 ]'
+run "$GSIMAGE" resolve -q --cgo off -o "$L" -R -f "$WORK/k8s" --repo "$REG/team" --insecure
+check "-R reads subdirectories too, as one stream" \
+  '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | grep -c "$IMG")" = 6 ] && [ "$(printf "%s\n" "$OUT" | grep -c "^---$")" = 3 ]'
+run sh -c "'$GSIMAGE' resolve -q --cgo off -o '$L' -f - --repo '$REG/team' --insecure <'$WORK/k8s/deploy.yaml'"
+check "-f - reads standard input" '[ "$RC" = 0 ] && [ "$OUT" = "$RESOLVED" ]'
+
+printf 'a: [unclosed\nb: gsimage://./testdata/hello\n' >"$WORK/bad.yaml"
+run "$GSIMAGE" resolve -q -f "$WORK/bad.yaml" --repo "$REG/team" --insecure
+check "YAML that does not parse: one error line naming file and line, no output" \
+  '[ "$RC" != 0 ] && one_error_line && contains "$ERR" "bad.yaml'"'"' line 2" && [ -z "$OUT" ]'
+printf 'ok: 1\n---\nimage: gsimage://./testdata/nosuch\n' >"$WORK/unknown.yaml"
+run "$GSIMAGE" resolve -q -f "$WORK/unknown.yaml" --repo "$REG/team" --insecure
+check "an unknown package: one error line naming file and line, no output" \
+  '[ "$RC" != 0 ] && one_error_line && contains "$ERR" "unknown.yaml'"'"' line 3" && [ -z "$OUT" ]'
+printf 'image: gsimage://./testdata/broken\n' >"$WORK/broken.yaml"
+run "$GSIMAGE" resolve -q -f "$WORK/broken.yaml" --repo "$REG/team" --insecure
+check "a failed build: the error names file and line, no output on stdout" \
+  '[ "$RC" != 0 ] && printf "%s\n" "$ERR" | tail -1 | grep -q "broken.yaml'"'"' line 1" && [ -z "$OUT" ]'
+run "$GSIMAGE" resolve -f "$WORK/k8s/deploy.yaml"
+check "no --repo is a usage error" '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "--repo"'
+
+# --- containerd: the runtime path a Kubernetes node takes ----------------------
+if has containerd && has ctr && has runc; then
+  C=$WORK/containerd
+  mkdir -p "$C"
+  cat >"$C/config.toml" <<TOML
+version = 2
+root = "$C/root"
+state = "$C/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$C/containerd.sock"
+TOML
+  containerd --config "$C/config.toml" >"$C/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do [ -S "$C/containerd.sock" ] && break; sleep 0.2; done
+  run timeout 120 ctr -a "$C/containerd.sock" images pull --plain-http "$IMG"
+  check "containerd pulls the resolved reference from the registry" '[ "$RC" = 0 ]'
+  run timeout 120 ctr -a "$C/containerd.sock" run --rm "$IMG" gsimage-test-$$
+  check "containerd runs it and the program prints its greeting" \
+    '[ "$RC" = 0 ] && contains "$OUT" "hello from gsimage"'
+else
+  skip "containerd: containerd, ctr or runc not installed"
+fi
