@@ -128,3 +128,28 @@ void gs_go_buildinfo_release(gs_go_buildinfo_t *bi)
 	free(bi->module);
 	memset(bi, 0, sizeof *bi);
 }
+
+/* Appended for sbom/: the whole module text, not just the three fields the
+ * verifier reports.  Same framing rules as gs_go_buildinfo_parse(). */
+int gs_go_buildinfo_raw(const unsigned char *blob, size_t len, char **version, char **modinfo)
+{
+	*version = NULL;
+	*modinfo = NULL;
+	if (!blob || len < BI_HEADER_LEN || memcmp(blob, BI_MAGIC, BI_MAGIC_LEN) != 0)
+		return 0;
+	if (!(blob[BI_MAGIC_LEN + 1] & BI_FLAG_INLINE))
+		return 0;
+	size_t pos = BI_HEADER_LEN;
+	const unsigned char *vers, *mod;
+	size_t verslen, modlen;
+	if (read_string(blob, len, &pos, &vers, &verslen) < 0 || verslen == 0 ||
+	    read_string(blob, len, &pos, &mod, &modlen) < 0 ||
+	    memchr(vers, '\0', verslen) != NULL)
+		return 0;
+	*version = xstrndup((const char *)vers, verslen);
+	if (modlen >= 2 * BI_SENTINEL_LEN + 1 && mod[modlen - BI_SENTINEL_LEN - 1] == '\n')
+		*modinfo = xstrndup((const char *)mod + BI_SENTINEL_LEN, modlen - 2 * BI_SENTINEL_LEN);
+	else
+		*modinfo = xstrdup("");
+	return 1;
+}

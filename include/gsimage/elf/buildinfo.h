@@ -21,4 +21,10 @@ int gs_go_buildinfo_parse(const unsigned char *blob, size_t len, gs_go_buildinfo
 
 void gs_go_buildinfo_release(gs_go_buildinfo_t *bi);
 
+/* The Go version and the module text as `go version -m` prints them
+ * ("path\t...\nmod\t...\ndep\t...\n=>\t...\nbuild\t...", sentinels
+ * removed; "" when the binary has none), both owned by the caller.  Returns
+ * 1 when found, 0 otherwise (both left NULL).  Used by sbom/. */
+int gs_go_buildinfo_raw(const unsigned char *blob, size_t len, char **version, char **modinfo);
+
 #endif
