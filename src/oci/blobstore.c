@@ -420,13 +420,6 @@ char *gs_store_blob_path(const gs_store_t *s, const gs_digest_t *digest)
 	return x_asprintf("%s/%s", s->blobs, gs_digest_hex(digest));
 }
 
-int gs_store_has_blob(const gs_store_t *s, const gs_digest_t *digest)
-{
-	cleanup_free char *path = gs_store_blob_path(s, digest);
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
 {
 	char *tmp = NULL;
@@ -470,11 +463,6 @@ int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_e
 		w->flushed = w->size;
 	}
 	return 0;
-}
-
-int gs_blob_writer_sink(void *w, const void *data, size_t len, gs_error_t *err)
-{
-	return gs_blob_writer_write(w, data, len, err);
 }
 
 int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,

@@ -35,6 +35,11 @@ struct image {
 
 enum corrupt { CORRUPT_NONE, CORRUPT_DIFF_ID, CORRUPT_MEDIA_TYPE };
 
+static int blob_sink(void *w, const void *data, size_t len, gs_error_t *err)
+{
+	return gs_blob_writer_write(w, data, len, err);
+}
+
 static void build_image(gs_store_t *store, const char *scratch, gs_compression_t comp,
 			enum corrupt corrupt, const char *tag, struct image *img)
 {
@@ -49,7 +54,7 @@ static void build_image(gs_store_t *store, const char *scratch, gs_compression_t
 	assert_int_equal(gs_blob_writer_new(store, &w, &err), 0);
 	gs_layer_write_opts_t opts = {comp, -1, 0};
 	gs_layer_info_t info;
-	assert_int_equal(gs_layer_write(l, &opts, gs_blob_writer_sink, w, &info, &err), 0);
+	assert_int_equal(gs_layer_write(l, &opts, blob_sink, w, &info, &err), 0);
 	assert_int_equal(gs_blob_writer_commit(w, &img->layer, NULL, &err), 0);
 	gs_blob_writer_free(w);
 	gs_layer_free(l);

@@ -287,7 +287,7 @@ static void test_concurrent_tags(void **state)
 
 static int blob_sink(void *w, const void *data, size_t len, gs_error_t *err)
 {
-	return gs_blob_writer_sink(w, data, len, err);
+	return gs_blob_writer_write(w, data, len, err);
 }
 
 /* A whole image through every oci/ module, checked by the shared

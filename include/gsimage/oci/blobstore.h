@@ -24,7 +24,6 @@ const char *gs_store_dir(const gs_store_t *store);
 
 /* Absolute-or-relative path of a blob ("<dir>/blobs/sha256/<hex>"); owned. */
 char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
-int gs_store_has_blob(const gs_store_t *store, const gs_digest_t *digest);
 
 /* Streaming blob writer: write to a temp file inside the layout
  * (DIR/.gsimage-tmp-XXXXXX, flock'd by the writer), hash while writing;
@@ -38,9 +37,6 @@ int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_e
 int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,
 			  gs_error_t *err);
 void gs_blob_writer_free(gs_blob_writer_t *w);
-/* gs_blob_writer_write() with the gs_layer_sink_fn signature (w is the
- * gs_blob_writer_t), so a layer can be streamed straight into the store. */
-int gs_blob_writer_sink(void *w, const void *data, size_t len, gs_error_t *err);
 
 /* A whole blob from memory. */
 int gs_store_put(gs_store_t *store, const void *data, size_t len, gs_digest_t *digest,
