@@ -84,8 +84,8 @@ static int has_blob(const gs_store_t *s, const gs_digest_t *d)
 
 static void test_init_and_reopen(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch;
 	char *dir = path2(tmp, "new/layout"); /* missing parents too */
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
@@ -131,19 +131,16 @@ static void test_init_and_reopen(void **state)
 	free(index);
 	free(blobs);
 	free(dir);
-	tu_rmtree(tmp);
 }
 
 static void test_empty_existing_dir(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
-	assert_file(tmp, "index.json", EMPTY_INDEX);
+	assert_int_equal(gs_store_open(fx->scratch, 1, &s, &err), 0);
+	assert_file(fx->scratch, "index.json", EMPTY_INDEX);
 	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void expect_refusal(const char *dir, int create, const char *want)
@@ -160,8 +157,8 @@ static void expect_refusal(const char *dir, int create, const char *want)
 
 static void test_refusals(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch;
 	char *file = path2(tmp, "file");
 	tu_write(file, "hello");
 	expect_refusal(file, 1, "is not a directory; choose another -o directory");
@@ -197,16 +194,14 @@ static void test_refusals(void **state)
 	free(f2);
 	free(other);
 	free(file);
-	tu_rmtree(tmp);
 }
 
 static void test_put_twice_and_writer(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	gs_digest_t d1, d2;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d1, &err), 0);
 	char *p = gs_store_blob_path(s, &d1);
@@ -243,8 +238,6 @@ static void test_put_twice_and_writer(void **state)
 
 	free(blobs);
 	free(p);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void make_old(const char *path)
@@ -255,12 +248,10 @@ static void make_old(const char *path)
 
 static void test_stale_temp_cleanup(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
-	gs_store_free(s);
 
 	/* a killed writer's temp (nobody holds its flock) */
 	char *stale = path2(tmp, ".gsimage-tmp-AAAAAA");
@@ -309,16 +300,13 @@ static void test_stale_temp_cleanup(void **state)
 	free(fresh);
 	free(live);
 	free(stale);
-	tu_rmtree(tmp);
 }
 
 static void test_read_verifies(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	gs_digest_t d;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	char *p = gs_store_blob_path(s, &d);
@@ -335,16 +323,14 @@ static void test_read_verifies(void **state)
 	assert_non_null(strstr(err.msg, "No such file"));
 	gs_error_release(&err);
 	free(p);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 /* A new layout's directories are durable: each one created is synced into
  * its parent, up to the parent that already existed. */
 static void test_init_syncs_dirs(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch;
 	char *new = path2(tmp, "new");
 	char *dir = path2(tmp, "new/layout");
 	char *blobs = path2(dir, "blobs");
@@ -371,18 +357,16 @@ static void test_init_syncs_dirs(void **state)
 	free(blobs);
 	free(dir);
 	free(new);
-	tu_rmtree(tmp);
 }
 
 /* A blob that is already there may have been renamed by a writer that
  * crashed before syncing blobs/sha256: committing it again syncs it. */
 static void test_put_existing_syncs_dir(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	gs_digest_t d;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	char *blobs = path2(tmp, "blobs/sha256");
@@ -391,8 +375,6 @@ static void test_put_existing_syncs_dir(void **state)
 	assert_string_equal(d.s, ABC_SHA);
 	assert_synced(blobs);
 	free(blobs);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 /* gs_store_open() in one process (which cleans up stale temp files) must
@@ -401,12 +383,10 @@ static void test_put_existing_syncs_dir(void **state)
  * just created its temp file found it locked. */
 static void test_writer_vs_open_race(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
-	gs_store_free(s);
 
 	/* Writers in two processes, for at most 3 seconds, while this one
 	 * keeps opening the layout. */
@@ -434,7 +414,6 @@ static void test_writer_vs_open_race(void **state)
 				gs_blob_writer_free(w);
 			}
 			gs_store_free(s);
-			free(tmp);
 			if (failures)
 				fprintf(stderr, "%d of %d writers failed\n", failures, i);
 			_exit(failures ? 1 : 0);
@@ -471,21 +450,24 @@ static void test_writer_vs_open_race(void **state)
 	print_message("[  INFO    ] %d opens during the writers\n", opens);
 	assert_int_equal(open_failures, 0);
 	assert_int_equal(bad_exits, 0);
-	tu_rmtree(tmp);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_and_reopen),
-		cmocka_unit_test(test_empty_existing_dir),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_put_twice_and_writer),
-		cmocka_unit_test(test_stale_temp_cleanup),
-		cmocka_unit_test(test_read_verifies),
-		cmocka_unit_test(test_init_syncs_dirs),
-		cmocka_unit_test(test_put_existing_syncs_dir),
-		cmocka_unit_test(test_writer_vs_open_race),
+		cmocka_unit_test_setup_teardown(test_init_and_reopen, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_existing_dir, tu_scratch_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_put_twice_and_writer, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_temp_cleanup, tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_read_verifies, tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_init_syncs_dirs, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_put_existing_syncs_dir, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_vs_open_race, tu_store_setup,
+						tu_teardown),
 	};
 	return cmocka_run_group_tests_name("blobstore", tests, NULL, NULL);
 }

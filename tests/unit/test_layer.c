@@ -50,19 +50,15 @@ static int counting_sink(void *ctx, const void *data, size_t len, gs_error_t *er
 	return 0;
 }
 
+/* One scratch directory for the whole group (the shared fixture);
+ * sample_layer() and the tests find it here. */
 static const char *tmpdir;
 
 static int setup(void **state)
 {
-	(void)state;
-	tmpdir = tu_mkdtemp();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tu_rmtree((char *)tmpdir);
+	if (tu_scratch_setup(state) < 0)
+		return -1;
+	tmpdir = ((tu_fixture_t *)*state)->scratch;
 	return 0;
 }
 
@@ -532,5 +528,5 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_errors),
 	};
-	return cmocka_run_group_tests_name("layer", tests, setup, teardown);
+	return cmocka_run_group_tests_name("layer", tests, setup, tu_teardown);
 }
