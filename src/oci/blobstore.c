@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gsimage/oci/mediatype.h" /* GS_MT_INDEX, for the empty index.json */
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
@@ -33,8 +34,7 @@
 #define INDEX_TMP_PREFIX ".tmp-" /* what gs_fs_write_atomic uses */
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX_JSON                                                                     \
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","    \
-	"\"manifests\":[]}"
+	"{\"schemaVersion\":2,\"mediaType\":\"" GS_MT_INDEX "\",\"manifests\":[]}"
 /* A temp file younger than this is never removed: it may belong to a writer
  * that has created it but not yet taken its flock. */
 #define STALE_GRACE_SECONDS 10

@@ -28,7 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gsimage/oci/layer.h"
+#include "gsimage/oci/mediatype.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
@@ -241,31 +241,6 @@ static const char *json_str(json_t *obj, const char *key)
 
 /* ------------------------------------------------------------------ */
 /* Reading a layer blob, decompressed                                   */
-
-static int compression_of(const char *media_type, gs_compression_t *c)
-{
-	static const struct {
-		const char *mt;
-		gs_compression_t c;
-	} known[] = {
-		{"application/vnd.oci.image.layer.v1.tar", GS_COMPRESS_NONE},
-		{"application/vnd.oci.image.layer.v1.tar+gzip", GS_COMPRESS_GZIP},
-		{"application/vnd.oci.image.layer.v1.tar+zstd", GS_COMPRESS_ZSTD},
-		{"application/vnd.oci.image.layer.nondistributable.v1.tar", GS_COMPRESS_NONE},
-		{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", GS_COMPRESS_GZIP},
-		{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", GS_COMPRESS_ZSTD},
-		{"application/vnd.docker.image.rootfs.diff.tar", GS_COMPRESS_NONE},
-		{"application/vnd.docker.image.rootfs.diff.tar.gzip", GS_COMPRESS_GZIP},
-		{"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", GS_COMPRESS_GZIP},
-	};
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (strcmp(media_type, known[i].mt) == 0) {
-			*c = known[i].c;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 struct layer {
 	gs_digest_t blob;
@@ -498,15 +473,12 @@ static int docker_plan(const gs_store_t *store, const gs_digest_t *manifest, cha
 	if (!mf)
 		return -1;
 	const char *mt = json_str(mf, "mediaType");
-	if (json_object_get(mf, "manifests") ||
-	    (mt && (strcmp(mt, "application/vnd.oci.image.index.v1+json") == 0 ||
-		    strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json") == 0)))
+	if (json_object_get(mf, "manifests") || gs_mediatype_is_index(mt))
 		return gs_error_set(err, 0,
 				    "'%s' is an image index, not a manifest; a docker archive "
 				    "holds one platform's image, pick its manifest",
 				    manifest->s);
-	if (mt && strcmp(mt, "application/vnd.oci.image.manifest.v1+json") != 0 &&
-	    strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") != 0)
+	if (mt && !gs_mediatype_is_manifest(mt))
 		return gs_error_set(err, 0, "manifest '%s' has unknown mediaType '%s'",
 				    manifest->s, mt);
 
@@ -546,7 +518,7 @@ static int docker_plan(const gs_store_t *store, const gs_digest_t *manifest, cha
 		const char *lmt = json_str(desc, "mediaType");
 		if (parse_descriptor(desc, what, &l->blob, &l->size, err) < 0)
 			goto fail;
-		if (!lmt || compression_of(lmt, &l->compression) < 0) {
+		if (!gs_mediatype_layer_compression(lmt, &l->compression)) {
 			gs_error_set(err, 0,
 				     "layer '%s' has mediaType '%s', which a docker archive "
 				     "cannot carry",
@@ -643,15 +615,6 @@ out:
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_sha256_hex(const char *s)
-{
-	size_t i;
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return i == GS_DIGEST_HEX_LEN;
 }
 
 /* Copy one regular file; with expect (a blobs/sha256 name) check its digest. */
@@ -752,7 +715,7 @@ static int add_tree(struct out *o, const char *root, const char *rel, int depth,
 			return gs_error_set(err, errno, "reading '%s'", cpath);
 		if (!S_ISREG(st.st_mode))
 			return gs_error_set(err, 0, "'%s' is not a regular file", cpath);
-		const char *expect = in_sha256 && is_sha256_hex(names.v[i]) ? names.v[i] : NULL;
+		const char *expect = in_sha256 && gs_digest_hex_valid(names.v[i]) ? names.v[i] : NULL;
 		if (add_file(o, cpath, crel, fd, &st, expect, err) < 0)
 			return -1;
 	}

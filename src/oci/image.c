@@ -151,7 +151,7 @@ char *gs_image_manifest_json(const gs_descriptor_t *config, const gs_layer_info_
 		       config->size));
 	json_t *ls = json_array();
 	for (size_t i = 0; i < n_layers; i++)
-		json_array_append_new(ls, descriptor(gs_layer_media_type(layers[i].compression),
+		json_array_append_new(ls, descriptor(gs_mediatype_layer(layers[i].compression),
 						     &layers[i].digest, layers[i].size));
 	set(root, "layers", ls);
 	if (annotations && annotations->n)

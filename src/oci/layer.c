@@ -89,19 +89,6 @@ const char *gs_compression_name(gs_compression_t c)
 	return "unknown";
 }
 
-const char *gs_layer_media_type(gs_compression_t c)
-{
-	switch (c) {
-	case GS_COMPRESS_GZIP:
-		return "application/vnd.oci.image.layer.v1.tar+gzip";
-	case GS_COMPRESS_ZSTD:
-		return "application/vnd.oci.image.layer.v1.tar+zstd";
-	case GS_COMPRESS_NONE:
-		break;
-	}
-	return "application/vnd.oci.image.layer.v1.tar";
-}
-
 static int entry_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct lentry *)a)->path, ((const struct lentry *)b)->path);

@@ -305,12 +305,6 @@ static void test_zstd_and_none(void **state)
 	gs_digest_t d;
 	gs_digest_buffer(z.p, z.n, &d);
 	assert_string_equal(iz.digest.s, d.s);
-	assert_string_equal(gs_layer_media_type(GS_COMPRESS_ZSTD),
-			    "application/vnd.oci.image.layer.v1.tar+zstd");
-	assert_string_equal(gs_layer_media_type(GS_COMPRESS_GZIP),
-			    "application/vnd.oci.image.layer.v1.tar+gzip");
-	assert_string_equal(gs_layer_media_type(GS_COMPRESS_NONE),
-			    "application/vnd.oci.image.layer.v1.tar");
 	free(tar.p);
 	free(z.p);
 	free(n.p);

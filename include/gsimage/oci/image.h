@@ -9,12 +9,9 @@
 
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/layer.h"
+#include "gsimage/oci/mediatype.h" /* GS_MT_* */
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
-
-#define GS_MT_INDEX "application/vnd.oci.image.index.v1+json"
-#define GS_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define GS_MT_CONFIG "application/vnd.oci.image.config.v1+json"
 
 typedef struct gs_history_entry {
 	const char *created_by;
