@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gsimage/oci/blobread.h"
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
@@ -20,7 +21,7 @@ static json_t *read_json_blob(const gs_store_t *store, const char *digest_str, g
 		return NULL;
 	cleanup_free char *data = NULL;
 	size_t len;
-	if (gs_store_read(store, &d, &data, &len, err) < 0)
+	if (gs_blob_read(store, &d, GS_BLOB_SIZE_ANY, GS_BLOB_JSON_MAX, NULL, &data, &len, err) < 0)
 		return NULL;
 	json_error_t jerr;
 	json_t *j = json_loadb(data, len, 0, &jerr);

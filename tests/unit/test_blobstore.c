@@ -113,7 +113,7 @@ static void test_init_and_reopen(void **state)
 	assert_true(has_blob(s, &d));
 	char *data = NULL;
 	size_t len = 0;
-	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), 0);
+	assert_int_equal(gs_blob_read(s, &d, GS_BLOB_SIZE_ANY, 1024, NULL, &data, &len, &err), 0);
 	assert_int_equal(len, 3);
 	assert_string_equal(data, "abc");
 	free(data);
@@ -313,13 +313,13 @@ static void test_read_verifies(void **state)
 	tu_write(p, "abd");
 	char *data = NULL;
 	size_t len = 0;
-	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), -1);
+	assert_int_equal(gs_blob_read(s, &d, 3, 1024, NULL, &data, &len, &err), -1);
 	assert_null(data);
 	assert_non_null(strstr(err.msg, "is corrupted"));
 	gs_error_release(&err);
 	unlink(p);
 	assert_false(has_blob(s, &d));
-	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), -1);
+	assert_int_equal(gs_blob_read(s, &d, 3, 1024, NULL, &data, &len, &err), -1);
 	assert_non_null(strstr(err.msg, "No such file"));
 	gs_error_release(&err);
 	free(p);
@@ -452,6 +452,72 @@ static void test_writer_vs_open_race(void **state)
 	assert_int_equal(bad_exits, 0);
 }
 
+/* The verified reader: the descriptor's size first, then the digest; a
+ * cap; a file that changes size under it. */
+static void test_reader_checks(void **state)
+{
+	tu_fixture_t *fx = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_digest_t d;
+	assert_int_equal(gs_store_put(fx->store, "0123456789", 10, &d, &err), 0);
+	char *data = NULL;
+	size_t len = 0;
+
+	/* the descriptor says less (or more) than the file holds */
+	assert_int_equal(gs_blob_read(fx->store, &d, 3, 1024, "manifest", &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "manifest 'sha256:"));
+	assert_non_null(strstr(err.msg, "is 10 bytes but its descriptor says 3; the layout is "
+					"corrupted"));
+	gs_error_release(&err);
+	assert_int_equal(gs_blob_read(fx->store, &d, 11, 1024, NULL, &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "is 10 bytes but its descriptor says 11"));
+	gs_error_release(&err);
+
+	/* over the cap: refused by the descriptor, or by the file's size */
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 9, "config", &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "config 'sha256:"));
+	assert_non_null(strstr(err.msg, "is 10 bytes by its descriptor, more than the 9"));
+	gs_error_release(&err);
+	assert_int_equal(
+		gs_blob_read(fx->store, &d, GS_BLOB_SIZE_ANY, 9, NULL, &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "is 10 bytes, more than the 9 gsimage reads"));
+	gs_error_release(&err);
+	assert_null(data);
+	assert_int_equal(
+		gs_blob_read(fx->store, &d, GS_BLOB_SIZE_ANY, 10, NULL, &data, &len, &err), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(data, "0123456789");
+	free(data);
+
+	/* streaming: never more than the descriptor's size; the file grows
+	 * or shrinks after open */
+	char *p = gs_store_blob_path(fx->store, &d);
+	gs_blob_reader_t *r = NULL;
+	char buf[64];
+	assert_int_equal(gs_blob_reader_open(fx->store, &d, 10, NULL, &r, &err), 0);
+	assert_int_equal(gs_blob_reader_size(r), 10);
+	assert_int_equal(gs_blob_reader_read(r, buf, 4, &err), 4);
+	FILE *f = fopen(p, "ab");
+	fputs("more", f);
+	fclose(f);
+	assert_int_equal(gs_blob_reader_read(r, buf, sizeof(buf), &err), 6);
+	assert_int_equal(gs_blob_reader_read(r, buf, sizeof(buf), &err), 0);
+	assert_int_equal(gs_blob_reader_finish(r, &err), -1);
+	assert_non_null(strstr(err.msg, "is larger than its descriptor says (10 bytes)"));
+	gs_error_release(&err);
+	gs_blob_reader_free(r);
+
+	assert_int_equal(truncate(p, 10), 0);
+	assert_int_equal(gs_blob_reader_open(fx->store, &d, 10, NULL, &r, &err), 0);
+	assert_int_equal(truncate(p, 5), 0);
+	assert_int_equal(gs_blob_reader_finish(r, &err), -1);
+	assert_non_null(strstr(err.msg, "is 5 bytes but its descriptor says 10"));
+	gs_error_release(&err);
+	gs_blob_reader_free(r);
+	gs_blob_reader_free(NULL);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +534,7 @@ int main(void)
 						tu_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_vs_open_race, tu_store_setup,
 						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_checks, tu_store_setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("blobstore", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "gsimage/oci/digest.h"
 #include "gsimage/util/error.h"
@@ -25,6 +26,10 @@ const char *gs_store_dir(const gs_store_t *store);
 /* Absolute-or-relative path of a blob ("<dir>/blobs/sha256/<hex>"); owned. */
 char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
 
+/* A blob is intact when blobs/sha256/<hex> is a regular file (not a
+ * symlink, not a FIFO), of the size its descriptor says, whose content
+ * hashes to <hex>. */
+
 /* Streaming blob writer: write to a temp file inside the layout
  * (DIR/.gsimage-tmp-XXXXXX, flock'd by the writer), hash while writing;
  * commit fsyncs and renames to blobs/sha256/<hex> (a blob already present
@@ -42,9 +47,38 @@ void gs_blob_writer_free(gs_blob_writer_t *w);
 int gs_store_put(gs_store_t *store, const void *data, size_t len, gs_digest_t *digest,
 		 gs_error_t *err);
 
-/* Read a whole blob (and check its digest); *data NUL-terminated, owned. */
-int gs_store_read(const gs_store_t *store, const gs_digest_t *digest, char **data,
-		  size_t *len, gs_error_t *err);
+/* The verified blob reader (after umoci's GetVerifiedBlob); every read of a
+ * blob goes through it (blobread.h builds JSON, manifest and layer reads on
+ * it).  Open refuses, before reading a byte, a blob that is not a regular
+ * file or whose size is not the descriptor's; read never returns more than
+ * that size; finish checks that exactly that many bytes were there and
+ * that they hash to the digest.  Until finish returns 0 the bytes read are
+ * unverified: callers must not act on them.
+ *
+ * what names the blob in messages ("layer", "config", ...; NULL: "blob"),
+ * e.g. "layer 'sha256:...' is 12 bytes but its descriptor says 10; the
+ * layout is corrupted".  size may be GS_BLOB_SIZE_ANY when the caller has
+ * no descriptor (a digest given on the command line): the file's size is
+ * taken. */
+#define GS_BLOB_SIZE_ANY UINT64_MAX
+
+typedef struct gs_blob_reader gs_blob_reader_t;
+int gs_blob_reader_open(const gs_store_t *store, const gs_digest_t *digest, uint64_t size,
+			const char *what, gs_blob_reader_t **out, gs_error_t *err);
+/* The blob's size: the descriptor's, or the file's with GS_BLOB_SIZE_ANY. */
+uint64_t gs_blob_reader_size(const gs_blob_reader_t *r);
+/* Up to len bytes into buf; 0 once size bytes were read; < 0 on error
+ * (the file is shorter than size, an I/O error). */
+ssize_t gs_blob_reader_read(gs_blob_reader_t *r, void *buf, size_t len, gs_error_t *err);
+/* Read (and hash) whatever is left, then check size and digest. */
+int gs_blob_reader_finish(gs_blob_reader_t *r, gs_error_t *err);
+void gs_blob_reader_free(gs_blob_reader_t *r);
+
+/* A whole verified blob in memory: refused without reading when its size
+ * (the descriptor's, or the file's with GS_BLOB_SIZE_ANY) is over max.
+ * *data is NUL-terminated and owned by the caller; len may be NULL. */
+int gs_blob_read(const gs_store_t *store, const gs_digest_t *digest, uint64_t size,
+		 uint64_t max, const char *what, char **data, size_t *len, gs_error_t *err);
 
 /* Exclusive flock on the layout (DIR/.gsimage.lock) for index.json
  * updates; blocks until available.  Nests: each lock needs an unlock. */
