@@ -420,6 +420,19 @@ char *gs_store_blob_path(const gs_store_t *s, const gs_digest_t *digest)
 	return x_asprintf("%s/%s", s->blobs, gs_digest_hex(digest));
 }
 
+/* Is the blob at d's name intact (see blobstore.h), size bytes long?  Any
+ * failure to show it is counts as "no": the caller then replaces it. */
+static int blob_intact(const gs_store_t *s, const gs_digest_t *d, uint64_t size)
+{
+	gs_error_t ignored = GS_ERROR_INIT;
+	gs_blob_reader_t *r = NULL;
+	int ok = gs_blob_reader_open(s, d, size, NULL, &r, &ignored) == 0 &&
+		 gs_blob_reader_finish(r, &ignored) == 0;
+	gs_blob_reader_free(r);
+	gs_error_release(&ignored);
+	return ok;
+}
+
 int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
 {
 	char *tmp = NULL;
@@ -473,12 +486,11 @@ int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *si
 	gs_digest_t d;
 	gs_sha256_final(w->hash, &d);
 	cleanup_free char *final = gs_store_blob_path(w->store, &d);
-	struct stat st;
 	int r = 0;
-	if (stat(final, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == w->size) {
-		/* already there: content addressed, so keep it.  Whoever
-		 * renamed it may have crashed before syncing the directory:
-		 * sync it before telling the caller the blob is durable. */
+	if (blob_intact(w->store, &d, w->size)) {
+		/* already there and verified: keep it.  Whoever renamed it
+		 * may have crashed before syncing the directory: sync it
+		 * before telling the caller the blob is durable. */
 		gs_tempfile_discard(w->tmp);
 		if (gs_fs_fsync_dir(w->store->blobs, err) < 0)
 			r = -1;

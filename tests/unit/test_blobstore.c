@@ -452,6 +452,110 @@ static void test_writer_vs_open_race(void **state)
 	assert_int_equal(bad_exits, 0);
 }
 
+/* Issue 11 item 1: a blob already at its name is kept only when it is a
+ * regular file whose content hashes to its name; the size alone proves
+ * nothing. */
+static void test_commit_replaces_same_size_corruption(void **state)
+{
+	tu_fixture_t *fx = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	enum { N = 256 * 1024 };
+	char *data = xmalloc(N);
+	for (size_t i = 0; i < N; i++)
+		data[i] = (char)(i * 7 + i / 251);
+	gs_digest_t d, d2;
+	assert_int_equal(gs_store_put(fx->store, data, N, &d, &err), 0);
+	char *p = gs_store_blob_path(fx->store, &d);
+	struct stat st1, st2;
+	assert_int_equal(stat(p, &st1), 0);
+
+	/* flip one byte, same size */
+	FILE *f = fopen(p, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, N / 2, SEEK_SET), 0);
+	fputc(data[N / 2] ^ 0x20, f);
+	fclose(f);
+	assert_int_equal(gs_blob_read(fx->store, &d, N, N, NULL, &(char *){NULL}, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "is corrupted"));
+	gs_error_release(&err);
+
+	/* the same content again: the blob is replaced, not trusted */
+	assert_int_equal(gs_store_put(fx->store, data, N, &d2, &err), 0);
+	assert_string_equal(d.s, d2.s);
+	assert_int_equal(stat(p, &st2), 0);
+	assert_true(S_ISREG(st2.st_mode));
+	assert_int_not_equal(st1.st_ino, st2.st_ino);
+	assert_int_equal(st2.st_mode & 0777, 0644);
+	size_t len = 0;
+	char *back = tu_read(p, &len);
+	assert_int_equal(len, N);
+	assert_memory_equal(back, data, N);
+	free(back);
+
+	/* and an intact blob is still kept as it is */
+	assert_int_equal(gs_store_put(fx->store, data, N, &d2, &err), 0);
+	assert_int_equal(stat(p, &st1), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+	assert_null(err.msg);
+	free(p);
+	free(data);
+}
+
+/* A symlink (even to the right bytes) or a FIFO at a blob's name is not a
+ * blob: the writer replaces it, the reader refuses it without blocking. */
+static void test_commit_replaces_symlink_and_fifo(void **state)
+{
+	tu_fixture_t *fx = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_digest_t d, d2;
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d, &err), 0);
+	char *p = gs_store_blob_path(fx->store, &d);
+
+	/* a symlink to a same-sized file outside the layout */
+	char *outside = x_asprintf("%s/outside", fx->scratch);
+	tu_write(outside, "HELLO BLOB");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(outside, p), 0);
+	char *data = NULL;
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 1024, "layer", &data, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "layer 'sha256:"));
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	gs_error_release(&err);
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d2, &err), 0);
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	char *got = tu_read(p, NULL);
+	assert_string_equal(got, "hello blob");
+	free(got);
+	got = tu_read(outside, NULL);
+	assert_string_equal(got, "HELLO BLOB"); /* the target is left alone */
+	free(got);
+
+	/* even a symlink to the right content is replaced */
+	tu_write(outside, "hello blob");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d2, &err), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	/* a FIFO: never opened for a blocking read */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 1024, NULL, &data, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "is not a regular file"));
+	gs_error_release(&err);
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d2, &err), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 1024, NULL, &data, NULL, &err), 0);
+	assert_string_equal(data, "hello blob");
+	free(data);
+	free(outside);
+	free(p);
+}
+
 /* The verified reader: the descriptor's size first, then the digest; a
  * cap; a file that changes size under it. */
 static void test_reader_checks(void **state)
@@ -533,6 +637,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_put_existing_syncs_dir, tu_store_setup,
 						tu_teardown),
 		cmocka_unit_test_setup_teardown(test_writer_vs_open_race, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_replaces_same_size_corruption,
+						tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_replaces_symlink_and_fifo, tu_store_setup,
 						tu_teardown),
 		cmocka_unit_test_setup_teardown(test_reader_checks, tu_store_setup, tu_teardown),
 	};

@@ -28,14 +28,16 @@ char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
 
 /* A blob is intact when blobs/sha256/<hex> is a regular file (not a
  * symlink, not a FIFO), of the size its descriptor says, whose content
- * hashes to <hex>. */
+ * hashes to <hex>.  Nothing else in a layout is trusted. */
 
 /* Streaming blob writer: write to a temp file inside the layout
  * (DIR/.gsimage-tmp-XXXXXX, flock'd by the writer), hash while writing;
- * commit fsyncs and renames to blobs/sha256/<hex> (a blob already present
- * with the same size is kept and the temp file dropped).  free() without
- * commit removes the temp file.  gs_store_open() removes temp files whose
- * flock it can take (killed writers), never those of a live writer. */
+ * commit fsyncs and renames to blobs/sha256/<hex>.  A blob already there
+ * is kept (and the temp file dropped) only when it is intact; anything else
+ * at that name (other bytes of the same size, a symlink, a FIFO) is
+ * replaced by the rename.  free() without commit removes the temp file.
+ * gs_store_open() removes temp files whose flock it can take (killed
+ * writers), never those of a live writer. */
 typedef struct gs_blob_writer gs_blob_writer_t;
 int gs_blob_writer_new(gs_store_t *store, gs_blob_writer_t **out, gs_error_t *err);
 int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_error_t *err);
