@@ -220,4 +220,80 @@ check "blob trust: ...and the file it pointed to is untouched" \
 run "$GSIMAGE" build -q -t trust:one -o "$B" testdata/hello
 check "blob trust: an intact blob is kept as it is (no-op rebuild)" \
   '[ "$RC" = 0 ] && [ "$OUT" = "$TRUST_TOP" ] && sha_ok "$APP_LAYER"'
+
+# inspect: descriptor sizes checked, nested indexes followed, a diff_id
+# mismatch is an error, and many tags cost one pass per distinct digest.
+# edit_layout DIR PYTHON: run PYTHON with helpers put(bytes)->desc,
+# load(desc)->json, tag(ref, desc) and top (the descriptor of trust:one).
+edit_layout() {
+  "$PY" - "$1" <<PYEOF
+import hashlib, json, os, sys
+root = sys.argv[1]
+def put(data, mt):
+    h = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(root, "blobs/sha256", h), "wb") as f: f.write(data)
+    return {"mediaType": mt, "digest": "sha256:" + h, "size": len(data)}
+def load(d): return json.load(open(os.path.join(root, "blobs/sha256", d["digest"][7:])))
+idx = json.load(open(os.path.join(root, "index.json")))
+def tag(ref, d):
+    e = dict(d); e["annotations"] = {"org.opencontainers.image.ref.name": ref}
+    idx["manifests"] = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != ref] + [e]
+top = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "trust:one"][0]
+top = {k: top[k] for k in ("mediaType", "digest", "size")}
+$2
+json.dump(idx, open(os.path.join(root, "index.json"), "w"))
+PYEOF
+}
+I="$WORK/inspectme"
+cp -r "$B" "$I"
+run "$GSIMAGE" inspect "$I:trust:one"
+check "inspect: a good image inspects" '[ "$RC" = 0 ] && contains "$OUT" "uncompressed"'
+MI="application/vnd.oci.image.index.v1+json"
+edit_layout "$I" "
+m = load(top); c = load(m['config'])
+c['rootfs']['diff_ids'][-1] = 'sha256:' + '0' * 64
+cd = put(json.dumps(c).encode(), m['config']['mediaType'])
+m['config'] = cd
+tag('bad:diffid', put(json.dumps(m).encode(), top['mediaType']))
+tag('small:desc', dict(top, size=10))
+big = put(b'{}', top['mediaType'])
+tag('huge:manifest', dict(big, size=10))
+tag('huge:true', dict(big, size=200 * 1024 * 1024))
+inner = put(json.dumps({'schemaVersion': 2, 'mediaType': '$MI', 'manifests': [top]}).encode(), '$MI')
+tag('nested:1', put(json.dumps({'schemaVersion': 2, 'mediaType': '$MI', 'manifests': [inner]}).encode(), '$MI'))
+"
+# a 200 MB manifest (sparse) where the descriptor says 10 bytes: refused
+# from its size, never read
+HUGE=$("$PY" -c 'import json,sys; print([m["digest"][7:] for m in json.load(open(sys.argv[1]))["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "huge:manifest"][0])' "$I/index.json")
+truncate -s 200M "$I/blobs/sha256/$HUGE"
+for json in "" --json; do
+  run "$GSIMAGE" inspect $json "$I:bad:diffid"
+  check "inspect ${json:-text}: a layer whose diff_id does not match is one error line, exit 1" \
+    '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "uncompresses to" && [ -z "$OUT" ]'
+done
+run "$GSIMAGE" inspect "$I"
+check "inspect of the whole layout fails on the corrupt tag (not exit 0)" '[ "$RC" = 1 ] && one_error_line'
+run "$GSIMAGE" inspect "$I:small:desc"
+check "inspect: a manifest larger than its descriptor says is refused" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "but its descriptor says 10"'
+run timeout 20 "$GSIMAGE" inspect "$I:huge:manifest"
+check "inspect: a 200 MB manifest behind a 10-byte descriptor is refused, not read" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is 209715200 bytes but its descriptor says 10"'
+run timeout 20 "$GSIMAGE" inspect "$I:huge:true"
+check "inspect: a 200 MB manifest behind its true size is over the cap" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "more than the"'
+run "$GSIMAGE" inspect "$I:nested:1"
+check "inspect: an index inside an index is followed" \
+  '[ "$RC" = 0 ] && contains "$OUT" "linux/amd64" && contains "$OUT" "uncompressed" && ! contains "$ERR" "invalid digest"'
+# 10,000 tags over one image: one pass per distinct digest
+T10K="$WORK/tenk"
+cp -r "$B" "$T10K"
+edit_layout "$T10K" "
+for i in range(10000): idx['manifests'].append(dict(top, annotations={'org.opencontainers.image.ref.name': 'many:%d' % i}))
+"
+start=$(date +%s)
+run timeout 120 "$GSIMAGE" inspect --json "$T10K"
+secs=$(( $(date +%s) - start ))
+check "inspect: 10,000 tags over one image take seconds, not minutes (${secs}s)" \
+  '[ "$RC" = 0 ] && [ "$secs" -lt 20 ] && [ "$(printf "%s" "$OUT" | "$PY" -c "import json,sys; print(len(json.load(sys.stdin)))")" = 10001 ]'
 true
