@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gsimage/oci/mediatype.h" /* GS_MT_INDEX, for the empty index.json */
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
@@ -33,8 +34,7 @@
 #define INDEX_TMP_PREFIX ".tmp-" /* what gs_fs_write_atomic uses */
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX_JSON                                                                     \
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","    \
-	"\"manifests\":[]}"
+	"{\"schemaVersion\":2,\"mediaType\":\"" GS_MT_INDEX "\",\"manifests\":[]}"
 /* A temp file younger than this is never removed: it may belong to a writer
  * that has created it but not yet taken its flock. */
 #define STALE_GRACE_SECONDS 10
@@ -420,11 +420,17 @@ char *gs_store_blob_path(const gs_store_t *s, const gs_digest_t *digest)
 	return x_asprintf("%s/%s", s->blobs, gs_digest_hex(digest));
 }
 
-int gs_store_has_blob(const gs_store_t *s, const gs_digest_t *digest)
+/* Is the blob at d's name intact (see blobstore.h), size bytes long?  Any
+ * failure to show it is counts as "no": the caller then replaces it. */
+static int blob_intact(const gs_store_t *s, const gs_digest_t *d, uint64_t size)
 {
-	cleanup_free char *path = gs_store_blob_path(s, digest);
-	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	gs_error_t ignored = GS_ERROR_INIT;
+	gs_blob_reader_t *r = NULL;
+	int ok = gs_blob_reader_open(s, d, size, NULL, &r, &ignored) == 0 &&
+		 gs_blob_reader_finish(r, &ignored) == 0;
+	gs_blob_reader_free(r);
+	gs_error_release(&ignored);
+	return ok;
 }
 
 int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
@@ -472,11 +478,6 @@ int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_e
 	return 0;
 }
 
-int gs_blob_writer_sink(void *w, const void *data, size_t len, gs_error_t *err)
-{
-	return gs_blob_writer_write(w, data, len, err);
-}
-
 int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,
 			  gs_error_t *err)
 {
@@ -485,12 +486,11 @@ int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *si
 	gs_digest_t d;
 	gs_sha256_final(w->hash, &d);
 	cleanup_free char *final = gs_store_blob_path(w->store, &d);
-	struct stat st;
 	int r = 0;
-	if (stat(final, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == w->size) {
-		/* already there: content addressed, so keep it.  Whoever
-		 * renamed it may have crashed before syncing the directory:
-		 * sync it before telling the caller the blob is durable. */
+	if (blob_intact(w->store, &d, w->size)) {
+		/* already there and verified: keep it.  Whoever renamed it
+		 * may have crashed before syncing the directory: sync it
+		 * before telling the caller the blob is durable. */
 		gs_tempfile_discard(w->tmp);
 		if (gs_fs_fsync_dir(w->store->blobs, err) < 0)
 			r = -1;
@@ -538,24 +538,181 @@ int gs_store_put(gs_store_t *s, const void *data, size_t len, gs_digest_t *diges
 	return r;
 }
 
-int gs_store_read(const gs_store_t *s, const gs_digest_t *digest, char **data, size_t *len,
-		  gs_error_t *err)
+/* ------------------------------------------------------------------ */
+/* The verified reader                                                  */
+
+struct gs_blob_reader {
+	char *path;
+	const char *what; /* static or the caller's, for messages */
+	gs_digest_t digest;
+	int fd;
+	uint64_t size; /* what the descriptor says (or the file's) */
+	uint64_t nread;
+	gs_sha256_t *hash;
+};
+
+#define READ_CHUNK (64 * 1024)
+
+int gs_blob_reader_open(const gs_store_t *s, const gs_digest_t *digest, uint64_t size,
+			const char *what, gs_blob_reader_t **out, gs_error_t *err)
 {
+	if (!what)
+		what = "blob";
 	cleanup_free char *path = gs_store_blob_path(s, digest);
-	cleanup_free char *buf = NULL;
-	size_t n = 0;
-	if (gs_fs_read_file(path, &buf, &n, err) < 0)
-		return gs_error_wrap(err, "reading blob '%s'", digest->s);
-	gs_digest_t got;
-	gs_digest_buffer(buf, n, &got);
-	if (strcmp(got.s, digest->s) != 0)
+	/* O_NONBLOCK: a FIFO planted at a blob's name must not hang us */
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
 		return gs_error_set(err, 0,
-				    "blob '%s' is corrupted (its content hashes to '%s'); "
-				    "remove '%s' and build again",
-				    digest->s, got.s, path);
+				    "%s '%s' is a symbolic link, not a blob; remove '%s' and build "
+				    "again",
+				    what, digest->s, path);
+	if (fd < 0)
+		return gs_error_set(err, errno, "reading %s '%s'", what, digest->s);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return gs_error_set(err, errno, "reading %s '%s'", what, digest->s);
+	if (!S_ISREG(st.st_mode))
+		return gs_error_set(err, 0,
+				    "%s '%s' is not a regular file; remove '%s' and build again",
+				    what, digest->s, path);
+	if (size != GS_BLOB_SIZE_ANY && (uint64_t)st.st_size != size)
+		return gs_error_set(err, 0,
+				    "%s '%s' is %llu bytes but its descriptor says %llu; the layout "
+				    "is corrupted",
+				    what, digest->s, (unsigned long long)st.st_size,
+				    (unsigned long long)size);
+	/* reads block from here on (a regular file never would anyway) */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return gs_error_set(err, errno, "reading %s '%s'", what, digest->s);
+	gs_blob_reader_t *r = xcalloc(1, sizeof(*r));
+	r->path = path;
+	path = NULL;
+	r->what = what;
+	r->digest = *digest;
+	r->fd = fd;
+	fd = -1;
+	r->size = size != GS_BLOB_SIZE_ANY ? size : (uint64_t)st.st_size;
+	r->hash = gs_sha256_new();
+	*out = r;
+	return 0;
+}
+
+uint64_t gs_blob_reader_size(const gs_blob_reader_t *r)
+{
+	return r->size;
+}
+
+static int short_blob(gs_blob_reader_t *r, gs_error_t *err)
+{
+	return gs_error_set(err, 0,
+			    "%s '%s' is %llu bytes but its descriptor says %llu; the layout is "
+			    "corrupted",
+			    r->what, r->digest.s, (unsigned long long)r->nread,
+			    (unsigned long long)r->size);
+}
+
+ssize_t gs_blob_reader_read(gs_blob_reader_t *r, void *buf, size_t len, gs_error_t *err)
+{
+	uint64_t left = r->size - r->nread;
+	if (left == 0 || len == 0)
+		return 0;
+	if (len > left)
+		len = (size_t)left;
+	ssize_t n;
+	do
+		n = read(r->fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return gs_error_set(err, errno, "reading %s '%s'", r->what, r->digest.s);
+	if (n == 0)
+		return short_blob(r, err); /* it shrank since open */
+	gs_sha256_update(r->hash, buf, (size_t)n);
+	r->nread += (uint64_t)n;
+	return n;
+}
+
+int gs_blob_reader_finish(gs_blob_reader_t *r, gs_error_t *err)
+{
+	cleanup_free char *buf = xmalloc(READ_CHUNK);
+	ssize_t n;
+	while ((n = gs_blob_reader_read(r, buf, READ_CHUNK, err)) > 0)
+		;
+	if (n < 0)
+		return -1;
+	/* one byte more than the descriptor says: it grew since open */
+	ssize_t extra;
+	do
+		extra = read(r->fd, buf, 1);
+	while (extra < 0 && errno == EINTR);
+	if (extra < 0)
+		return gs_error_set(err, errno, "reading %s '%s'", r->what, r->digest.s);
+	if (extra > 0)
+		return gs_error_set(err, 0,
+				    "%s '%s' is larger than its descriptor says (%llu bytes); the "
+				    "layout is corrupted",
+				    r->what, r->digest.s, (unsigned long long)r->size);
+	gs_digest_t got;
+	gs_sha256_final(r->hash, &got);
+	if (strcmp(got.s, r->digest.s) != 0)
+		return gs_error_set(err, 0,
+				    "%s '%s' is corrupted (its content hashes to '%s'); remove '%s' "
+				    "and build again",
+				    r->what, r->digest.s, got.s, r->path);
+	return 0;
+}
+
+void gs_blob_reader_free(gs_blob_reader_t *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	gs_sha256_free(r->hash);
+	free(r->path);
+	free(r);
+}
+
+int gs_blob_read(const gs_store_t *s, const gs_digest_t *digest, uint64_t size, uint64_t max,
+		 const char *what, char **data, size_t *len, gs_error_t *err)
+{
+	if (!what)
+		what = "blob";
+	if (size != GS_BLOB_SIZE_ANY && size > max)
+		return gs_error_set(err, 0,
+				    "%s '%s' is %llu bytes by its descriptor, more than the %llu "
+				    "gsimage reads",
+				    what, digest->s, (unsigned long long)size,
+				    (unsigned long long)max);
+	gs_blob_reader_t *r = NULL;
+	if (gs_blob_reader_open(s, digest, size, what, &r, err) < 0)
+		return -1;
+	uint64_t n = gs_blob_reader_size(r);
+	int ret = -1;
+	char *buf = NULL;
+	if (n > max) {
+		gs_error_set(err, 0, "%s '%s' is %llu bytes, more than the %llu gsimage reads", what,
+			     digest->s, (unsigned long long)n, (unsigned long long)max);
+		goto out;
+	}
+	buf = xmalloc((size_t)n + 1);
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = gs_blob_reader_read(r, buf + got, (size_t)n - got, err);
+		if (k <= 0)
+			goto out; /* 0 cannot happen before n bytes */
+		got += (size_t)k;
+	}
+	if (gs_blob_reader_finish(r, err) < 0)
+		goto out;
+	buf[n] = '\0';
 	*data = buf;
 	buf = NULL;
 	if (len)
-		*len = n;
-	return 0;
+		*len = (size_t)n;
+	ret = 0;
+out:
+	free(buf);
+	gs_blob_reader_free(r);
+	return ret;
 }

@@ -77,13 +77,18 @@ void gs_digest_buffer(const void *data, size_t len, gs_digest_t *out)
 	gs_sha256_free(h);
 }
 
+int gs_digest_hex_valid(const char *s)
+{
+	size_t i;
+	for (i = 0; i < GS_DIGEST_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
 int gs_digest_parse(const char *s, gs_digest_t *out, gs_error_t *err)
 {
-	size_t len = strnlen(s, GS_DIGEST_STR_LEN + 1);
-	int ok = len == GS_DIGEST_STR_LEN && strncmp(s, "sha256:", 7) == 0;
-	for (size_t i = 7; ok && i < len; i++)
-		ok = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f');
-	if (!ok)
+	if (strncmp(s, "sha256:", 7) != 0 || !gs_digest_hex_valid(s + 7))
 		return gs_error_set(err, 0, "invalid digest '%.*s%s': want sha256:<64 lowercase hex digits>",
 				    80, s, strlen(s) > 80 ? "..." : "");
 	memcpy(out->s, s, GS_DIGEST_STR_LEN + 1);

@@ -1,427 +1,46 @@
 /* Single-file exports: docker-archive (what `docker load` and skopeo's
  * docker-archive: transport read) and oci-archive (a tar of the layout).
- *
- * Both go through one output: a libarchive pax-restricted tar writer (plain
- * ustar headers unless a field needs more) whose write callback appends to a
- * registered temp file next to the destination; commit fsyncs, renames and
- * fsyncs the directory, any failure removes the temp file.  Every entry has
- * mtime 0, uid/gid 0, no user/group names and a fixed mode.
+ * Both are written through tarout.h (atomic, deterministic tar) and read
+ * the layout through blobread.h (every blob verified).
  *
  * docker-archive layers must be uncompressed tars whose sha256 is the
  * config's diff_id, and a tar header needs the size first: each layer blob
- * is read twice through libarchive (raw format + the filter its mediaType
- * names).  The first pass measures it and checks the blob's digest and size
- * and the diff_id before anything is written; the second copies it into the
- * output, hashing again.  Nothing larger than a 64 KiB buffer is held in
- * memory for a layer. */
+ * is read twice.  The first pass measures it and checks the blob's digest
+ * and size and the diff_id before anything is written; the second copies
+ * it into the output, checking them again. */
 #include "gsimage/oci/export.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gsimage/oci/layer.h"
+#include "gsimage/oci/blobread.h"
+#include "gsimage/oci/tarout.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
 #define COPY_CHUNK (64 * 1024)
-#define EXPORT_TMP_PREFIX ".gsimage-export-"
-
-/* ------------------------------------------------------------------ */
-/* The output tar                                                       */
-
-struct out {
-	const char *final; /* borrowed */
-	char *dir;
-	char *tmp;
-	int fd;
-	struct archive *a;
-	gs_error_t werr; /* what the write callback hit */
-};
-
-static la_ssize_t out_write_cb(struct archive *a, void *ctx, const void *buf, size_t len)
-{
-	struct out *o = ctx;
-	if (gs_fs_write_all(o->fd, buf, len, o->final, &o->werr) < 0) {
-		archive_set_error(a, o->werr.errnum ? o->werr.errnum : EIO, "%s", o->werr.msg);
-		return -1;
-	}
-	return (la_ssize_t)len;
-}
-
-/* err from a failed libarchive call on the output: the write callback's own
- * error when it had one (it carries errno), else libarchive's message. */
-static int out_fail(struct out *o, gs_error_t *err)
-{
-	if (o->werr.msg) {
-		gs_error_release(err);
-		*err = o->werr;
-		o->werr = (gs_error_t)GS_ERROR_INIT;
-		return -1;
-	}
-	const char *msg = archive_error_string(o->a);
-	return gs_error_set(err, 0, "writing '%s': %s", o->final,
-			    msg ? msg : "unknown libarchive error");
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
-static int out_open(struct out *o, const char *out_path, gs_error_t *err)
-{
-	memset(o, 0, sizeof(*o));
-	o->final = out_path;
-	o->fd = -1;
-	o->dir = dir_of(out_path);
-	o->fd = gs_tempfile_create(o->dir, EXPORT_TMP_PREFIX, &o->tmp, err);
-	if (o->fd < 0)
-		return gs_error_wrap(err, "writing '%s'", out_path);
-	if (fchmod(o->fd, 0644) < 0)
-		return gs_error_set(err, errno, "writing '%s'", o->tmp);
-	o->a = archive_write_new();
-	if (!o->a)
-		abort();
-	/* 10240-byte blocks for fewer write() calls, but no padding after the
-	 * end-of-archive blocks */
-	if (archive_write_set_format_pax_restricted(o->a) != ARCHIVE_OK ||
-	    archive_write_set_bytes_per_block(o->a, 10240) != ARCHIVE_OK ||
-	    archive_write_set_bytes_in_last_block(o->a, 1) != ARCHIVE_OK ||
-	    archive_write_open(o->a, o, NULL, out_write_cb, NULL) != ARCHIVE_OK)
-		return out_fail(o, err);
-	return 0;
-}
-
-/* Drop everything; the temp file is removed.  Safe after a commit. */
-static void out_release(struct out *o)
-{
-	if (o->a) {
-		/* close even after a fatal error: it is what frees the write
-		 * buffer (libarchive 3.6 leaks it when freed in the FATAL
-		 * state); the end-of-archive it may write goes to a file that
-		 * is removed just below */
-		archive_write_close(o->a);
-		archive_write_free(o->a);
-		o->a = NULL;
-	}
-	if (o->tmp) {
-		gs_tempfile_discard(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
-	}
-	if (o->fd >= 0) {
-		close(o->fd);
-		o->fd = -1;
-	}
-	free(o->dir);
-	o->dir = NULL;
-	gs_error_release(&o->werr);
-}
-
-static int out_commit(struct out *o, gs_error_t *err)
-{
-	if (archive_write_close(o->a) != ARCHIVE_OK)
-		return out_fail(o, err);
-	archive_write_free(o->a);
-	o->a = NULL;
-	int r = gs_tempfile_commit(o->fd, o->tmp, o->final, err);
-	/* committed or discarded, the registry has forgotten it either way */
-	free(o->tmp);
-	o->tmp = NULL;
-	if (r < 0)
-		return -1;
-	return gs_fs_fsync_dir(o->dir, err);
-}
-
-static int out_header(struct out *o, const char *name, mode_t type, unsigned perm, uint64_t size,
-		      gs_error_t *err)
-{
-	struct archive_entry *e = archive_entry_new();
-	if (!e)
-		abort();
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, type);
-	archive_entry_set_perm(e, perm);
-	if (type == AE_IFREG)
-		archive_entry_set_size(e, (la_int64_t)size);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	archive_entry_set_mtime(e, 0, 0);
-	int r = archive_write_header(o->a, e);
-	archive_entry_free(e);
-	if (r != ARCHIVE_OK)
-		return out_fail(o, err);
-	return 0;
-}
-
-static int out_data(struct out *o, const void *buf, size_t len, gs_error_t *err)
-{
-	la_ssize_t w = archive_write_data(o->a, buf, len);
-	if (w < 0)
-		return out_fail(o, err);
-	if ((size_t)w != len)
-		return gs_error_set(err, 0, "writing '%s': entry is larger than its header says",
-				    o->final);
-	return 0;
-}
-
-static int out_add_mem(struct out *o, const char *name, const void *data, size_t len,
-		       gs_error_t *err)
-{
-	if (out_header(o, name, AE_IFREG, 0644, len, err) < 0)
-		return -1;
-	return len ? out_data(o, data, len, err) : 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* JSON helpers                                                         */
-
-static json_t *load_json_blob(const gs_store_t *store, const gs_digest_t *d, const char *what,
-			      char **raw, size_t *raw_len, gs_error_t *err)
-{
-	cleanup_free char *data = NULL;
-	size_t len = 0;
-	if (gs_store_read(store, d, &data, &len, err) < 0)
-		return NULL;
-	json_error_t jerr;
-	json_t *j = json_loadb(data, len, 0, &jerr);
-	if (!j) {
-		gs_error_set(err, 0, "%s '%s' is not valid JSON: %s at line %d", what, d->s,
-			     jerr.text, jerr.line);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		gs_error_set(err, 0, "%s '%s' is not a JSON object", what, d->s);
-		return NULL;
-	}
-	if (raw) {
-		*raw = data;
-		data = NULL;
-		*raw_len = len;
-	}
-	return j;
-}
-
-/* descriptor -> digest + size */
-static int parse_descriptor(json_t *desc, const char *what, gs_digest_t *digest, uint64_t *size,
-			    gs_error_t *err)
-{
-	json_t *d = json_object_get(desc, "digest");
-	json_t *s = json_object_get(desc, "size");
-	if (!json_is_object(desc) || !json_is_string(d) || !json_is_integer(s) ||
-	    json_integer_value(s) < 0)
-		return gs_error_set(err, 0, "%s has no valid digest and size", what);
-	if (gs_digest_parse(json_string_value(d), digest, err) < 0)
-		return gs_error_wrap(err, "%s", what);
-	*size = (uint64_t)json_integer_value(s);
-	return 0;
-}
-
-static const char *json_str(json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-/* ------------------------------------------------------------------ */
-/* Reading a layer blob, decompressed                                   */
-
-static int compression_of(const char *media_type, gs_compression_t *c)
-{
-	static const struct {
-		const char *mt;
-		gs_compression_t c;
-	} known[] = {
-		{"application/vnd.oci.image.layer.v1.tar", GS_COMPRESS_NONE},
-		{"application/vnd.oci.image.layer.v1.tar+gzip", GS_COMPRESS_GZIP},
-		{"application/vnd.oci.image.layer.v1.tar+zstd", GS_COMPRESS_ZSTD},
-		{"application/vnd.oci.image.layer.nondistributable.v1.tar", GS_COMPRESS_NONE},
-		{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", GS_COMPRESS_GZIP},
-		{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", GS_COMPRESS_ZSTD},
-		{"application/vnd.docker.image.rootfs.diff.tar", GS_COMPRESS_NONE},
-		{"application/vnd.docker.image.rootfs.diff.tar.gzip", GS_COMPRESS_GZIP},
-		{"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", GS_COMPRESS_GZIP},
-	};
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (strcmp(media_type, known[i].mt) == 0) {
-			*c = known[i].c;
-			return 0;
-		}
-	}
-	return -1;
-}
 
 struct layer {
-	gs_digest_t blob;
-	uint64_t size;
-	gs_compression_t compression;
-	gs_digest_t diff_id;
-	uint64_t tar_size; /* measured in the first pass */
-	int dup;           /* same diff_id as an earlier layer: one tar entry */
+	const gs_blob_desc_t *blob; /* in the gs_blob_image_t */
+	const gs_digest_t *diff_id; /* in the gs_blob_image_t */
+	uint64_t tar_size;          /* measured in the first pass */
+	int dup;                    /* same diff_id as an earlier layer: one tar entry */
 	char name[GS_DIGEST_HEX_LEN + 5];
 };
 
-/* The compressed side: fd -> libarchive, counting (and hashing) the bytes. */
-struct blob_src {
-	int fd;
-	gs_sha256_t *hash; /* or NULL */
-	uint64_t nread;
-	unsigned char buf[COPY_CHUNK];
-};
-
-static la_ssize_t blob_read_cb(struct archive *a, void *ctx, const void **buf)
-{
-	struct blob_src *s = ctx;
-	ssize_t n;
-	do
-		n = read(s->fd, s->buf, sizeof(s->buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		archive_set_error(a, errno, "%s", strerror(errno));
-		return -1;
-	}
-	if (s->hash)
-		gs_sha256_update(s->hash, s->buf, (size_t)n);
-	s->nread += (uint64_t)n;
-	*buf = s->buf;
-	return n;
-}
-
-/* Hash what libarchive left unread (a reader may stop at the end of the
- * compressed stream), so the blob digest covers the whole file. */
-static int blob_src_drain(struct blob_src *s, const char *path, gs_error_t *err)
-{
-	for (;;) {
-		ssize_t n = read(s->fd, s->buf, sizeof(s->buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return gs_error_set(err, errno, "reading '%s'", path);
-		}
-		if (n == 0)
-			return 0;
-		if (s->hash)
-			gs_sha256_update(s->hash, s->buf, (size_t)n);
-		s->nread += (uint64_t)n;
-	}
-}
-
-typedef int (*chunk_fn)(void *ctx, const void *data, size_t len, gs_error_t *err);
-
-/* One streaming pass over a layer: the uncompressed bytes go to fn (may be
- * NULL); *tar_size and *tar_digest get their size and sha256.  With
- * check_blob, the blob's own digest and size are checked against the
- * manifest's descriptor. */
-static int layer_pass(const gs_store_t *store, const struct layer *l, int check_blob,
-		      chunk_fn fn, void *fn_ctx, uint64_t *tar_size, gs_digest_t *tar_digest,
-		      gs_error_t *err)
-{
-	cleanup_free char *path = gs_store_blob_path(store, &l->blob);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gs_error_set(err, errno, "reading layer '%s'", l->blob.s);
-
-	struct blob_src *src = xcalloc(1, sizeof(*src));
-	src->fd = fd;
-	src->hash = check_blob ? gs_sha256_new() : NULL;
-	gs_sha256_t *tar_hash = gs_sha256_new();
-	cleanup_free unsigned char *buf = xmalloc(COPY_CHUNK);
-	struct archive *a = archive_read_new();
-	if (!a)
-		abort();
-	int r = -1;
-	int fr = ARCHIVE_OK;
-	int want_filter = ARCHIVE_FILTER_NONE;
-	if (l->compression == GS_COMPRESS_GZIP) {
-		fr = archive_read_support_filter_gzip(a);
-		want_filter = ARCHIVE_FILTER_GZIP;
-	} else if (l->compression == GS_COMPRESS_ZSTD) {
-		fr = archive_read_support_filter_zstd(a);
-		want_filter = ARCHIVE_FILTER_ZSTD;
-	}
-	struct archive_entry *entry;
-	uint64_t total = 0;
-	if (fr != ARCHIVE_OK || archive_read_support_format_raw(a) != ARCHIVE_OK ||
-	    archive_read_open(a, src, NULL, blob_read_cb, NULL) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &entry) != ARCHIVE_OK) {
-		const char *msg = archive_error_string(a);
-		gs_error_set(err, 0, "reading layer '%s': %s", l->blob.s,
-			     msg ? msg : "unknown libarchive error");
-		goto out;
-	}
-	if (archive_filter_code(a, 0) != want_filter) {
-		gs_error_set(err, 0,
-			     "layer '%s' is not %s-compressed as its mediaType says (found %s)",
-			     l->blob.s, gs_compression_name(l->compression),
-			     archive_filter_name(a, 0));
-		goto out;
-	}
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, buf, COPY_CHUNK);
-		if (n == 0)
-			break;
-		if (n < 0) {
-			const char *msg = archive_error_string(a);
-			gs_error_set(err, 0, "reading layer '%s': %s", l->blob.s,
-				     msg ? msg : "unknown libarchive error");
-			goto out;
-		}
-		gs_sha256_update(tar_hash, buf, (size_t)n);
-		total += (uint64_t)n;
-		if (fn && fn(fn_ctx, buf, (size_t)n, err) < 0)
-			goto out;
-	}
-	if (check_blob) {
-		if (blob_src_drain(src, path, err) < 0)
-			goto out;
-		gs_digest_t got;
-		gs_sha256_final(src->hash, &got);
-		if (src->nread != l->size) {
-			gs_error_set(err, 0,
-				     "layer '%s' is %llu bytes but the manifest says %llu; "
-				     "the layout is corrupted",
-				     l->blob.s, (unsigned long long)src->nread,
-				     (unsigned long long)l->size);
-			goto out;
-		}
-		if (strcmp(got.s, l->blob.s) != 0) {
-			gs_error_set(err, 0,
-				     "blob '%s' is corrupted (its content hashes to '%s'); "
-				     "remove '%s' and build again",
-				     l->blob.s, got.s, path);
-			goto out;
-		}
-	}
-	gs_sha256_final(tar_hash, tar_digest);
-	*tar_size = total;
-	r = 0;
-out:
-	archive_read_free(a);
-	gs_sha256_free(tar_hash);
-	gs_sha256_free(src->hash);
-	free(src);
-	return r;
-}
-
 static int layer_to_out(void *ctx, const void *data, size_t len, gs_error_t *err)
 {
-	return out_data(ctx, data, len, err);
+	return gs_tarout_data(ctx, data, len, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,148 +109,88 @@ static int build_docker_json(const char *config_name, const gs_digest_t *config,
 	return 0;
 }
 
-static int docker_plan(const gs_store_t *store, const gs_digest_t *manifest, char **config_raw,
-		       size_t *config_len, gs_digest_t *config, struct layer **layers_out,
-		       size_t *n_out, gs_error_t *err)
+/* Read and check everything before a byte is written: the manifest and
+ * its config (blobread.h), and each layer, measured. */
+static int docker_plan(const gs_store_t *store, const gs_digest_t *manifest,
+		       gs_blob_image_t *img, struct layer **layers_out, gs_error_t *err)
 {
-	cleanup_json json_t *mf = load_json_blob(store, manifest, "manifest", NULL, NULL, err);
+	gs_blob_desc_t md = {NULL, *manifest, GS_BLOB_SIZE_ANY};
+	cleanup_json json_t *mf = gs_blob_read_json(store, &md, "manifest", NULL, NULL, err);
 	if (!mf)
 		return -1;
-	const char *mt = json_str(mf, "mediaType");
-	if (json_object_get(mf, "manifests") ||
-	    (mt && (strcmp(mt, "application/vnd.oci.image.index.v1+json") == 0 ||
-		    strcmp(mt, "application/vnd.docker.distribution.manifest.list.v2+json") == 0)))
+	if (gs_blob_json_is_index(mf))
 		return gs_error_set(err, 0,
 				    "'%s' is an image index, not a manifest; a docker archive "
 				    "holds one platform's image, pick its manifest",
 				    manifest->s);
-	if (mt && strcmp(mt, "application/vnd.oci.image.manifest.v1+json") != 0 &&
-	    strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") != 0)
-		return gs_error_set(err, 0, "manifest '%s' has unknown mediaType '%s'",
-				    manifest->s, mt);
-
-	uint64_t config_size = 0;
-	if (parse_descriptor(json_object_get(mf, "config"), "manifest config", config,
-			     &config_size, err) < 0)
-		return gs_error_wrap(err, "manifest '%s'", manifest->s);
-	cleanup_free char *raw = NULL;
-	size_t raw_len = 0;
-	cleanup_json json_t *cfg = load_json_blob(store, config, "config", &raw, &raw_len, err);
-	if (!cfg)
+	if (gs_blob_read_image(store, &md, mf, img, err) < 0)
 		return -1;
-	if (raw_len != config_size)
-		return gs_error_set(err, 0,
-				    "config '%s' is %zu bytes but the manifest says %llu; "
-				    "the layout is corrupted",
-				    config->s, raw_len, (unsigned long long)config_size);
-
-	json_t *jl = json_object_get(mf, "layers");
-	json_t *diff_ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
-	if (!json_is_array(jl))
-		return gs_error_set(err, 0, "manifest '%s' has no layers array", manifest->s);
-	if (!json_is_array(diff_ids))
-		return gs_error_set(err, 0, "config '%s' has no rootfs.diff_ids", config->s);
-	size_t n = json_array_size(jl);
-	if (json_array_size(diff_ids) != n)
-		return gs_error_set(err, 0,
-				    "manifest '%s' has %zu layers but its config has %zu diff_ids",
-				    manifest->s, n, json_array_size(diff_ids));
-
+	size_t n = img->n_layers;
 	struct layer *layers = xcalloc(n ? n : 1, sizeof(*layers));
 	for (size_t i = 0; i < n; i++) {
 		struct layer *l = &layers[i];
-		json_t *desc = json_array_get(jl, i);
-		char what[64];
-		snprintf(what, sizeof(what), "layer %zu", i + 1);
-		const char *lmt = json_str(desc, "mediaType");
-		if (parse_descriptor(desc, what, &l->blob, &l->size, err) < 0)
-			goto fail;
-		if (!lmt || compression_of(lmt, &l->compression) < 0) {
-			gs_error_set(err, 0,
-				     "layer '%s' has mediaType '%s', which a docker archive "
-				     "cannot carry",
-				     l->blob.s, lmt ? lmt : "(none)");
-			goto fail;
-		}
-		const char *di = json_string_value(json_array_get(diff_ids, i));
-		if (!di || gs_digest_parse(di, &l->diff_id, err) < 0) {
-			if (!di)
-				gs_error_set(err, 0, "not a string");
-			gs_error_wrap(err, "config '%s': diff_id %zu", config->s, i + 1);
-			goto fail;
-		}
-		snprintf(l->name, sizeof(l->name), "%s.tar", gs_digest_hex(&l->diff_id));
+		l->blob = &img->layers[i];
+		l->diff_id = &img->diff_ids[i];
+		snprintf(l->name, sizeof(l->name), "%s.tar", gs_digest_hex(l->diff_id));
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(layers[j].diff_id.s, l->diff_id.s) == 0)
+			if (strcmp(layers[j].diff_id->s, l->diff_id->s) == 0)
 				l->dup = 1;
-
-		gs_digest_t got;
-		if (layer_pass(store, l, 1, NULL, NULL, &l->tar_size, &got, err) < 0)
-			goto fail;
-		if (strcmp(got.s, l->diff_id.s) != 0) {
-			gs_error_set(err, 0,
-				     "layer '%s' uncompresses to '%s' but the config's diff_id "
-				     "is '%s'; the image is corrupted",
-				     l->blob.s, got.s, l->diff_id.s);
-			goto fail;
+		if (gs_blob_read_layer(store, l->blob, l->diff_id, NULL, NULL, &l->tar_size, NULL,
+				       err) < 0) {
+			free(layers);
+			return -1;
 		}
 	}
-	*config_raw = raw;
-	raw = NULL;
-	*config_len = raw_len;
 	*layers_out = layers;
-	*n_out = n;
 	return 0;
-fail:
-	free(layers);
-	return -1;
 }
 
 int gs_export_docker_archive(const gs_store_t *store, const gs_digest_t *manifest,
 			     const gs_strvec_t *repo_tags, const char *out_path, gs_error_t *err)
 {
-	cleanup_free char *config_raw = NULL;
-	size_t config_len = 0;
-	gs_digest_t config;
+	gs_blob_image_t img = GS_BLOB_IMAGE_INIT;
 	cleanup_free struct layer *layers = NULL;
-	size_t n = 0;
-	if (docker_plan(store, manifest, &config_raw, &config_len, &config, &layers, &n, err) <
-	    0)
+	if (docker_plan(store, manifest, &img, &layers, err) < 0) {
+		gs_blob_image_release(&img);
 		return gs_error_wrap(err, "exporting '%s' as a docker archive", manifest->s);
+	}
 
+	const gs_digest_t *config = &img.config_desc.digest;
 	char config_name[GS_DIGEST_HEX_LEN + 6];
-	snprintf(config_name, sizeof(config_name), "%s.json", gs_digest_hex(&config));
+	snprintf(config_name, sizeof(config_name), "%s.json", gs_digest_hex(config));
 	cleanup_free char *manifest_json = NULL;
 	cleanup_free char *repos_json = NULL;
-	if (build_docker_json(config_name, &config, repo_tags, layers, n, &manifest_json,
-			      &repos_json, err) < 0)
-		return -1;
-
-	struct out o;
+	gs_tarout_t *o = NULL;
 	int r = -1;
-	if (out_open(&o, out_path, err) < 0 ||
-	    out_add_mem(&o, "manifest.json", manifest_json, strlen(manifest_json), err) < 0 ||
-	    out_add_mem(&o, "repositories", repos_json, strlen(repos_json), err) < 0 ||
-	    out_add_mem(&o, config_name, config_raw, config_len, err) < 0)
+	if (build_docker_json(config_name, config, repo_tags, layers, img.n_layers,
+			      &manifest_json, &repos_json, err) < 0) {
+		gs_blob_image_release(&img);
+		return -1;
+	}
+	if (gs_tarout_open(out_path, &o, err) < 0 ||
+	    gs_tarout_add_mem(o, "manifest.json", manifest_json, strlen(manifest_json), err) < 0 ||
+	    gs_tarout_add_mem(o, "repositories", repos_json, strlen(repos_json), err) < 0 ||
+	    gs_tarout_add_mem(o, config_name, img.config_raw, img.config_len, err) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < img.n_layers; i++) {
 		const struct layer *l = &layers[i];
 		if (l->dup)
 			continue;
 		uint64_t size = 0;
-		gs_digest_t got;
-		if (out_header(&o, l->name, AE_IFREG, 0644, l->tar_size, err) < 0 ||
-		    layer_pass(store, l, 0, layer_to_out, &o, &size, &got, err) < 0)
+		if (gs_tarout_header(o, l->name, GS_TAROUT_FILE, l->tar_size, err) < 0 ||
+		    gs_blob_read_layer(store, l->blob, l->diff_id, layer_to_out, o, &size, NULL,
+				       err) < 0)
 			goto out;
-		if (size != l->tar_size || strcmp(got.s, l->diff_id.s) != 0) {
+		if (size != l->tar_size) {
 			gs_error_set(err, 0, "layer '%s' changed while it was being exported",
-				     l->blob.s);
+				     l->blob->digest.s);
 			goto out;
 		}
 	}
-	r = out_commit(&o, err);
+	r = gs_tarout_commit(o, err);
 out:
-	out_release(&o);
+	gs_tarout_free(o);
+	gs_blob_image_release(&img);
 	if (r < 0)
 		gs_error_wrap(err, "exporting '%s' as a docker archive", manifest->s);
 	return r;
@@ -645,73 +204,70 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int is_sha256_hex(const char *s)
+/* Copy a file that is not a sha256 blob (nothing to check it against). */
+static int add_plain_file(gs_tarout_t *o, const char *path, const char *name, int fd,
+			  const struct stat *st, gs_error_t *err)
 {
-	size_t i;
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return i == GS_DIGEST_HEX_LEN;
-}
-
-/* Copy one regular file; with expect (a blobs/sha256 name) check its digest. */
-static int add_file(struct out *o, const char *path, const char *name, int fd,
-		    const struct stat *st, const char *expect_hex, gs_error_t *err)
-{
-	if (out_header(o, name, AE_IFREG, 0644, (uint64_t)st->st_size, err) < 0)
+	if (gs_tarout_header(o, name, GS_TAROUT_FILE, (uint64_t)st->st_size, err) < 0)
 		return -1;
 	cleanup_free unsigned char *buf = xmalloc(COPY_CHUNK);
-	gs_sha256_t *h = expect_hex ? gs_sha256_new() : NULL;
 	uint64_t total = 0;
-	int r = -1;
 	for (;;) {
 		ssize_t n = read(fd, buf, COPY_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			gs_error_set(err, errno, "reading '%s'", path);
-			goto out;
+			return gs_error_set(err, errno, "reading '%s'", path);
 		}
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
 		if (total > (uint64_t)st->st_size)
 			break;
-		if (h)
-			gs_sha256_update(h, buf, (size_t)n);
-		if (out_data(o, buf, (size_t)n, err) < 0)
-			goto out;
+		if (gs_tarout_data(o, buf, (size_t)n, err) < 0)
+			return -1;
 	}
-	if (total != (uint64_t)st->st_size) {
-		gs_error_set(err, 0, "'%s' changed size while it was being archived", path);
+	if (total != (uint64_t)st->st_size)
+		return gs_error_set(err, 0, "'%s' changed size while it was being archived", path);
+	return 0;
+}
+
+/* Copy blobs/sha256/<hex> through the verified reader: it must hash to its
+ * name, at the size it had when the directory was listed. */
+static int add_blob(gs_tarout_t *o, const gs_store_t *store, const char *hex, const char *name,
+		    const struct stat *st, gs_error_t *err)
+{
+	gs_digest_t d;
+	snprintf(d.s, sizeof(d.s), "sha256:%s", hex);
+	gs_blob_reader_t *r = NULL;
+	if (gs_blob_reader_open(store, &d, (uint64_t)st->st_size, NULL, &r, err) < 0)
+		return -1;
+	cleanup_free unsigned char *buf = xmalloc(COPY_CHUNK);
+	int ret = -1;
+	if (gs_tarout_header(o, name, GS_TAROUT_FILE, (uint64_t)st->st_size, err) < 0)
 		goto out;
-	}
-	if (h) {
-		gs_digest_t got;
-		gs_sha256_final(h, &got);
-		if (strcmp(gs_digest_hex(&got), expect_hex) != 0) {
-			gs_error_set(err, 0,
-				     "blob 'sha256:%s' is corrupted (its content hashes to '%s'); "
-				     "remove '%s' and build again",
-				     expect_hex, got.s, path);
+	ssize_t n;
+	while ((n = gs_blob_reader_read(r, buf, COPY_CHUNK, err)) > 0)
+		if (gs_tarout_data(o, buf, (size_t)n, err) < 0)
 			goto out;
-		}
-	}
-	r = 0;
+	if (n < 0 || gs_blob_reader_finish(r, err) < 0)
+		goto out;
+	ret = 0;
 out:
-	gs_sha256_free(h);
-	return r;
+	gs_blob_reader_free(r);
+	return ret;
 }
 
 /* Directory rel (under the layout root) and everything below it, children
  * sorted by name after their parent; dot-files are skipped. */
-static int add_tree(struct out *o, const char *root, const char *rel, int depth,
+static int add_tree(gs_tarout_t *o, const gs_store_t *store, const char *rel, int depth,
 		    gs_error_t *err)
 {
+	const char *root = gs_store_dir(store);
 	cleanup_free char *path = gs_path_join(root, rel);
 	if (depth > 8)
 		return gs_error_set(err, 0, "'%s' is nested too deep for an OCI layout", path);
-	if (out_header(o, rel, AE_IFDIR, 0755, 0, err) < 0)
+	if (gs_tarout_header(o, rel, GS_TAROUT_DIR, 0, err) < 0)
 		return -1;
 	DIR *d = opendir(path);
 	if (!d)
@@ -736,7 +292,7 @@ static int add_tree(struct out *o, const char *root, const char *rel, int depth,
 		if (lstat(cpath, &st) < 0)
 			return gs_error_set(err, errno, "reading '%s'", cpath);
 		if (S_ISDIR(st.st_mode)) {
-			if (add_tree(o, root, crel, depth + 1, err) < 0)
+			if (add_tree(o, store, crel, depth + 1, err) < 0)
 				return -1;
 			continue;
 		}
@@ -745,6 +301,11 @@ static int add_tree(struct out *o, const char *root, const char *rel, int depth,
 					    "'%s' is not a regular file or directory; an OCI "
 					    "layout holds only those",
 					    cpath);
+		if (in_sha256 && gs_digest_hex_valid(names.v[i])) {
+			if (add_blob(o, store, names.v[i], crel, &st, err) < 0)
+				return -1;
+			continue;
+		}
 		cleanup_close int fd = open(cpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return gs_error_set(err, errno, "reading '%s'", cpath);
@@ -752,8 +313,7 @@ static int add_tree(struct out *o, const char *root, const char *rel, int depth,
 			return gs_error_set(err, errno, "reading '%s'", cpath);
 		if (!S_ISREG(st.st_mode))
 			return gs_error_set(err, 0, "'%s' is not a regular file", cpath);
-		const char *expect = in_sha256 && is_sha256_hex(names.v[i]) ? names.v[i] : NULL;
-		if (add_file(o, cpath, crel, fd, &st, expect, err) < 0)
+		if (add_plain_file(o, cpath, crel, fd, &st, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -780,15 +340,15 @@ int gs_export_oci_archive(const gs_store_t *store, const char *out_path, gs_erro
 				    root, jerr.text, jerr.line);
 	json_decref(j);
 
-	struct out o;
+	gs_tarout_t *o = NULL;
 	int r = -1;
-	if (out_open(&o, out_path, err) < 0 || add_tree(&o, root, "blobs", 0, err) < 0 ||
-	    out_add_mem(&o, "index.json", index, index_len, err) < 0 ||
-	    out_add_mem(&o, "oci-layout", layout, layout_len, err) < 0)
+	if (gs_tarout_open(out_path, &o, err) < 0 || add_tree(o, store, "blobs", 0, err) < 0 ||
+	    gs_tarout_add_mem(o, "index.json", index, index_len, err) < 0 ||
+	    gs_tarout_add_mem(o, "oci-layout", layout, layout_len, err) < 0)
 		goto out;
-	r = out_commit(&o, err);
+	r = gs_tarout_commit(o, err);
 out:
-	out_release(&o);
+	gs_tarout_free(o);
 	if (r < 0)
 		gs_error_wrap(err, "exporting layout '%s'", root);
 	return r;

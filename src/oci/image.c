@@ -14,7 +14,7 @@
  *
  * Strings that are not valid UTF-8 cannot be JSON strings; they are written
  * with each bad byte replaced by U+FFFD, as Go's encoding/json does (callers
- * that want to refuse them use gs_image_check_strings first). */
+ * that want to refuse them check with gs_utf8_valid first). */
 #include "gsimage/oci/image.h"
 
 #include <jansson.h>
@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include "gsimage/util/json.h"
-#include "gsimage/util/utf8.h"
 #include "gsimage/util/xalloc.h"
 
 static void set(json_t *obj, const char *key, json_t *v)
@@ -152,7 +151,7 @@ char *gs_image_manifest_json(const gs_descriptor_t *config, const gs_layer_info_
 		       config->size));
 	json_t *ls = json_array();
 	for (size_t i = 0; i < n_layers; i++)
-		json_array_append_new(ls, descriptor(gs_layer_media_type(layers[i].compression),
+		json_array_append_new(ls, descriptor(gs_mediatype_layer(layers[i].compression),
 						     &layers[i].digest, layers[i].size));
 	set(root, "layers", ls);
 	if (annotations && annotations->n)
@@ -187,42 +186,6 @@ char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 	if (annotations && annotations->n)
 		set(root, "annotations", kv_object(annotations));
 	return dump(root, len);
-}
-
-static int check_one(const char *what, const char *s, gs_error_t *err)
-{
-	if (s && !gs_utf8_valid(s))
-		return gs_error_usage(err, "%s '%s' is not valid UTF-8; image metadata must be UTF-8",
-				      what, s);
-	return 0;
-}
-
-static int check_vec(const char *what, const gs_strvec_t *sv, gs_error_t *err)
-{
-	for (size_t i = 0; sv && i < sv->n; i++)
-		if (check_one(what, sv->v[i], err) < 0)
-			return -1;
-	return 0;
-}
-
-int gs_image_check_strings(const gs_image_config_t *cfg, const gs_strvec_t *annotations,
-			   gs_error_t *err)
-{
-	if (cfg && (check_one("user", cfg->user, err) < 0 ||
-		    check_one("working directory", cfg->working_dir, err) < 0 ||
-		    check_one("stop signal", cfg->stop_signal, err) < 0 ||
-		    check_vec("entrypoint argument", &cfg->entrypoint, err) < 0 ||
-		    check_vec("cmd argument", &cfg->cmd, err) < 0 ||
-		    check_vec("environment variable", &cfg->env, err) < 0 ||
-		    check_vec("label", &cfg->labels, err) < 0 ||
-		    check_vec("exposed port", &cfg->exposed_ports, err) < 0))
-		return -1;
-	if (cfg)
-		for (size_t i = 0; i < cfg->n_history; i++)
-			if (check_one("history entry", cfg->history[i].created_by, err) < 0 ||
-			    check_one("history comment", cfg->history[i].comment, err) < 0)
-				return -1;
-	return check_vec("annotation", annotations, err);
 }
 
 char *gs_image_time(int64_t epoch)

@@ -13,15 +13,18 @@
  *    entry, no atime/ctime/birthtime, modes as given (masked to 07777);
  *  - the tar ends with the two 512-byte zero blocks and is not padded to a
  *    10240-byte record (bytes_in_last_block = 1);
- *  - gzip: libarchive's own header 1f 8b 08 00, mtime 0 ("!timestamp"),
- *    XFL from the level, OS 3 (unix), no FNAME; zstd: one frame from
- *    libarchive's zstd filter, single-threaded.
+ *  - gzip: pgzip.c, gsimage's parallel compressor: independent members of
+ *    512 KiB input each, every header 1f 8b 08 00 with mtime 0, no FNAME,
+ *    OS 3 (unix); the bytes depend on the input and the level only, not on
+ *    the number of threads.  zstd: one frame from libarchive's zstd filter,
+ *    single-threaded.
  *
  * One pass: an inner archive writes the tar; its write callback hashes the
- * uncompressed bytes (diff_id) and feeds them to an outer archive (format
- * "raw", one entry, gzip or zstd filter) whose write callback hashes the
- * compressed bytes (digest) and hands them to the sink.  Without
- * compression the inner callback goes straight to the sink. */
+ * uncompressed bytes (diff_id) and feeds them to the compressor (pgzip for
+ * gzip; for zstd an outer archive, format "raw", one entry, zstd filter),
+ * whose output callback hashes the compressed bytes (digest) and hands them
+ * to the sink.  Without compression the inner callback goes straight to the
+ * sink. */
 #include "gsimage/oci/layer.h"
 
 #include <archive.h>
@@ -84,19 +87,6 @@ const char *gs_compression_name(gs_compression_t c)
 		return "none";
 	}
 	return "unknown";
-}
-
-const char *gs_layer_media_type(gs_compression_t c)
-{
-	switch (c) {
-	case GS_COMPRESS_GZIP:
-		return "application/vnd.oci.image.layer.v1.tar+gzip";
-	case GS_COMPRESS_ZSTD:
-		return "application/vnd.oci.image.layer.v1.tar+zstd";
-	case GS_COMPRESS_NONE:
-		break;
-	}
-	return "application/vnd.oci.image.layer.v1.tar";
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -421,32 +411,25 @@ static int setup_gzip(struct pipe *p, const gs_layer_write_opts_t *opts)
 	return 0;
 }
 
+/* zstd goes through libarchive's filter (gzip never comes here). */
 static int setup_outer(struct pipe *p, const gs_layer_write_opts_t *opts)
 {
 	struct archive *o = archive_write_new();
 	if (!o)
 		abort();
 	p->outer = o;
-	const char *filter = opts->compression == GS_COMPRESS_GZIP ? "gzip" : "zstd";
-	int r = archive_write_set_format_raw(o);
-	if (r == ARCHIVE_OK)
-		r = opts->compression == GS_COMPRESS_GZIP ? archive_write_add_filter_gzip(o)
-							  : archive_write_add_filter_zstd(o);
-	if (r != ARCHIVE_OK)
+	if (archive_write_set_format_raw(o) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(o) != ARCHIVE_OK)
 		return archive_fail(p, o, "setting up layer compression");
-	if (opts->compression == GS_COMPRESS_GZIP &&
-	    archive_write_set_filter_option(o, "gzip", "timestamp", NULL) != ARCHIVE_OK)
-		return archive_fail(p, o, "setting up gzip");
 	if (opts->level >= 0) {
 		char lv[16];
 		snprintf(lv, sizeof(lv), "%d", opts->level);
-		if (archive_write_set_filter_option(o, filter, "compression-level", lv) !=
+		if (archive_write_set_filter_option(o, "zstd", "compression-level", lv) !=
 		    ARCHIVE_OK) {
 			p->failed = 1;
-			return gs_error_usage(p->err, "compression level %d is not valid for %s%s",
-					      opts->level, filter,
-					      opts->compression == GS_COMPRESS_GZIP ? " (0-9)"
-										    : " (1-22)");
+			return gs_error_usage(p->err,
+					      "compression level %d is not valid for zstd (1-22)",
+					      opts->level);
 		}
 	}
 	/* no output blocking: every compressed byte goes to the sink as is,
@@ -460,7 +443,7 @@ static int setup_outer(struct pipe *p, const gs_layer_write_opts_t *opts)
 	archive_entry_set_pathname(e, "layer.tar");
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0644);
-	r = archive_write_header(o, e);
+	int r = archive_write_header(o, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK)
 		return archive_fail(p, o, "starting layer compression");

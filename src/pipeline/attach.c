@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gsimage/oci/artifact.h"
+#include "gsimage/oci/blobread.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
 #include "gsimage/util/cleanup.h"
@@ -26,7 +27,8 @@ static int current_referrers(gs_store_t *store, const char *tag, gs_artifact_des
 			continue;
 		cleanup_free char *text = NULL;
 		size_t len;
-		r = gs_store_read(store, &tags.v[i].digest, &text, &len, err);
+		r = gs_blob_read(store, &tags.v[i].digest, tags.v[i].size, GS_BLOB_JSON_MAX,
+				 "referrers index", &text, &len, err);
 		if (r == 0)
 			r = gs_referrers_index_parse(text, len, v, n, keep, err);
 		if (r < 0)

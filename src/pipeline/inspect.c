@@ -1,72 +1,33 @@
+/* gsimage inspect: every tag of a layout read back through the verified
+ * reader (oci/blobread.h).  Descriptor sizes are checked, JSON blobs are
+ * size-capped, nested image indexes are followed (up to MAX_DEPTH), and
+ * each layer is decompressed and its diff_id checked: a mismatch is an
+ * error, not a flag in the output.  Work is memoised by digest, so many
+ * tags over the same images read each index, manifest, config and layer
+ * once. */
 #include "gsimage/pipeline/inspect.h"
 
-#include <archive.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "gsimage/oci/blobread.h"
 #include "gsimage/oci/digest.h"
-#include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
+#include "gsimage/oci/mediatype.h"
 #include "gsimage/pipeline/target.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
-/* Parse a blob as JSON. */
-static json_t *read_json_blob(const gs_store_t *store, const char *digest_str, gs_error_t *err)
-{
-	gs_digest_t d;
-	if (gs_digest_parse(digest_str, &d, err) < 0)
-		return NULL;
-	cleanup_free char *data = NULL;
-	size_t len;
-	if (gs_store_read(store, &d, &data, &len, err) < 0)
-		return NULL;
-	json_error_t jerr;
-	json_t *j = json_loadb(data, len, 0, &jerr);
-	if (!j)
-		gs_error_set(err, 0, "blob %s is not valid JSON: %s", digest_str, jerr.text);
-	return j;
-}
+/* Image indexes inside image indexes, at most this deep. */
+#define MAX_DEPTH 8
 
-/* Size and digest of a layer's uncompressed tar: one streaming read. */
-static int measure_layer(const gs_store_t *store, const char *digest_str, json_int_t *size,
-			 gs_digest_t *diff_id, gs_error_t *err)
-{
-	gs_digest_t d;
-	if (gs_digest_parse(digest_str, &d, err) < 0)
-		return -1;
-	cleanup_free char *path = gs_store_blob_path(store, &d);
-	struct archive *a = archive_read_new();
-	archive_read_support_filter_all(a);
-	archive_read_support_format_raw(a);
-	struct archive_entry *entry;
-	int r = -1;
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK ||
-	    archive_read_next_header(a, &entry) != ARCHIVE_OK) {
-		gs_error_set(err, 0, "reading layer %s: %s", digest_str, archive_error_string(a));
-		goto out;
-	}
-	gs_sha256_t *h = gs_sha256_new();
-	char buf[65536];
-	la_ssize_t n;
-	*size = 0;
-	while ((n = archive_read_data(a, buf, sizeof buf)) > 0) {
-		gs_sha256_update(h, buf, (size_t)n);
-		*size += n;
-	}
-	gs_sha256_final(h, diff_id);
-	gs_sha256_free(h);
-	if (n < 0) {
-		gs_error_set(err, 0, "reading layer %s: %s", digest_str, archive_error_string(a));
-		goto out;
-	}
-	r = 0;
-out:
-	archive_read_free(a);
-	return r;
-}
+struct inspector {
+	const gs_store_t *store;
+	json_t *described; /* "<digest>@<size>" -> array of image descriptions */
+	json_t *layers;    /* "<digest>@<size>" -> {"size": n, "diffID": "sha256:..."} */
+};
 
 static const char *jstr(json_t *obj, const char *key)
 {
@@ -74,59 +35,139 @@ static const char *jstr(json_t *obj, const char *key)
 	return s ? s : "";
 }
 
-static json_t *describe_manifest(const gs_store_t *store, json_t *desc, gs_error_t *err)
+static void memo_key(const gs_blob_desc_t *d, char *buf, size_t n)
 {
-	cleanup_json json_t *manifest = read_json_blob(store, jstr(desc, "digest"), err);
-	if (!manifest)
-		return NULL;
-	json_t *config_desc = json_object_get(manifest, "config");
-	cleanup_json json_t *config = read_json_blob(store, jstr(config_desc, "digest"), err);
-	if (!config)
-		return NULL;
+	snprintf(buf, n, "%s@%llu", d->digest.s, (unsigned long long)d->size);
+}
 
+/* Uncompressed size and digest of a layer, decompressed once per digest. */
+static int measure_layer(struct inspector *in, const gs_blob_desc_t *layer, json_int_t *size,
+			 gs_digest_t *diff_id, gs_error_t *err)
+{
+	char key[GS_DIGEST_STR_LEN + 32];
+	memo_key(layer, key, sizeof(key));
+	json_t *m = json_object_get(in->layers, key);
+	if (!m) {
+		uint64_t usize = 0;
+		gs_digest_t got;
+		if (gs_blob_read_layer(in->store, layer, NULL, NULL, NULL, &usize, &got, err) < 0)
+			return -1;
+		m = json_pack("{s:I, s:s}", "size", (json_int_t)usize, "diffID", got.s);
+		if (!m)
+			abort();
+		json_object_set_new(in->layers, key, m);
+	}
+	*size = json_integer_value(json_object_get(m, "size"));
+	memcpy(diff_id->s, jstr(m, "diffID"), sizeof(diff_id->s));
+	diff_id->s[GS_DIGEST_STR_LEN] = '\0';
+	return 0;
+}
+
+/* One image: its platform, digests, config summary and layers. */
+static json_t *describe_image(struct inspector *in, const gs_blob_desc_t *desc, json_t *manifest,
+			      gs_error_t *err)
+{
+	gs_blob_image_t img = GS_BLOB_IMAGE_INIT;
+	if (gs_blob_read_image(in->store, desc, manifest, &img, err) < 0)
+		return NULL;
+	json_t *config = img.config;
 	json_t *out = json_object();
-	cleanup_free char *platform = NULL;
 	const char *variant = jstr(config, "variant");
-	platform = *variant ? x_asprintf("%s/%s/%s", jstr(config, "os"),
-					 jstr(config, "architecture"), variant)
-			    : x_asprintf("%s/%s", jstr(config, "os"), jstr(config, "architecture"));
+	cleanup_free char *platform =
+		*variant ? x_asprintf("%s/%s/%s", jstr(config, "os"), jstr(config, "architecture"),
+				      variant)
+			 : x_asprintf("%s/%s", jstr(config, "os"), jstr(config, "architecture"));
 	json_object_set_new(out, "platform", json_string(platform));
-	json_object_set_new(out, "manifest", json_string(jstr(desc, "digest")));
-	json_object_set(out, "manifestSize", json_object_get(desc, "size"));
-	json_object_set_new(out, "config", json_string(jstr(config_desc, "digest")));
+	json_object_set_new(out, "manifest", json_string(desc->digest.s));
+	json_object_set_new(out, "manifestSize", json_integer((json_int_t)desc->size));
+	json_object_set_new(out, "config", json_string(img.config_desc.digest.s));
 	json_object_set(out, "created", json_object_get(config, "created"));
 	json_t *cfg = json_object_get(config, "config");
 	json_object_set_new(out, "settings", cfg ? json_deep_copy(cfg) : json_object());
 
 	json_t *layers = json_array();
-	json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
-	size_t i;
-	json_t *l;
-	json_array_foreach(json_object_get(manifest, "layers"), i, l) {
-		json_t *jl = json_object();
+	json_object_set_new(out, "layers", layers);
+	for (size_t i = 0; i < img.n_layers; i++) {
+		const gs_blob_desc_t *l = &img.layers[i];
 		json_int_t usize = 0;
 		gs_digest_t diff_id;
-		json_object_set_new(jl, "digest", json_string(jstr(l, "digest")));
-		json_object_set_new(jl, "mediaType", json_string(jstr(l, "mediaType")));
-		json_object_set(jl, "size", json_object_get(l, "size"));
-		json_array_append_new(layers, jl);
-		if (measure_layer(store, jstr(l, "digest"), &usize, &diff_id, err) < 0) {
+		if (measure_layer(in, l, &usize, &diff_id, err) < 0 ||
+		    gs_blob_check_diff_id(l, &diff_id, &img.diff_ids[i], err) < 0) {
 			json_decref(out);
-			json_decref(layers);
-			return NULL;
+			out = NULL;
+			break;
 		}
+		json_t *jl = json_object();
+		json_object_set_new(jl, "digest", json_string(l->digest.s));
+		json_object_set_new(jl, "mediaType", gs_json_string(l->media_type ? l->media_type : ""));
+		json_object_set_new(jl, "size", json_integer((json_int_t)l->size));
 		json_object_set_new(jl, "uncompressedSize", json_integer(usize));
 		json_object_set_new(jl, "diffID", json_string(diff_id.s));
-		const char *want = json_string_value(json_array_get(diff_ids, i));
-		json_object_set_new(jl, "diffIDMatches",
-				    json_boolean(want && strcmp(want, diff_id.s) == 0));
+		json_object_set_new(jl, "diffIDMatches", json_true()); /* a mismatch is an error */
+		json_array_append_new(layers, jl);
 	}
-	json_object_set_new(out, "layers", layers);
+	gs_blob_image_release(&img);
 	return out;
 }
 
-static json_t *describe_tag(const gs_store_t *store, const gs_tag_t *tag, gs_error_t *err)
+/* Append to images what desc points at: one image for a manifest, each
+ * image of an index (nested indexes followed). */
+static int describe(struct inspector *in, const gs_blob_desc_t *desc, int depth, json_t *images,
+		    gs_error_t *err)
 {
+	char key[GS_DIGEST_STR_LEN + 32];
+	memo_key(desc, key, sizeof(key));
+	json_t *done = json_object_get(in->described, key);
+	if (done) {
+		json_array_extend(images, done);
+		return 0;
+	}
+	int says_index = gs_mediatype_is_index(desc->media_type);
+	cleanup_json json_t *doc = gs_blob_read_json(in->store, desc, says_index ? "index" : "manifest",
+						     NULL, NULL, err);
+	if (!doc)
+		return -1;
+	int is_index = gs_blob_json_is_index(doc);
+	if (says_index != is_index && (says_index || gs_mediatype_is_manifest(desc->media_type)))
+		return gs_error_set(err, 0, "'%s' is described as '%s' but is an image %s",
+				    desc->digest.s, desc->media_type, is_index ? "index" : "manifest");
+	cleanup_json json_t *found = json_array();
+	if (!is_index) {
+		json_t *img = describe_image(in, desc, doc, err);
+		if (!img)
+			return -1;
+		json_array_append_new(found, img);
+	} else {
+		if (depth >= MAX_DEPTH)
+			return gs_error_set(err, 0,
+					    "index '%s' nests image indexes more than %d deep",
+					    desc->digest.s, MAX_DEPTH);
+		json_t *ms = json_object_get(doc, "manifests");
+		if (!json_is_array(ms))
+			return gs_error_set(err, 0, "index '%s' has no manifests array",
+					    desc->digest.s);
+		size_t i;
+		json_t *m;
+		json_array_foreach(ms, i, m) {
+			gs_blob_desc_t child;
+			char what[48];
+			snprintf(what, sizeof(what), "manifests[%zu]", i);
+			if (gs_blob_desc_parse(m, what, &child, err) < 0 ||
+			    describe(in, &child, depth + 1, found, err) < 0)
+				return gs_error_wrap(err, "index '%s'", desc->digest.s);
+		}
+	}
+	json_object_set(in->described, key, found);
+	json_array_extend(images, found);
+	return 0;
+}
+
+static json_t *describe_tag(struct inspector *in, const gs_tag_t *tag, gs_error_t *err)
+{
+	if (!tag->digest.s[0]) {
+		gs_error_set(err, 0, "its digest is not sha256, the only algorithm gsimage reads");
+		return NULL;
+	}
 	json_t *out = json_object();
 	json_object_set_new(out, "tag", json_string(tag->ref_name ? tag->ref_name : ""));
 	json_object_set_new(out, "name", json_string(tag->full_name ? tag->full_name : ""));
@@ -135,34 +176,12 @@ static json_t *describe_tag(const gs_store_t *store, const gs_tag_t *tag, gs_err
 	json_object_set_new(out, "size", json_integer((json_int_t)tag->size));
 	json_t *images = json_array();
 	json_object_set_new(out, "images", images);
-
-	json_t *desc = json_object();
-	json_object_set_new(desc, "digest", json_string(tag->digest.s));
-	json_object_set_new(desc, "size", json_integer((json_int_t)tag->size));
-	if (strcmp(tag->media_type, GS_MT_INDEX) == 0) {
-		cleanup_json json_t *index = read_json_blob(store, tag->digest.s, err);
-		if (!index)
-			goto fail;
-		size_t i;
-		json_t *m;
-		json_array_foreach(json_object_get(index, "manifests"), i, m) {
-			json_t *img = describe_manifest(store, m, err);
-			if (!img)
-				goto fail;
-			json_array_append_new(images, img);
-		}
-	} else {
-		json_t *img = describe_manifest(store, desc, err);
-		if (!img)
-			goto fail;
-		json_array_append_new(images, img);
+	gs_blob_desc_t desc = {tag->media_type, tag->digest, tag->size};
+	if (describe(in, &desc, 0, images, err) < 0) {
+		json_decref(out);
+		return NULL;
 	}
-	json_decref(desc);
 	return out;
-fail:
-	json_decref(desc);
-	json_decref(out);
-	return NULL;
 }
 
 static void human(FILE *f, json_int_t bytes)
@@ -223,11 +242,14 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 	if (gs_layout_read_tags(store, &tags, err) < 0)
 		return -1;
 	cleanup_json json_t *all = json_array();
+	cleanup_json json_t *described = json_object();
+	cleanup_json json_t *layers = json_object();
+	struct inspector in = {store, described, layers};
 	int r = -1;
 	for (size_t i = 0; i < tags.n; i++) {
 		if (ref_name && (!tags.v[i].ref_name || strcmp(tags.v[i].ref_name, ref_name) != 0))
 			continue;
-		json_t *t = describe_tag(store, &tags.v[i], err);
+		json_t *t = describe_tag(&in, &tags.v[i], err);
 		if (!t) {
 			gs_error_wrap(err, "inspecting '%s'",
 				      tags.v[i].ref_name ? tags.v[i].ref_name : tags.v[i].digest.s);

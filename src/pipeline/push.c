@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "gsimage/oci/blobread.h"
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
@@ -126,7 +127,8 @@ static int image_manifests(const gs_store_t *store, const gs_tag_t *tag, gs_strv
 		return 0;
 	cleanup_free char *data = NULL;
 	size_t len;
-	if (gs_store_read(store, &tag->digest, &data, &len, err) < 0)
+	if (gs_blob_read(store, &tag->digest, tag->size, GS_BLOB_JSON_MAX, "image index", &data,
+			 &len, err) < 0)
 		return -1;
 	json_error_t jerr;
 	cleanup_json json_t *root = json_loadb(data, len, 0, &jerr);

@@ -66,12 +66,6 @@ void gs_strvec_setenv(gs_strvec_t *env, const char *key, const char *value)
 	}
 }
 
-const char *gs_strvec_getenv(const gs_strvec_t *env, const char *key)
-{
-	long i = env_index(env, key);
-	return i >= 0 ? env->v[i] + strlen(key) + 1 : NULL;
-}
-
 void gs_strvec_split(gs_strvec_t *sv, const char *s, char sep)
 {
 	const char *start = s;
@@ -104,15 +98,6 @@ char *gs_strvec_join(const gs_strvec_t *sv, const char *sep)
 	}
 	*p = '\0';
 	return out;
-}
-
-char **gs_strvec_array(gs_strvec_t *sv)
-{
-	if (!sv->v) {
-		sv->cap = 8;
-		sv->v = xcalloc(sv->cap, sizeof(char *));
-	}
-	return sv->v;
 }
 
 void gs_strvec_release(gs_strvec_t *sv)

@@ -174,3 +174,126 @@ done
 check "the binary was built with -trimpath (no GOROOT or module dir)" \
   '! strings "$WORK/contents" | grep -q "$(go env GOROOT)/src"'
 true
+
+# ==============================================================================
+# Blobs are trusted by their content, and inspect reads only verified blobs
+# (issue 11 items 1 and 10; added with the oci/blobread split).
+# ==============================================================================
+# A blob already in the layout is reused only when it is a regular file that
+# hashes to its name; anything else at its name is replaced atomically.
+sha_ok() { [ -f "$1" ] && [ ! -L "$1" ] && [ "$(sha256sum <"$1" | cut -d' ' -f1)" = "$(basename "$1")" ]; }
+B="$WORK/blobtrust"
+run "$GSIMAGE" build -q -t trust:one -o "$B" testdata/hello
+TRUST_TOP=$OUT
+check "blob trust: the first build succeeds" '[ "$RC" = 0 ] && [ -n "$TRUST_TOP" ] && valid "$B"'
+# single platform: the top is a manifest; its last layer is the app's
+APP_LAYER="$B/blobs/sha256/$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][-1]["digest"][7:])' "$B/blobs/sha256/${TRUST_TOP#sha256:}" 2>/dev/null)"
+check "blob trust: the app layer blob is there" '[ -f "$APP_LAYER" ] && [ -s "$APP_LAYER" ]'
+flip_byte() { "$PY" -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=1; open(p,"wb").write(b)' "$1"; }
+size_before=$(stat -c %s "$APP_LAYER" 2>/dev/null)
+chmod u+w "$APP_LAYER" 2>/dev/null
+flip_byte "$APP_LAYER"
+check "blob trust: one byte flipped, same size" \
+  '[ "$(stat -c %s "$APP_LAYER")" = "$size_before" ] && ! sha_ok "$APP_LAYER"'
+run "$GSIMAGE" build -q -t trust:one -o "$B" testdata/hello
+check "blob trust: a rebuild over a same-sized corrupt blob gives the same digest" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "$TRUST_TOP" ]'
+check "blob trust: ...and replaces the blob, which hashes to its name again" 'sha_ok "$APP_LAYER"'
+check "blob trust: ...and the layout is valid" 'valid "$B"'
+if has skopeo; then
+  run skopeo copy "oci:$B:trust:one" "oci:$WORK/trustcopy:one"
+  check "blob trust: skopeo copy of the repaired image succeeds" '[ "$RC" = 0 ]'
+else
+  skip "blob trust: skopeo copy: skopeo not installed"
+fi
+# a symlink to a same-sized file outside the layout
+cp "$APP_LAYER" "$WORK/outside-blob"
+flip_byte "$WORK/outside-blob"
+cp "$WORK/outside-blob" "$WORK/outside-blob.orig"
+rm -f "$APP_LAYER" && ln -s "$WORK/outside-blob" "$APP_LAYER"
+run "$GSIMAGE" build -q -t trust:one -o "$B" testdata/hello
+check "blob trust: a rebuild over a blob that is a symlink outside the layout succeeds" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "$TRUST_TOP" ]'
+check "blob trust: ...the symlink is replaced by the real blob" 'sha_ok "$APP_LAYER" && valid "$B"'
+check "blob trust: ...and the file it pointed to is untouched" \
+  'cmp -s "$WORK/outside-blob" "$WORK/outside-blob.orig"'
+run "$GSIMAGE" build -q -t trust:one -o "$B" testdata/hello
+check "blob trust: an intact blob is kept as it is (no-op rebuild)" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "$TRUST_TOP" ] && sha_ok "$APP_LAYER"'
+
+# inspect: descriptor sizes checked, nested indexes followed, a diff_id
+# mismatch is an error, and many tags cost one pass per distinct digest.
+# edit_layout DIR PYTHON: run PYTHON with helpers put(bytes)->desc,
+# load(desc)->json, tag(ref, desc) and top (the descriptor of trust:one).
+edit_layout() {
+  "$PY" - "$1" <<PYEOF
+import hashlib, json, os, sys
+root = sys.argv[1]
+def put(data, mt):
+    h = hashlib.sha256(data).hexdigest()
+    with open(os.path.join(root, "blobs/sha256", h), "wb") as f: f.write(data)
+    return {"mediaType": mt, "digest": "sha256:" + h, "size": len(data)}
+def load(d): return json.load(open(os.path.join(root, "blobs/sha256", d["digest"][7:])))
+idx = json.load(open(os.path.join(root, "index.json")))
+def tag(ref, d):
+    e = dict(d); e["annotations"] = {"org.opencontainers.image.ref.name": ref}
+    idx["manifests"] = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") != ref] + [e]
+top = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "trust:one"][0]
+top = {k: top[k] for k in ("mediaType", "digest", "size")}
+$2
+json.dump(idx, open(os.path.join(root, "index.json"), "w"))
+PYEOF
+}
+I="$WORK/inspectme"
+cp -r "$B" "$I"
+run "$GSIMAGE" inspect "$I:trust:one"
+check "inspect: a good image inspects" '[ "$RC" = 0 ] && contains "$OUT" "uncompressed"'
+MI="application/vnd.oci.image.index.v1+json"
+edit_layout "$I" "
+m = load(top); c = load(m['config'])
+c['rootfs']['diff_ids'][-1] = 'sha256:' + '0' * 64
+cd = put(json.dumps(c).encode(), m['config']['mediaType'])
+m['config'] = cd
+tag('bad:diffid', put(json.dumps(m).encode(), top['mediaType']))
+tag('small:desc', dict(top, size=10))
+big = put(b'{}', top['mediaType'])
+tag('huge:manifest', dict(big, size=10))
+tag('huge:true', dict(big, size=200 * 1024 * 1024))
+inner = put(json.dumps({'schemaVersion': 2, 'mediaType': '$MI', 'manifests': [top]}).encode(), '$MI')
+tag('nested:1', put(json.dumps({'schemaVersion': 2, 'mediaType': '$MI', 'manifests': [inner]}).encode(), '$MI'))
+"
+# a 200 MB manifest (sparse) where the descriptor says 10 bytes: refused
+# from its size, never read
+HUGE=$("$PY" -c 'import json,sys; print([m["digest"][7:] for m in json.load(open(sys.argv[1]))["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "huge:manifest"][0])' "$I/index.json")
+truncate -s 200M "$I/blobs/sha256/$HUGE"
+for json in "" --json; do
+  run "$GSIMAGE" inspect $json "$I:bad:diffid"
+  check "inspect ${json:-text}: a layer whose diff_id does not match is one error line, exit 1" \
+    '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "uncompresses to" && [ -z "$OUT" ]'
+done
+run "$GSIMAGE" inspect "$I"
+check "inspect of the whole layout fails on the corrupt tag (not exit 0)" '[ "$RC" = 1 ] && one_error_line'
+run "$GSIMAGE" inspect "$I:small:desc"
+check "inspect: a manifest larger than its descriptor says is refused" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "but its descriptor says 10"'
+run timeout 20 "$GSIMAGE" inspect "$I:huge:manifest"
+check "inspect: a 200 MB manifest behind a 10-byte descriptor is refused, not read" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is 209715200 bytes but its descriptor says 10"'
+run timeout 20 "$GSIMAGE" inspect "$I:huge:true"
+check "inspect: a 200 MB manifest behind its true size is over the cap" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "more than the"'
+run "$GSIMAGE" inspect "$I:nested:1"
+check "inspect: an index inside an index is followed" \
+  '[ "$RC" = 0 ] && contains "$OUT" "linux/amd64" && contains "$OUT" "uncompressed" && ! contains "$ERR" "invalid digest"'
+# 10,000 tags over one image: one pass per distinct digest
+T10K="$WORK/tenk"
+cp -r "$B" "$T10K"
+edit_layout "$T10K" "
+for i in range(10000): idx['manifests'].append(dict(top, annotations={'org.opencontainers.image.ref.name': 'many:%d' % i}))
+"
+start=$(date +%s)
+run timeout 120 "$GSIMAGE" inspect --json "$T10K"
+secs=$(( $(date +%s) - start ))
+check "inspect: 10,000 tags over one image take seconds, not minutes (${secs}s)" \
+  '[ "$RC" = 0 ] && [ "$secs" -lt 20 ] && [ "$(printf "%s" "$OUT" | "$PY" -c "import json,sys; print(len(json.load(sys.stdin)))")" = 10001 ]'
+true

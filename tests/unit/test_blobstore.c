@@ -72,10 +72,20 @@ static void assert_file(const char *dir, const char *name, const char *want)
 	free(p);
 }
 
+/* What the removed gs_store_has_blob said: a regular file at d's name. */
+static int has_blob(const gs_store_t *s, const gs_digest_t *d)
+{
+	char *path = gs_store_blob_path(s, d);
+	struct stat st;
+	int r = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return r;
+}
+
 static void test_init_and_reopen(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch;
 	char *dir = path2(tmp, "new/layout"); /* missing parents too */
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
@@ -91,7 +101,7 @@ static void test_init_and_reopen(void **state)
 	gs_digest_t d;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	assert_string_equal(d.s, ABC_SHA);
-	assert_true(gs_store_has_blob(s, &d));
+	assert_true(has_blob(s, &d));
 	gs_store_free(s);
 
 	/* a hand-edited index.json is kept on reopen */
@@ -100,10 +110,10 @@ static void test_init_and_reopen(void **state)
 	s = NULL;
 	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
 	assert_file(dir, "index.json", "{\"schemaVersion\":2,\"manifests\":[],\"x\":1}");
-	assert_true(gs_store_has_blob(s, &d));
+	assert_true(has_blob(s, &d));
 	char *data = NULL;
 	size_t len = 0;
-	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), 0);
+	assert_int_equal(gs_blob_read(s, &d, GS_BLOB_SIZE_ANY, 1024, NULL, &data, &len, &err), 0);
 	assert_int_equal(len, 3);
 	assert_string_equal(data, "abc");
 	free(data);
@@ -121,19 +131,16 @@ static void test_init_and_reopen(void **state)
 	free(index);
 	free(blobs);
 	free(dir);
-	tu_rmtree(tmp);
 }
 
 static void test_empty_existing_dir(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
-	assert_file(tmp, "index.json", EMPTY_INDEX);
+	assert_int_equal(gs_store_open(fx->scratch, 1, &s, &err), 0);
+	assert_file(fx->scratch, "index.json", EMPTY_INDEX);
 	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void expect_refusal(const char *dir, int create, const char *want)
@@ -150,8 +157,8 @@ static void expect_refusal(const char *dir, int create, const char *want)
 
 static void test_refusals(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch;
 	char *file = path2(tmp, "file");
 	tu_write(file, "hello");
 	expect_refusal(file, 1, "is not a directory; choose another -o directory");
@@ -187,16 +194,14 @@ static void test_refusals(void **state)
 	free(f2);
 	free(other);
 	free(file);
-	tu_rmtree(tmp);
 }
 
 static void test_put_twice_and_writer(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	gs_digest_t d1, d2;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d1, &err), 0);
 	char *p = gs_store_blob_path(s, &d1);
@@ -211,7 +216,7 @@ static void test_put_twice_and_writer(void **state)
 	/* streaming writer in pieces */
 	gs_blob_writer_t *w = NULL;
 	assert_int_equal(gs_blob_writer_new(s, &w, &err), 0);
-	assert_int_equal(gs_blob_writer_sink(w, "a", 1, &err), 0);
+	assert_int_equal(gs_blob_writer_write(w, "a", 1, &err), 0);
 	assert_int_equal(gs_blob_writer_write(w, "bc", 2, &err), 0);
 	gs_digest_t d3;
 	uint64_t size = 0;
@@ -233,8 +238,6 @@ static void test_put_twice_and_writer(void **state)
 
 	free(blobs);
 	free(p);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void make_old(const char *path)
@@ -245,12 +248,10 @@ static void make_old(const char *path)
 
 static void test_stale_temp_cleanup(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
-	gs_store_free(s);
 
 	/* a killed writer's temp (nobody holds its flock) */
 	char *stale = path2(tmp, ".gsimage-tmp-AAAAAA");
@@ -299,42 +300,37 @@ static void test_stale_temp_cleanup(void **state)
 	free(fresh);
 	free(live);
 	free(stale);
-	tu_rmtree(tmp);
 }
 
 static void test_read_verifies(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	gs_digest_t d;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	char *p = gs_store_blob_path(s, &d);
 	tu_write(p, "abd");
 	char *data = NULL;
 	size_t len = 0;
-	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), -1);
+	assert_int_equal(gs_blob_read(s, &d, 3, 1024, NULL, &data, &len, &err), -1);
 	assert_null(data);
 	assert_non_null(strstr(err.msg, "is corrupted"));
 	gs_error_release(&err);
 	unlink(p);
-	assert_false(gs_store_has_blob(s, &d));
-	assert_int_equal(gs_store_read(s, &d, &data, &len, &err), -1);
+	assert_false(has_blob(s, &d));
+	assert_int_equal(gs_blob_read(s, &d, 3, 1024, NULL, &data, &len, &err), -1);
 	assert_non_null(strstr(err.msg, "No such file"));
 	gs_error_release(&err);
 	free(p);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 /* A new layout's directories are durable: each one created is synced into
  * its parent, up to the parent that already existed. */
 static void test_init_syncs_dirs(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch;
 	char *new = path2(tmp, "new");
 	char *dir = path2(tmp, "new/layout");
 	char *blobs = path2(dir, "blobs");
@@ -361,18 +357,16 @@ static void test_init_syncs_dirs(void **state)
 	free(blobs);
 	free(dir);
 	free(new);
-	tu_rmtree(tmp);
 }
 
 /* A blob that is already there may have been renamed by a writer that
  * crashed before syncing blobs/sha256: committing it again syncs it. */
 static void test_put_existing_syncs_dir(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	gs_digest_t d;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	char *blobs = path2(tmp, "blobs/sha256");
@@ -381,8 +375,6 @@ static void test_put_existing_syncs_dir(void **state)
 	assert_string_equal(d.s, ABC_SHA);
 	assert_synced(blobs);
 	free(blobs);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 /* gs_store_open() in one process (which cleans up stale temp files) must
@@ -391,12 +383,10 @@ static void test_put_existing_syncs_dir(void **state)
  * just created its temp file found it locked. */
 static void test_writer_vs_open_race(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
-	gs_store_free(s);
 
 	/* Writers in two processes, for at most 3 seconds, while this one
 	 * keeps opening the layout. */
@@ -424,7 +414,6 @@ static void test_writer_vs_open_race(void **state)
 				gs_blob_writer_free(w);
 			}
 			gs_store_free(s);
-			free(tmp);
 			if (failures)
 				fprintf(stderr, "%d of %d writers failed\n", failures, i);
 			_exit(failures ? 1 : 0);
@@ -461,21 +450,199 @@ static void test_writer_vs_open_race(void **state)
 	print_message("[  INFO    ] %d opens during the writers\n", opens);
 	assert_int_equal(open_failures, 0);
 	assert_int_equal(bad_exits, 0);
-	tu_rmtree(tmp);
+}
+
+/* Issue 11 item 1: a blob already at its name is kept only when it is a
+ * regular file whose content hashes to its name; the size alone proves
+ * nothing. */
+static void test_commit_replaces_same_size_corruption(void **state)
+{
+	tu_fixture_t *fx = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	enum { N = 256 * 1024 };
+	char *data = xmalloc(N);
+	for (size_t i = 0; i < N; i++)
+		data[i] = (char)(i * 7 + i / 251);
+	gs_digest_t d, d2;
+	assert_int_equal(gs_store_put(fx->store, data, N, &d, &err), 0);
+	char *p = gs_store_blob_path(fx->store, &d);
+	struct stat st1, st2;
+	assert_int_equal(stat(p, &st1), 0);
+
+	/* flip one byte, same size */
+	FILE *f = fopen(p, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, N / 2, SEEK_SET), 0);
+	fputc(data[N / 2] ^ 0x20, f);
+	fclose(f);
+	assert_int_equal(gs_blob_read(fx->store, &d, N, N, NULL, &(char *){NULL}, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "is corrupted"));
+	gs_error_release(&err);
+
+	/* the same content again: the blob is replaced, not trusted */
+	assert_int_equal(gs_store_put(fx->store, data, N, &d2, &err), 0);
+	assert_string_equal(d.s, d2.s);
+	assert_int_equal(stat(p, &st2), 0);
+	assert_true(S_ISREG(st2.st_mode));
+	assert_int_not_equal(st1.st_ino, st2.st_ino);
+	assert_int_equal(st2.st_mode & 0777, 0644);
+	size_t len = 0;
+	char *back = tu_read(p, &len);
+	assert_int_equal(len, N);
+	assert_memory_equal(back, data, N);
+	free(back);
+
+	/* and an intact blob is still kept as it is */
+	assert_int_equal(gs_store_put(fx->store, data, N, &d2, &err), 0);
+	assert_int_equal(stat(p, &st1), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+	assert_null(err.msg);
+	free(p);
+	free(data);
+}
+
+/* A symlink (even to the right bytes) or a FIFO at a blob's name is not a
+ * blob: the writer replaces it, the reader refuses it without blocking. */
+static void test_commit_replaces_symlink_and_fifo(void **state)
+{
+	tu_fixture_t *fx = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_digest_t d, d2;
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d, &err), 0);
+	char *p = gs_store_blob_path(fx->store, &d);
+
+	/* a symlink to a same-sized file outside the layout */
+	char *outside = x_asprintf("%s/outside", fx->scratch);
+	tu_write(outside, "HELLO BLOB");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(outside, p), 0);
+	char *data = NULL;
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 1024, "layer", &data, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "layer 'sha256:"));
+	assert_non_null(strstr(err.msg, "is a symbolic link"));
+	gs_error_release(&err);
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d2, &err), 0);
+	struct stat st;
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	char *got = tu_read(p, NULL);
+	assert_string_equal(got, "hello blob");
+	free(got);
+	got = tu_read(outside, NULL);
+	assert_string_equal(got, "HELLO BLOB"); /* the target is left alone */
+	free(got);
+
+	/* even a symlink to the right content is replaced */
+	tu_write(outside, "hello blob");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(outside, p), 0);
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d2, &err), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	/* a FIFO: never opened for a blocking read */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 1024, NULL, &data, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "is not a regular file"));
+	gs_error_release(&err);
+	assert_int_equal(gs_store_put(fx->store, "hello blob", 10, &d2, &err), 0);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 1024, NULL, &data, NULL, &err), 0);
+	assert_string_equal(data, "hello blob");
+	free(data);
+	free(outside);
+	free(p);
+}
+
+/* The verified reader: the descriptor's size first, then the digest; a
+ * cap; a file that changes size under it. */
+static void test_reader_checks(void **state)
+{
+	tu_fixture_t *fx = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_digest_t d;
+	assert_int_equal(gs_store_put(fx->store, "0123456789", 10, &d, &err), 0);
+	char *data = NULL;
+	size_t len = 0;
+
+	/* the descriptor says less (or more) than the file holds */
+	assert_int_equal(gs_blob_read(fx->store, &d, 3, 1024, "manifest", &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "manifest 'sha256:"));
+	assert_non_null(strstr(err.msg, "is 10 bytes but its descriptor says 3; the layout is "
+					"corrupted"));
+	gs_error_release(&err);
+	assert_int_equal(gs_blob_read(fx->store, &d, 11, 1024, NULL, &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "is 10 bytes but its descriptor says 11"));
+	gs_error_release(&err);
+
+	/* over the cap: refused by the descriptor, or by the file's size */
+	assert_int_equal(gs_blob_read(fx->store, &d, 10, 9, "config", &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "config 'sha256:"));
+	assert_non_null(strstr(err.msg, "is 10 bytes by its descriptor, more than the 9"));
+	gs_error_release(&err);
+	assert_int_equal(
+		gs_blob_read(fx->store, &d, GS_BLOB_SIZE_ANY, 9, NULL, &data, &len, &err), -1);
+	assert_non_null(strstr(err.msg, "is 10 bytes, more than the 9 gsimage reads"));
+	gs_error_release(&err);
+	assert_null(data);
+	assert_int_equal(
+		gs_blob_read(fx->store, &d, GS_BLOB_SIZE_ANY, 10, NULL, &data, &len, &err), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(data, "0123456789");
+	free(data);
+
+	/* streaming: never more than the descriptor's size; the file grows
+	 * or shrinks after open */
+	char *p = gs_store_blob_path(fx->store, &d);
+	gs_blob_reader_t *r = NULL;
+	char buf[64];
+	assert_int_equal(gs_blob_reader_open(fx->store, &d, 10, NULL, &r, &err), 0);
+	assert_int_equal(gs_blob_reader_size(r), 10);
+	assert_int_equal(gs_blob_reader_read(r, buf, 4, &err), 4);
+	FILE *f = fopen(p, "ab");
+	fputs("more", f);
+	fclose(f);
+	assert_int_equal(gs_blob_reader_read(r, buf, sizeof(buf), &err), 6);
+	assert_int_equal(gs_blob_reader_read(r, buf, sizeof(buf), &err), 0);
+	assert_int_equal(gs_blob_reader_finish(r, &err), -1);
+	assert_non_null(strstr(err.msg, "is larger than its descriptor says (10 bytes)"));
+	gs_error_release(&err);
+	gs_blob_reader_free(r);
+
+	assert_int_equal(truncate(p, 10), 0);
+	assert_int_equal(gs_blob_reader_open(fx->store, &d, 10, NULL, &r, &err), 0);
+	assert_int_equal(truncate(p, 5), 0);
+	assert_int_equal(gs_blob_reader_finish(r, &err), -1);
+	assert_non_null(strstr(err.msg, "is 5 bytes but its descriptor says 10"));
+	gs_error_release(&err);
+	gs_blob_reader_free(r);
+	gs_blob_reader_free(NULL);
+	free(p);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_init_and_reopen),
-		cmocka_unit_test(test_empty_existing_dir),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_put_twice_and_writer),
-		cmocka_unit_test(test_stale_temp_cleanup),
-		cmocka_unit_test(test_read_verifies),
-		cmocka_unit_test(test_init_syncs_dirs),
-		cmocka_unit_test(test_put_existing_syncs_dir),
-		cmocka_unit_test(test_writer_vs_open_race),
+		cmocka_unit_test_setup_teardown(test_init_and_reopen, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_empty_existing_dir, tu_scratch_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_put_twice_and_writer, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_temp_cleanup, tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_read_verifies, tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_init_syncs_dirs, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_put_existing_syncs_dir, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_writer_vs_open_race, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_replaces_same_size_corruption,
+						tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_commit_replaces_symlink_and_fifo, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_checks, tu_store_setup, tu_teardown),
 	};
 	return cmocka_run_group_tests_name("blobstore", tests, NULL, NULL);
 }

@@ -58,7 +58,13 @@ static void test_parse(void **state)
 		assert_int_equal(gs_digest_parse(bad[i], &d, &err), -1);
 		assert_non_null(strstr(err.msg, "invalid digest"));
 		gs_error_release(&err);
+		/* the hex check agrees on what follows "sha256:" */
+		if (strncmp(bad[i], "sha256:", 7) == 0)
+			assert_false(gs_digest_hex_valid(bad[i] + 7));
 	}
+	assert_true(gs_digest_hex_valid(ABC_SHA + 7));
+	assert_false(gs_digest_hex_valid(""));
+	assert_false(gs_digest_hex_valid(ABC_SHA)); /* the prefix is not hex */
 }
 
 int main(void)

@@ -24,79 +24,7 @@
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
 #include "oci_testutil.h"
-
-/* ------------------------------------------------------------------ */
-/* Building a small image with the real APIs                           */
-
-struct image {
-	gs_digest_t manifest, config, layer, diff_id;
-	uint64_t manifest_size;
-};
-
-enum corrupt { CORRUPT_NONE, CORRUPT_DIFF_ID, CORRUPT_MEDIA_TYPE };
-
-static void build_image(gs_store_t *store, const char *scratch, gs_compression_t comp,
-			enum corrupt corrupt, const char *tag, struct image *img)
-{
-	gs_error_t err = GS_ERROR_INIT;
-	char *src = x_asprintf("%s/app-src", scratch);
-	tu_write(src, "#!not really a go binary\n");
-
-	gs_layer_t *l = gs_layer_new();
-	assert_int_equal(gs_layer_add_file(l, "usr/local/bin/app", 0755, 0, 0, src, &err), 0);
-	assert_int_equal(gs_layer_add_data(l, "etc/hello", 0644, 0, 0, "hi\n", 3, &err), 0);
-	gs_blob_writer_t *w = NULL;
-	assert_int_equal(gs_blob_writer_new(store, &w, &err), 0);
-	gs_layer_write_opts_t opts = {comp, -1, 0};
-	gs_layer_info_t info;
-	assert_int_equal(gs_layer_write(l, &opts, gs_blob_writer_sink, w, &info, &err), 0);
-	assert_int_equal(gs_blob_writer_commit(w, &img->layer, NULL, &err), 0);
-	gs_blob_writer_free(w);
-	gs_layer_free(l);
-	free(src);
-	assert_string_equal(img->layer.s, info.digest.s);
-	img->diff_id = info.diff_id;
-
-	gs_layer_info_t cfg_info = info;
-	if (corrupt == CORRUPT_DIFF_ID)
-		gs_digest_buffer("something else", 14, &cfg_info.diff_id);
-	gs_history_entry_t hist = {"gsimage build", NULL};
-	gs_image_config_t cfg;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.os = "linux";
-	cfg.architecture = "amd64";
-	cfg.created = "1970-01-01T00:00:00Z";
-	gs_strvec_push(&cfg.entrypoint, "/usr/local/bin/app");
-	cfg.history = &hist;
-	cfg.n_history = 1;
-	size_t cfg_len = 0;
-	char *cfg_json = gs_image_config_json(&cfg, &cfg_info, 1, &cfg_len);
-	gs_strvec_release(&cfg.entrypoint);
-	assert_int_equal(gs_store_put(store, cfg_json, cfg_len, &img->config, &err), 0);
-
-	gs_descriptor_t cdesc;
-	memset(&cdesc, 0, sizeof(cdesc));
-	cdesc.digest = img->config;
-	cdesc.size = cfg_len;
-	free(cfg_json);
-	gs_layer_info_t man_info = info;
-	if (corrupt == CORRUPT_MEDIA_TYPE)
-		man_info.compression = GS_COMPRESS_GZIP;
-	size_t mlen = 0;
-	char *mjson = gs_image_manifest_json(&cdesc, &man_info, 1, NULL, &mlen);
-	assert_int_equal(gs_store_put(store, mjson, mlen, &img->manifest, &err), 0);
-	free(mjson);
-	img->manifest_size = mlen;
-
-	if (tag) {
-		char *full = x_asprintf("docker.io/library/%s", tag);
-		assert_int_equal(gs_layout_set_tag(store, tag, full, GS_MT_MANIFEST, &img->manifest,
-						   img->manifest_size, &err),
-				 0);
-		free(full);
-	}
-	assert_null(err.msg);
-}
+#include "oci_testimage.h"
 
 /* ------------------------------------------------------------------ */
 /* Reading an archive back                                              */
@@ -319,82 +247,86 @@ static void check_docker_archive(const char *path, const struct image *img,
 	json_decref(m);
 }
 
-static void test_docker_archive(void **state)
+/* One compression; skopeo checks the gzip case only. */
+static void docker_archive_case(tu_fixture_t *fx, gs_compression_t comp)
 {
-	(void)state;
-	static const gs_compression_t comps[] = {GS_COMPRESS_GZIP, GS_COMPRESS_ZSTD,
-						 GS_COMPRESS_NONE};
-	for (size_t c = 0; c < 3; c++) {
-		char *scratch = tu_mkdtemp();
-		char *dir = x_asprintf("%s/layout", scratch);
-		gs_error_t err = GS_ERROR_INIT;
-		gs_store_t *store = NULL;
-		assert_int_equal(gs_store_open(dir, 1, &store, &err), 0);
-		struct image img;
-		build_image(store, scratch, comps[c], CORRUPT_NONE, "app:static", &img);
+	const char *scratch = fx->scratch;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_store_t *store = fx->store;
+	struct image img;
+	build_image(store, scratch, comp, CORRUPT_NONE, "app:static", &img);
 
-		gs_strvec_t tags = GS_STRVEC_INIT;
-		gs_strvec_push(&tags, "docker.io/library/app:static");
-		char *out1 = x_asprintf("%s/app.tar", scratch);
-		char *out2 = x_asprintf("%s/app2.tar", scratch);
-		assert_int_equal(gs_export_docker_archive(store, &img.manifest, &tags, out1, &err),
-				 0);
-		assert_null(err.msg);
-		char *repos = x_asprintf("{\"docker.io/library/app\":{\"static\":\"%s\"}}",
-					 gs_digest_hex(&img.config));
-		check_docker_archive(out1, &img, "[\"docker.io/library/app:static\"]", repos);
-		free(repos);
+	gs_strvec_t tags = GS_STRVEC_INIT;
+	gs_strvec_push(&tags, "docker.io/library/app:static");
+	char *out1 = x_asprintf("%s/app.tar", scratch);
+	char *out2 = x_asprintf("%s/app2.tar", scratch);
+	assert_int_equal(gs_export_docker_archive(store, &img.manifest, &tags, out1, &err),
+			 0);
+	assert_null(err.msg);
+	char *repos = x_asprintf("{\"docker.io/library/app\":{\"static\":\"%s\"}}",
+				 gs_digest_hex(&img.config));
+	check_docker_archive(out1, &img, "[\"docker.io/library/app:static\"]", repos);
+	free(repos);
 
-		/* same inputs, same bytes; and an existing file is replaced */
-		assert_int_equal(gs_export_docker_archive(store, &img.manifest, &tags, out2, &err),
-				 0);
-		assert_same_file(out1, out2);
-		assert_int_equal(gs_export_docker_archive(store, &img.manifest, &tags, out2, &err),
-				 0);
-		assert_same_file(out1, out2);
-		struct stat st;
-		assert_int_equal(stat(out1, &st), 0);
-		assert_int_equal(st.st_mode & 07777, 0644);
-		assert_no_temp(scratch);
+	/* same inputs, same bytes; and an existing file is replaced */
+	assert_int_equal(gs_export_docker_archive(store, &img.manifest, &tags, out2, &err),
+			 0);
+	assert_same_file(out1, out2);
+	assert_int_equal(gs_export_docker_archive(store, &img.manifest, &tags, out2, &err),
+			 0);
+	assert_same_file(out1, out2);
+	struct stat st;
+	assert_int_equal(stat(out1, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_no_temp(scratch);
 
-		if (c == 0 && have_skopeo()) {
-			char *cmd = x_asprintf(
-				"skopeo inspect --raw 'docker-archive:%s' > /dev/null", out1);
-			assert_int_equal(run(cmd), 0);
-			free(cmd);
-			char *src = x_asprintf("docker-archive:%s", out1);
-			gs_digest_t got;
-			skopeo_config_digest(scratch, src, &got);
-			assert_string_equal(got.s, img.config.s);
-			free(src);
-			/* skopeo's view of the layers: the uncompressed diff_ids */
-			char *f = x_asprintf("%s/inspect.json", scratch);
-			cmd = x_asprintf("skopeo inspect 'docker-archive:%s' > '%s'", out1, f);
-			assert_int_equal(run(cmd), 0);
-			char *txt = tu_read(f, NULL);
-			assert_non_null(strstr(txt, img.diff_id.s));
-			free(txt);
-			free(cmd);
-			free(f);
-		}
-
-		gs_strvec_release(&tags);
-		free(out1);
-		free(out2);
-		gs_store_free(store);
-		free(dir);
-		tu_rmtree(scratch);
+	if (comp == GS_COMPRESS_GZIP && have_skopeo()) {
+		char *cmd = x_asprintf(
+			"skopeo inspect --raw 'docker-archive:%s' > /dev/null", out1);
+		assert_int_equal(run(cmd), 0);
+		free(cmd);
+		char *src = x_asprintf("docker-archive:%s", out1);
+		gs_digest_t got;
+		skopeo_config_digest(scratch, src, &got);
+		assert_string_equal(got.s, img.config.s);
+		free(src);
+		/* skopeo's view of the layers: the uncompressed diff_ids */
+		char *f = x_asprintf("%s/inspect.json", scratch);
+		cmd = x_asprintf("skopeo inspect 'docker-archive:%s' > '%s'", out1, f);
+		assert_int_equal(run(cmd), 0);
+		char *txt = tu_read(f, NULL);
+		assert_non_null(strstr(txt, img.diff_id.s));
+		free(txt);
+		free(cmd);
+		free(f);
 	}
+
+	gs_strvec_release(&tags);
+	free(out1);
+	free(out2);
+}
+
+static void test_docker_archive_gzip(void **state)
+{
+	docker_archive_case(*state, GS_COMPRESS_GZIP);
+}
+
+static void test_docker_archive_zstd(void **state)
+{
+	docker_archive_case(*state, GS_COMPRESS_ZSTD);
+}
+
+static void test_docker_archive_none(void **state)
+{
+	docker_archive_case(*state, GS_COMPRESS_NONE);
 }
 
 static void test_docker_archive_tags(void **state)
 {
-	(void)state;
-	char *scratch = tu_mkdtemp();
-	char *dir = x_asprintf("%s/layout", scratch);
+	tu_fixture_t *fx = *state;
+	const char *scratch = fx->scratch;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *store = NULL;
-	assert_int_equal(gs_store_open(dir, 1, &store, &err), 0);
+	gs_store_t *store = fx->store;
 	struct image img;
 	build_image(store, scratch, GS_COMPRESS_GZIP, CORRUPT_NONE, NULL, &img);
 	char *out = x_asprintf("%s/app.tar", scratch);
@@ -443,19 +375,14 @@ static void test_docker_archive_tags(void **state)
 	free(out2);
 	gs_strvec_release(&tags);
 	free(out);
-	gs_store_free(store);
-	free(dir);
-	tu_rmtree(scratch);
 }
 
 static void test_docker_archive_refuses(void **state)
 {
-	(void)state;
-	char *scratch = tu_mkdtemp();
-	char *dir = x_asprintf("%s/layout", scratch);
+	tu_fixture_t *fx = *state;
+	const char *scratch = fx->scratch;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *store = NULL;
-	assert_int_equal(gs_store_open(dir, 1, &store, &err), 0);
+	gs_store_t *store = fx->store;
 	char *out = x_asprintf("%s/app.tar", scratch);
 
 	/* config diff_id that is not the layer's */
@@ -558,9 +485,6 @@ static void test_docker_archive_refuses(void **state)
 	assert_no_temp(scratch);
 
 	free(out);
-	gs_store_free(store);
-	free(dir);
-	tu_rmtree(scratch);
 }
 
 /* ------------------------------------------------------------------ */
@@ -573,12 +497,11 @@ static int cmp_str(const void *a, const void *b)
 
 static void test_oci_archive(void **state)
 {
-	(void)state;
-	char *scratch = tu_mkdtemp();
-	char *dir = x_asprintf("%s/layout", scratch);
+	tu_fixture_t *fx = *state;
+	const char *scratch = fx->scratch;
+	const char *dir = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *store = NULL;
-	assert_int_equal(gs_store_open(dir, 1, &store, &err), 0);
+	gs_store_t *store = fx->store;
 	struct image img, img2;
 	build_image(store, scratch, GS_COMPRESS_GZIP, CORRUPT_NONE, "app:static", &img);
 	build_image(store, scratch, GS_COMPRESS_ZSTD, CORRUPT_NONE, "app:zstd", &img2);
@@ -681,18 +604,22 @@ static void test_oci_archive(void **state)
 
 	free(out1);
 	free(out2);
-	gs_store_free(store);
-	free(dir);
-	tu_rmtree(scratch);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_docker_archive),
-		cmocka_unit_test(test_docker_archive_tags),
-		cmocka_unit_test(test_docker_archive_refuses),
-		cmocka_unit_test(test_oci_archive),
+		cmocka_unit_test_setup_teardown(test_docker_archive_gzip, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_docker_archive_zstd, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_docker_archive_none, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_docker_archive_tags, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_docker_archive_refuses, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_oci_archive, tu_store_setup, tu_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,11 +40,10 @@ static char *index_text(gs_store_t *s)
 
 static void test_set_tag_and_retag(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	assert_int_equal(gs_layout_check(s, &err), 0);
 	gs_digest_t d1 = dg(D1), d2 = dg(D2);
 	assert_int_equal(gs_layout_set_tag(s, "app:static", "docker.io/library/app:static", MT_M,
@@ -79,17 +78,14 @@ static void test_set_tag_and_retag(void **state)
 
 	/* no temp files left, only the lock file besides the layout */
 	assert_int_equal(tu_count_entries(tmp), 4);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void test_unknown_fields_kept(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	char *p = x_asprintf("%s/index.json", tmp);
 	/* no mediaType, unknown fields at every level, a foreign entry */
 	tu_write(p, "{\n  \"schemaVersion\": 2,\n  \"manifests\": [\n"
@@ -124,17 +120,14 @@ static void test_unknown_fields_kept(void **state)
 	gs_tag_list_release(&tags);
 	free(t);
 	free(p);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void test_corrupted_refused(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 	char *p = x_asprintf("%s/index.json", tmp);
 	const char *bad = "{\"schemaVersion\":2,\n\"manifests\":[\n{\"mediaType\":}]}";
 	tu_write(p, bad);
@@ -177,8 +170,6 @@ static void test_corrupted_refused(void **state)
 	assert_int_equal(tags.n, 1);
 	gs_tag_list_release(&tags);
 	free(p);
-	gs_store_free(s);
-	tu_rmtree(tmp);
 }
 
 static void test_parse_index(void **state)
@@ -244,8 +235,8 @@ static void test_parse_index(void **state)
  * index.json under the lock. */
 static void test_concurrent_tags(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	tu_fixture_t *fx = *state;
+	const char *tmp = fx->scratch; /* the writers race to create the layout */
 	gs_error_t err = GS_ERROR_INIT;
 	enum { WRITERS = 4, ROUNDS = 15 };
 	pid_t pids[WRITERS];
@@ -265,7 +256,6 @@ static void test_concurrent_tags(void **state)
 				fprintf(stderr, "writer %d: %s\n", i, err.msg);
 			gs_store_free(s);
 			gs_error_release(&err);
-			free(tmp);
 			_exit(ok ? 0 : 1);
 		}
 	}
@@ -282,26 +272,24 @@ static void test_concurrent_tags(void **state)
 	gs_tag_list_release(&tags);
 	gs_store_free(s);
 	assert_int_equal(tu_count_entries(tmp), 4); /* no temp files left */
-	tu_rmtree(tmp);
 }
 
 static int blob_sink(void *w, const void *data, size_t len, gs_error_t *err)
 {
-	return gs_blob_writer_sink(w, data, len, err);
+	return gs_blob_writer_write(w, data, len, err);
 }
 
 /* A whole image through every oci/ module, checked by the shared
  * validator when it is there. */
 static void test_end_to_end_validates(void **state)
 {
-	(void)state;
+	tu_fixture_t *fx = *state;
 	const char *validator = "../shared/tools/oci-validate";
 	if (access(validator, X_OK) != 0)
 		validator = "/work/shared/tools/oci-validate";
-	char *tmp = tu_mkdtemp();
+	const char *tmp = fx->dir;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	gs_store_t *s = fx->store;
 
 	gs_layer_t *l = gs_layer_new();
 	assert_int_equal(gs_layer_add_data(l, "/usr/local/bin/app", 0755, 0, 0, "\x7f" "ELF", 4, &err),
@@ -361,17 +349,14 @@ static void test_end_to_end_validates(void **state)
 	assert_int_equal(gs_layout_set_tag(s, "app:single", "docker.io/library/app:single",
 					   GS_MT_MANIFEST, &md.digest, md.size, &err),
 			 0);
-	gs_store_free(s);
 
 	if (access(validator, X_OK) != 0) {
-		tu_rmtree(tmp);
 		fprintf(stderr, "skipping oci-validate: %s not found\n", validator);
 		skip();
 	}
 	char *cmd = x_asprintf("%s '%s' --tag app:static --strict-repro --quiet", validator, tmp);
 	int rc = system(cmd);
 	free(cmd);
-	tu_rmtree(tmp);
 	assert_true(WIFEXITED(rc));
 	assert_int_equal(WEXITSTATUS(rc), 0);
 }
@@ -379,12 +364,14 @@ static void test_end_to_end_validates(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_tag_and_retag),
-		cmocka_unit_test(test_unknown_fields_kept),
-		cmocka_unit_test(test_corrupted_refused),
+		cmocka_unit_test_setup_teardown(test_set_tag_and_retag, tu_store_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_fields_kept, tu_store_setup,
+						tu_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupted_refused, tu_store_setup, tu_teardown),
 		cmocka_unit_test(test_parse_index),
-		cmocka_unit_test(test_concurrent_tags),
-		cmocka_unit_test(test_end_to_end_validates),
+		cmocka_unit_test_setup_teardown(test_concurrent_tags, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_end_to_end_validates, tu_store_setup,
+						tu_teardown),
 	};
 	return cmocka_run_group_tests_name("layout", tests, NULL, NULL);
 }

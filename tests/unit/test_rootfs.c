@@ -80,8 +80,7 @@ static void assert_accepted(const char *root, const char *rel)
 
 static void test_links_inside(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	const char *tmp = ((tu_fixture_t *)*state)->scratch;
 	mkdirs(tmp, "ok/a");
 	mkdirs(tmp, "ok/b");
 	file_at(tmp, "ok/b/file");
@@ -91,13 +90,11 @@ static void test_links_inside(void **state)
 	link_at(tmp, "ok/a/ghost", "nosuch/../x");   /* dangling, stays inside */
 	link_at(tmp, "ok/a/self", ".");
 	assert_accepted(tmp, "ok");
-	tu_rmtree(tmp);
 }
 
 static void test_links_outside(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	const char *tmp = ((tu_fixture_t *)*state)->scratch;
 	/* t1/a/up -> .. is fine, but up/../.. climbs one above t1: the textual
 	 * check counted up as a directory and let it through */
 	mkdirs(tmp, "t1/a");
@@ -132,13 +129,11 @@ static void test_links_outside(void **state)
 	file_at(tmp, "t7/f");
 	link_at(tmp, "t7/d/lone", "../f");
 	assert_refused(tmp, "t7/d/lone", "outside");
-	tu_rmtree(tmp);
 }
 
 static void test_names_not_utf8(void **state)
 {
-	(void)state;
-	char *tmp = tu_mkdtemp();
+	const char *tmp = ((tu_fixture_t *)*state)->scratch;
 	mkdirs(tmp, "n1/sub");
 	file_at(tmp, "n1/sub/h\xffx");
 	assert_refused(tmp, "n1", "/n1/sub/h\xef\xbf\xbdx' has a name that is not valid UTF-8");
@@ -155,15 +150,14 @@ static void test_names_not_utf8(void **state)
 	assert_int_equal(gs_error_exit_status(&err), GS_EXIT_USAGE);
 	gs_error_release(&err);
 	assert_null(src);
-	tu_rmtree(tmp);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_links_inside),
-		cmocka_unit_test(test_links_outside),
-		cmocka_unit_test(test_names_not_utf8),
+		cmocka_unit_test_setup_teardown(test_links_inside, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_links_outside, tu_scratch_setup, tu_teardown),
+		cmocka_unit_test_setup_teardown(test_names_not_utf8, tu_scratch_setup, tu_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

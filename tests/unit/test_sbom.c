@@ -475,7 +475,7 @@ static char **zig_env(gs_strvec_t *env)
 	for (char **e = environ; *e; e++)
 		gs_strvec_push(env, *e);
 	gs_strvec_setenv(env, "ZIG_GLOBAL_CACHE_DIR", "/tmp/gs-sbom-test-zig-cache");
-	return gs_strvec_array(env);
+	return env->v;
 }
 
 static void test_detect_musl_zig(void **state)
@@ -794,7 +794,7 @@ static void test_docs_cgonet(void **state)
 	gs_strvec_setenv(&env, "CGO_ENABLED", "1");
 	gs_strvec_setenv(&env, "GOFLAGS", "");
 	gs_strvec_setenv(&env, "GOPROXY", "off");
-	envp = gs_strvec_array(&env);
+	envp = env.v;
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	gs_sbom_cgo_packages_argv(go, ".", gs_sbom_goinfo_setting(&gi, "-tags"), &argv);
 	free(go);
@@ -802,7 +802,7 @@ static void test_docs_cgonet(void **state)
 	cleanup_free char *errout = NULL;
 	int status = -1;
 	gs_proc_opts_t po = {
-		.argv = gs_strvec_array(&argv),
+		.argv = argv.v,
 		.envp = envp,
 		.cwd = "testdata/cgonet",
 		.capture_stdout = &out,

@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 #include "gsimage/oci/digest.h"
+#include "gsimage/oci/mediatype.h"
 #include "gsimage/util/error.h"
 
-#define GS_MT_EMPTY "application/vnd.oci.empty.v1+json"
 /* The empty config's content, "{}". */
 #define GS_EMPTY_JSON "{}"
 

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "gsimage/oci/digest.h"
 #include "gsimage/util/error.h"
@@ -24,31 +25,62 @@ const char *gs_store_dir(const gs_store_t *store);
 
 /* Absolute-or-relative path of a blob ("<dir>/blobs/sha256/<hex>"); owned. */
 char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
-int gs_store_has_blob(const gs_store_t *store, const gs_digest_t *digest);
+
+/* A blob is intact when blobs/sha256/<hex> is a regular file (not a
+ * symlink, not a FIFO), of the size its descriptor says, whose content
+ * hashes to <hex>.  Nothing else in a layout is trusted. */
 
 /* Streaming blob writer: write to a temp file inside the layout
  * (DIR/.gsimage-tmp-XXXXXX, flock'd by the writer), hash while writing;
- * commit fsyncs and renames to blobs/sha256/<hex> (a blob already present
- * with the same size is kept and the temp file dropped).  free() without
- * commit removes the temp file.  gs_store_open() removes temp files whose
- * flock it can take (killed writers), never those of a live writer. */
+ * commit fsyncs and renames to blobs/sha256/<hex>.  A blob already there
+ * is kept (and the temp file dropped) only when it is intact; anything else
+ * at that name (other bytes of the same size, a symlink, a FIFO) is
+ * replaced by the rename.  free() without commit removes the temp file.
+ * gs_store_open() removes temp files whose flock it can take (killed
+ * writers), never those of a live writer. */
 typedef struct gs_blob_writer gs_blob_writer_t;
 int gs_blob_writer_new(gs_store_t *store, gs_blob_writer_t **out, gs_error_t *err);
 int gs_blob_writer_write(gs_blob_writer_t *w, const void *data, size_t len, gs_error_t *err);
 int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *size,
 			  gs_error_t *err);
 void gs_blob_writer_free(gs_blob_writer_t *w);
-/* gs_blob_writer_write() with the gs_layer_sink_fn signature (w is the
- * gs_blob_writer_t), so a layer can be streamed straight into the store. */
-int gs_blob_writer_sink(void *w, const void *data, size_t len, gs_error_t *err);
 
 /* A whole blob from memory. */
 int gs_store_put(gs_store_t *store, const void *data, size_t len, gs_digest_t *digest,
 		 gs_error_t *err);
 
-/* Read a whole blob (and check its digest); *data NUL-terminated, owned. */
-int gs_store_read(const gs_store_t *store, const gs_digest_t *digest, char **data,
-		  size_t *len, gs_error_t *err);
+/* The verified blob reader (after umoci's GetVerifiedBlob); every read of a
+ * blob goes through it (blobread.h builds JSON, manifest and layer reads on
+ * it).  Open refuses, before reading a byte, a blob that is not a regular
+ * file or whose size is not the descriptor's; read never returns more than
+ * that size; finish checks that exactly that many bytes were there and
+ * that they hash to the digest.  Until finish returns 0 the bytes read are
+ * unverified: callers must not act on them.
+ *
+ * what names the blob in messages ("layer", "config", ...; NULL: "blob"),
+ * e.g. "layer 'sha256:...' is 12 bytes but its descriptor says 10; the
+ * layout is corrupted".  size may be GS_BLOB_SIZE_ANY when the caller has
+ * no descriptor (a digest given on the command line): the file's size is
+ * taken. */
+#define GS_BLOB_SIZE_ANY UINT64_MAX
+
+typedef struct gs_blob_reader gs_blob_reader_t;
+int gs_blob_reader_open(const gs_store_t *store, const gs_digest_t *digest, uint64_t size,
+			const char *what, gs_blob_reader_t **out, gs_error_t *err);
+/* The blob's size: the descriptor's, or the file's with GS_BLOB_SIZE_ANY. */
+uint64_t gs_blob_reader_size(const gs_blob_reader_t *r);
+/* Up to len bytes into buf; 0 once size bytes were read; < 0 on error
+ * (the file is shorter than size, an I/O error). */
+ssize_t gs_blob_reader_read(gs_blob_reader_t *r, void *buf, size_t len, gs_error_t *err);
+/* Read (and hash) whatever is left, then check size and digest. */
+int gs_blob_reader_finish(gs_blob_reader_t *r, gs_error_t *err);
+void gs_blob_reader_free(gs_blob_reader_t *r);
+
+/* A whole verified blob in memory: refused without reading when its size
+ * (the descriptor's, or the file's with GS_BLOB_SIZE_ANY) is over max.
+ * *data is NUL-terminated and owned by the caller; len may be NULL. */
+int gs_blob_read(const gs_store_t *store, const gs_digest_t *digest, uint64_t size,
+		 uint64_t max, const char *what, char **data, size_t *len, gs_error_t *err);
 
 /* Exclusive flock on the layout (DIR/.gsimage.lock) for index.json
  * updates; blocks until available.  Nests: each lock needs an unlock. */

@@ -28,6 +28,10 @@ void gs_sha256_free(gs_sha256_t *h);
 
 void gs_digest_buffer(const void *data, size_t len, gs_digest_t *out);
 
+/* 1 when s is exactly 64 lowercase hex digits (a sha256 digest's encoded
+ * part, or a blobs/sha256/ file name), else 0.  Reads at most 65 bytes. */
+int gs_digest_hex_valid(const char *s);
+
 /* Validate "sha256:<64 lowercase hex>" and copy it into out. */
 int gs_digest_parse(const char *s, gs_digest_t *out, gs_error_t *err);
 

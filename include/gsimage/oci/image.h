@@ -9,12 +9,9 @@
 
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/layer.h"
+#include "gsimage/oci/mediatype.h" /* GS_MT_* */
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
-
-#define GS_MT_INDEX "application/vnd.oci.image.index.v1+json"
-#define GS_MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define GS_MT_CONFIG "application/vnd.oci.image.config.v1+json"
 
 typedef struct gs_history_entry {
 	const char *created_by;
@@ -41,7 +38,7 @@ typedef struct gs_image_config {
  * Key order: architecture, os, variant, created, config{User, Env,
  * Entrypoint, Cmd, WorkingDir, Labels, ExposedPorts, StopSignal}, rootfs,
  * history.  Strings that are not UTF-8 get U+FFFD for each bad byte (as Go
- * does); call gs_image_check_strings() first to refuse them instead. */
+ * does); check them with gs_utf8_valid() first to refuse them instead. */
 char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *layers,
 			   size_t n_layers, size_t *len);
 
@@ -67,10 +64,5 @@ char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 /* RFC 3339 UTC time for an epoch ("1970-01-01T00:00:00Z"); owned.  NULL
  * when the year is outside 0000-9999 (the config then has no "created"). */
 char *gs_image_time(int64_t epoch);
-
-/* Usage error naming the first string in cfg (may be NULL) or annotations
- * (may be NULL) that is not valid UTF-8, which JSON cannot carry. */
-int gs_image_check_strings(const gs_image_config_t *cfg, const gs_strvec_t *annotations,
-			   gs_error_t *err);
 
 #endif

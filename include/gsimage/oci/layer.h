@@ -20,8 +20,6 @@ typedef enum gs_compression {
 /* "gzip" / "zstd" / "none" -> enum; usage error naming the choices. */
 int gs_compression_parse(const char *s, gs_compression_t *out, gs_error_t *err);
 const char *gs_compression_name(gs_compression_t c);
-/* application/vnd.oci.image.layer.v1.tar[+gzip|+zstd] */
-const char *gs_layer_media_type(gs_compression_t c);
 
 typedef struct gs_layer gs_layer_t;
 

@@ -8,7 +8,12 @@
 
 /* Describe every tag in the layout (or only ref_name when not NULL) as text
  * (as_json == 0) or as a JSON document.  *out is owned by the caller.
- * Layer sizes uncompressed are read by decompressing each layer once. */
+ * Everything is read through the verified reader (oci/blobread.h): a blob
+ * whose size or digest is not its descriptor's, a JSON blob over
+ * GS_BLOB_JSON_MAX and a layer whose diff_id does not match are errors.
+ * Indexes inside indexes are followed (8 deep at most).  Each distinct
+ * blob is read once, and each layer decompressed once, however many tags
+ * point at it. */
 int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char **out,
 	       gs_error_t *err);
 

@@ -22,14 +22,10 @@ void gs_strvec_push_all(gs_strvec_t *sv, const gs_strvec_t *from);
 long gs_strvec_find(const gs_strvec_t *sv, const char *s);
 /* Set "KEY=value" in an environment vector, replacing any KEY= already there. */
 void gs_strvec_setenv(gs_strvec_t *env, const char *key, const char *value);
-/* The value of KEY in an environment vector, or NULL (borrowed). */
-const char *gs_strvec_getenv(const gs_strvec_t *env, const char *key);
 /* Split s at each sep and push the pieces (empty pieces kept). */
 void gs_strvec_split(gs_strvec_t *sv, const char *s, char sep);
 /* A freshly allocated "a b c" (sep-joined) string; the caller frees it. */
 char *gs_strvec_join(const gs_strvec_t *sv, const char *sep);
-/* An empty vector still yields a valid NULL-terminated array. */
-char **gs_strvec_array(gs_strvec_t *sv);
 void gs_strvec_release(gs_strvec_t *sv);
 
 static inline void gs_strvec_cleanup(gs_strvec_t *sv)
