@@ -8,6 +8,7 @@
 #include "gsimage/cli/commands.h"
 #include "gsimage/cli/common.h"
 #include "gsimage/pipeline/build.h"
+#include "gsimage/pipeline/sboms.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/xalloc.h"
 
@@ -65,6 +66,10 @@ const gs_cli_option_t gs_cli_image_options[] = {
 	GS_CLI_OPT("no-ca-certs", 0, NULL, GS_OPT_NO_CA_CERTS, "no CA bundle"),
 	GS_CLI_OPT("tzdata", 0, NULL, GS_OPT_TZDATA, "add the host's /usr/share/zoneinfo"),
 	GS_CLI_OPT("add", 0, "SRC:DST", GS_OPT_ADD, "copy a file or tree to DST (relative to the image root)"),
+	GS_CLI_SECTION("SBOM"),
+	GS_CLI_OPT("sbom", 0, "spdx,cyclonedx|none", GS_OPT_SBOM,
+		   "SBOMs attached to each platform image (default both)"),
+	GS_CLI_OPT("sbom-dir", 0, "DIR", GS_OPT_SBOM_DIR, "also write the SBOMs into DIR"),
 	GS_CLI_END,
 };
 
@@ -297,6 +302,11 @@ int gs_cli_image_option(gs_build_request_t *req, int id, const char *arg, gs_err
 	case GS_OPT_ADD:
 		gs_strvec_push(&req->add_specs, arg);
 		return 0;
+	case GS_OPT_SBOM:
+		return gs_sbom_formats_parse(arg, &req->sbom_formats, err);
+	case GS_OPT_SBOM_DIR:
+		req->sbom_dir = arg;
+		return 0;
 	}
 	return 1; /* not an image option */
 }
@@ -354,6 +364,8 @@ static int on_option(void *ctx, int id, const char *arg, gs_error_t *err)
 int gs_cli_image_finish(gs_build_request_t *req, gs_error_t *err)
 {
 	const gs_pack_opts_t *img = &req->image;
+	const char *cflags = getenv("CGO_CFLAGS");
+	req->cgo_cflags = cflags && *cflags ? cflags : NULL;
 	if (img->compression == GS_COMPRESS_GZIP && img->level > 9)
 		return gs_error_usage(err, "invalid '--compression-level %d' for gzip; give 0 to 9",
 				      img->level);

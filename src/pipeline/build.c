@@ -19,6 +19,7 @@
 #include "gsimage/oci/ref.h"
 #include "gsimage/pipeline/binaries.h"
 #include "gsimage/pipeline/rootfs.h"
+#include "gsimage/pipeline/sboms.h"
 #include "gsimage/toolchain/vcs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
@@ -34,6 +35,7 @@ void gs_build_request_init(gs_build_request_t *req)
 	req->image.compression = GS_COMPRESS_GZIP;
 	req->image.level = -1;
 	req->layout_dir = "oci";
+	req->sbom_formats = GS_SBOM_DEFAULT;
 }
 
 void gs_build_request_release(gs_build_request_t *req)
@@ -135,6 +137,24 @@ static int check_outputs(const gs_build_request_t *req, gs_error_t *err)
 	return 0;
 }
 
+/* --sbom-dir: a directory (created when missing) outside the layout. */
+static int check_sbom_dir(const gs_build_request_t *req, gs_error_t *err)
+{
+	struct stat st;
+	if (!*req->sbom_dir)
+		return gs_error_usage(err, "empty '--sbom-dir'; give a directory");
+	if (!req->sbom_formats)
+		return gs_error_usage(err, "--sbom-dir with --sbom none writes nothing; drop one");
+	if (stat(req->sbom_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+		return gs_error_usage(err, "'--sbom-dir %s' is not a directory", req->sbom_dir);
+	cleanup_free char *layout_real = layout_real_path(req->layout_dir);
+	cleanup_free char *real = gs_output_real_path(req->sbom_dir);
+	if (layout_real && real && inside_layout(real, layout_real))
+		return gs_error_usage(err, "'--sbom-dir %s' is inside the OCI layout '%s'; write "
+				      "the SBOMs elsewhere", req->sbom_dir, layout_real);
+	return 0;
+}
+
 /* An --add tree that holds the layout would put the layout, and the blobs
  * this build writes, into the image. */
 static int check_adds_outside_layout(const gs_build_request_t *req, gs_error_t *err)
@@ -210,6 +230,8 @@ int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 				      "one per binary, in the same order, or none",
 				      req->compile.n_platforms, req->n_prebuilt);
 	if (check_outputs(req, err) < 0)
+		return -1;
+	if (req->sbom_dir && check_sbom_dir(req, err) < 0)
 		return -1;
 	if (req->ca_certs && access(req->ca_certs, R_OK) < 0)
 		return gs_error_usage(err, "'--ca-certs %s': cannot read it: %s", req->ca_certs,
@@ -519,6 +541,22 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	progress(req, "writing image layers and manifests");
 	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
+	if (req->sbom_formats) {
+		cleanup_free char *repo = gs_push_repository(refs[0].given);
+		gs_sboms_opts_t so = {
+			.formats = req->sbom_formats,
+			.dir = req->sbom_dir,
+			.name = repo,
+			.tag = refs[0].tag,
+			.epoch = req->image.epoch,
+			.cgo_cflags = req->cgo_cflags,
+			.tags = req->compile.tags,
+			.package_dir = set->dir,
+		};
+		progress(req, "writing the SBOMs and attaching them to the image");
+		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < n_refs; i++)
 		gs_strvec_push(&res->tags, refs[i].given);
 

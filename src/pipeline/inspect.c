@@ -25,6 +25,7 @@
 
 struct inspector {
 	const gs_store_t *store;
+	const gs_tag_list_t *tags; /* to find each image's referrers-fallback tag */
 	json_t *described; /* "<digest>@<size>" -> array of image descriptions */
 	json_t *layers;    /* "<digest>@<size>" -> {"size": n, "diffID": "sha256:..."} */
 };
@@ -110,6 +111,65 @@ static json_t *describe_image(struct inspector *in, const gs_blob_desc_t *desc, 
 	return out;
 }
 
+/* An OCI 1.1 artifact (an SBOM): its type, subject and layers, each layer
+ * verified (size and digest) but not unpacked: it is no tar. */
+static json_t *describe_artifact(struct inspector *in, const gs_blob_desc_t *desc,
+				 json_t *manifest, gs_error_t *err)
+{
+	json_t *out = json_object();
+	json_object_set_new(out, "artifactType", gs_json_string(jstr(manifest, "artifactType")));
+	json_object_set_new(out, "manifest", json_string(desc->digest.s));
+	json_object_set_new(out, "manifestSize", json_integer((json_int_t)desc->size));
+	json_object_set_new(out, "subject",
+			    gs_json_string(jstr(json_object_get(manifest, "subject"), "digest")));
+	json_t *layers = json_array();
+	json_object_set_new(out, "layers", layers);
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(manifest, "layers"), i, l) {
+		gs_blob_desc_t ld;
+		gs_blob_reader_t *r = NULL;
+		if (gs_blob_desc_parse(l, "artifact layer", &ld, err) < 0 ||
+		    gs_blob_reader_open(in->store, &ld.digest, ld.size, "artifact layer", &r, err) < 0 ||
+		    gs_blob_reader_finish(r, err) < 0) {
+			gs_blob_reader_free(r);
+			json_decref(out);
+			return NULL;
+		}
+		gs_blob_reader_free(r);
+		json_t *jl = json_object();
+		json_object_set_new(jl, "digest", json_string(ld.digest.s));
+		json_object_set_new(jl, "mediaType", gs_json_string(ld.media_type ? ld.media_type : ""));
+		json_object_set_new(jl, "size", json_integer((json_int_t)ld.size));
+		json_array_append_new(layers, jl);
+	}
+	return out;
+}
+
+/* The artifact types the image's referrers-fallback tag lists. */
+static json_t *referrers_of(struct inspector *in, const gs_digest_t *manifest, gs_error_t *err)
+{
+	json_t *types = json_array();
+	cleanup_free char *fallback = x_asprintf("sha256-%s", gs_digest_hex(manifest));
+	for (size_t i = 0; i < in->tags->n; i++) {
+		const gs_tag_t *t = &in->tags->v[i];
+		if (!t->ref_name || strcmp(t->ref_name, fallback) != 0)
+			continue;
+		gs_blob_desc_t d = {t->media_type, t->digest, t->size};
+		cleanup_json json_t *idx = gs_blob_read_json(in->store, &d, "referrers index", NULL,
+							     NULL, err);
+		if (!idx) {
+			json_decref(types);
+			return NULL;
+		}
+		size_t j;
+		json_t *m;
+		json_array_foreach(json_object_get(idx, "manifests"), j, m)
+			json_array_append_new(types, gs_json_string(jstr(m, "artifactType")));
+	}
+	return types;
+}
+
 /* Append to images what desc points at: one image for a manifest, each
  * image of an index (nested indexes followed). */
 static int describe(struct inspector *in, const gs_blob_desc_t *desc, int depth, json_t *images,
@@ -132,10 +192,19 @@ static int describe(struct inspector *in, const gs_blob_desc_t *desc, int depth,
 		return gs_error_set(err, 0, "'%s' is described as '%s' but is an image %s",
 				    desc->digest.s, desc->media_type, is_index ? "index" : "manifest");
 	cleanup_json json_t *found = json_array();
-	if (!is_index) {
-		json_t *img = describe_image(in, desc, doc, err);
-		if (!img)
+	if (!is_index && json_object_get(doc, "artifactType")) {
+		json_t *art = describe_artifact(in, desc, doc, err);
+		if (!art)
 			return -1;
+		json_array_append_new(found, art);
+	} else if (!is_index) {
+		json_t *img = describe_image(in, desc, doc, err);
+		json_t *refs = img ? referrers_of(in, &desc->digest, err) : NULL;
+		if (!refs) {
+			json_decref(img);
+			return -1;
+		}
+		json_object_set_new(img, "referrers", refs);
 		json_array_append_new(found, img);
 	} else {
 		if (depth >= MAX_DEPTH)
@@ -213,6 +282,17 @@ static void print_text(FILE *f, json_t *tags)
 		fprintf(f, "%s%s\n  digest     %s\n  type       %s\n  name       %s\n", i ? "\n" : "",
 			jstr(t, "tag"), jstr(t, "digest"), jstr(t, "mediaType"), jstr(t, "name"));
 		json_array_foreach(json_object_get(t, "images"), j, img) {
+			if (json_object_get(img, "artifactType")) {
+				fprintf(f, "  artifact   %s\n      manifest   %s\n      subject    %s\n",
+					jstr(img, "artifactType"), jstr(img, "manifest"),
+					jstr(img, "subject"));
+				json_array_foreach(json_object_get(img, "layers"), k, l) {
+					fprintf(f, "      layer      %s  ", jstr(l, "digest"));
+					human(f, json_integer_value(json_object_get(l, "size")));
+					fputc('\n', f);
+				}
+				continue;
+			}
 			json_t *c = json_object_get(img, "settings");
 			fprintf(f, "  %s\n      manifest   %s\n      config     %s\n      created    %s\n",
 				jstr(img, "platform"), jstr(img, "manifest"), jstr(img, "config"),
@@ -231,6 +311,7 @@ static void print_text(FILE *f, json_t *tags)
 				human(f, json_integer_value(json_object_get(l, "uncompressedSize")));
 				fputs(" uncompressed)\n", f);
 			}
+			print_strings(f, "referrers", json_object_get(img, "referrers"));
 		}
 	}
 }
@@ -244,7 +325,7 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 	cleanup_json json_t *all = json_array();
 	cleanup_json json_t *described = json_object();
 	cleanup_json json_t *layers = json_object();
-	struct inspector in = {store, described, layers};
+	struct inspector in = {store, &tags, described, layers};
 	int r = -1;
 	for (size_t i = 0; i < tags.n; i++) {
 		if (ref_name && (!tags.v[i].ref_name || strcmp(tags.v[i].ref_name, ref_name) != 0))

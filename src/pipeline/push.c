@@ -30,12 +30,13 @@ static void progress(const gs_push_request_t *req, const char *fmt, ...)
 }
 
 void gs_push_skopeo_argv(const gs_push_request_t *req, const char *skopeo, const char *src,
-			 const char *dest, gs_strvec_t *argv)
+			 const char *dest, int preserve_digests, gs_strvec_t *argv)
 {
 	gs_strvec_push(argv, skopeo);
 	gs_strvec_push(argv, "copy");
 	gs_strvec_push(argv, "--all");
-	gs_strvec_push(argv, "--preserve-digests");
+	if (preserve_digests)
+		gs_strvec_push(argv, "--preserve-digests");
 	if (req->insecure)
 		gs_strvec_push(argv, "--dest-tls-verify=false");
 	if (req->authfile)
@@ -101,10 +102,10 @@ static char *skopeo_reason(const char *errout)
 }
 
 static int skopeo_copy(const gs_push_request_t *req, const char *skopeo, const char *src,
-		       const char *dest, gs_error_t *err)
+		       const char *dest, int preserve_digests, gs_error_t *err)
 {
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	gs_push_skopeo_argv(req, skopeo, src, dest, &argv);
+	gs_push_skopeo_argv(req, skopeo, src, dest, preserve_digests, &argv);
 	cleanup_free char *errout = NULL, *out = NULL;
 	gs_proc_opts_t po = {.argv = argv.v, .capture_stdout = &out, .capture_stderr = &errout};
 	int status;
@@ -187,7 +188,7 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 	src = x_asprintf("oci:%s:%s", req->layout_dir, req->ref);
 	dest_url = x_asprintf("docker://%s", req->dest);
 	progress(req, "pushing %s to %s", req->ref, req->dest);
-	if (skopeo_copy(req, skopeo, src, dest_url, err) < 0)
+	if (skopeo_copy(req, skopeo, src, dest_url, 1, err) < 0)
 		goto out;
 
 	/* Then what refers to the image: the referrers-fallback tags. */
@@ -206,7 +207,11 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 		cleanup_free char *fdest = x_asprintf("docker://%s:%s", repo, fallback);
 		progress(req, "pushing the referrers of %.19s to %s:%s", manifests.v[i], repo,
 			 fallback);
-		if (skopeo_copy(req, skopeo, fsrc, fdest, err) < 0)
+		/* skopeo 1.9 knows no artifactType in an index's descriptors: it
+		 * drops them, so it refuses --preserve-digests for this index.
+		 * The artifact manifests keep their digests; the index the tag
+		 * names in the registry is skopeo's rewrite of ours. */
+		if (skopeo_copy(req, skopeo, fsrc, fdest, 0, err) < 0)
 			goto out;
 	}
 	*pushed = x_asprintf("%s@%s", req->dest, tag->digest.s);

@@ -399,6 +399,13 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 		}
 	}
 
+	res->go = xstrdup(go);
+	res->cc_kind = o->cc_kind;
+	if (res->cgo && o->compiler == GS_COMPILER_GC)
+		res->cc_driver = zig ? xstrdup(zig)
+			       : o->cc_kind == GS_CC_MUSL_GCC ? gs_proc_which("musl-gcc", NULL)
+							      : gs_proc_which(o->cc, NULL);
+
 	if (gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *out_dir = realpath(o->out_dir, NULL);
@@ -432,6 +439,8 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	for (size_t i = 0; i < res->n_bins; i++)
 		free(res->bins[i].path);
 	free(res->bins);
+	free(res->go);
+	free(res->cc_driver);
 	free(res->name);
 	free(res->import_path);
 	free(res->dir);

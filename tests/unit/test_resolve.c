@@ -108,7 +108,7 @@ static void test_push_helpers(void **state)
 
 	gs_push_request_t req = {.insecure = 1, .authfile = "/a.json", .creds = "u:p"};
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	gs_push_skopeo_argv(&req, "/usr/bin/skopeo", "oci:L:app", "docker://r/app", &argv);
+	gs_push_skopeo_argv(&req, "/usr/bin/skopeo", "oci:L:app", "docker://r/app", 1, &argv);
 	cleanup_free char *joined = gs_strvec_join(&argv, " ");
 	assert_string_equal(joined, "/usr/bin/skopeo copy --all --preserve-digests "
 				    "--dest-tls-verify=false --dest-authfile=/a.json "

@@ -42,6 +42,8 @@ enum {
 	GS_OPT_NO_CA_CERTS,
 	GS_OPT_TZDATA,
 	GS_OPT_ADD,
+	GS_OPT_SBOM,
+	GS_OPT_SBOM_DIR,
 	GS_OPT_FIRST_COMMAND_SPECIFIC, /* commands number theirs from here */
 };
 

@@ -44,6 +44,12 @@ typedef struct gs_build_request {
 	const char *docker_archive, *docker_platform, *oci_archive;
 	const char *cache_dir;   /* work directories live in <cache_dir>/work */
 
+	/* SBOMs: GS_SBOM_* formats (sboms.h; default both), --sbom-dir, and
+	 * what the documents record of the C build. */
+	int sbom_formats;
+	const char *sbom_dir;
+	const char *cgo_cflags; /* CGO_CFLAGS from the environment, or NULL */
+
 	/* --push DEST: after tagging, push the first tag there.  gs_build()
 	 * fills in push.layout_dir, .ref and .dest. */
 	const char *push_dest;

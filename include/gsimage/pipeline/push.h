@@ -3,7 +3,9 @@
  * `skopeo copy --all --preserve-digests`, first the image with every
  * platform, then each referrers-fallback tag (sha256-<hex>, the SBOMs and
  * other artifacts attached to the image or its platform manifests) that
- * the layout holds.  The layout is only read. */
+ * the layout holds.  The layout is only read.  skopeo 1.9 cannot keep the
+ * artifactType of a fallback index's descriptors: the registry gets its
+ * rewrite of that index (same artifact manifests, same digests for them). */
 #ifndef GSIMAGE_PIPELINE_PUSH_H
 #define GSIMAGE_PIPELINE_PUSH_H
 
@@ -26,7 +28,7 @@ typedef struct gs_push_request {
 /* skopeo's argv for copying src ("oci:DIR:REF") to dest ("docker://...");
  * a pure function. */
 void gs_push_skopeo_argv(const gs_push_request_t *req, const char *skopeo, const char *src,
-			 const char *dest, gs_strvec_t *argv);
+			 const char *dest, int preserve_digests, gs_strvec_t *argv);
 
 /* "registry:5000/team/app" from "registry:5000/team/app:v1" (a tag is the
  * part after the last ':' that follows the last '/'); owned. */

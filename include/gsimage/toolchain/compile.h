@@ -52,6 +52,10 @@ typedef struct gs_compile_result {
 	char *import_path; /* of the main package */
 	char *dir;         /* the package's directory */
 	int cgo;           /* whether cgo was used */
+	char *go;          /* the go command that built them */
+	gs_cc_kind_t cc_kind;
+	char *cc_driver;   /* the C compiler run for cgo (zig itself, not its
+			      wrapper; musl-gcc; --cc's path), NULL without */
 	gs_compiled_t *bins;
 	size_t n_bins;
 } gs_compile_result_t;
