@@ -482,8 +482,12 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 	gs_store_t *store = NULL;
 	cleanup_free char *work_dir = NULL;
 	gs_binaries_t bins = {0};
-	int r = -1;
-	if (open_layout(req->layout_dir, &store, err) < 0)
+	int r = -1, gc_hold = -1;
+	/* Hold the gc lock (shared) from here to the tags, so a concurrent
+	 * `gsimage gc` waits instead of removing a blob this build writes or
+	 * finds already there before a tag refers to it. */
+	if (open_layout(req->layout_dir, &store, err) < 0 ||
+	    gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0)
 		goto out;
 	if (!req->n_prebuilt && !(work_dir = make_work_dir(req->cache_dir, err)))
 		goto out;
@@ -494,6 +498,7 @@ out:
 	gs_binaries_release(&bins);
 	if (work_dir)
 		remove_work_dir(work_dir);
+	gs_store_gc_unlock(gc_hold);
 	gs_store_free(store);
 	if (r < 0)
 		gs_build_result_release(res);
