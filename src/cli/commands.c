@@ -4,5 +4,5 @@
 #include <stddef.h>
 
 const gs_cli_command_t *const gs_cli_commands[] = {
-	&gs_cli_build, &gs_cli_compile, &gs_cli_pack, &gs_cli_verify, &gs_cli_inspect, NULL,
+	&gs_cli_build, &gs_cli_compile, &gs_cli_pack, &gs_cli_verify, &gs_cli_inspect, &gs_cli_gc, NULL,
 };

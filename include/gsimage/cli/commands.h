@@ -12,8 +12,10 @@ int gs_cmd_build(int argc, char **argv, gs_error_t *err);
 int gs_cmd_pack(int argc, char **argv, gs_error_t *err);
 int gs_cmd_verify(int argc, char **argv, gs_error_t *err);
 int gs_cmd_inspect(int argc, char **argv, gs_error_t *err);
+int gs_cmd_gc(int argc, char **argv, gs_error_t *err);
 
 extern const gs_cli_command_t gs_cli_build, gs_cli_compile, gs_cli_pack, gs_cli_verify,
 	gs_cli_inspect;
+extern const gs_cli_command_t gs_cli_gc;
 
 #endif
