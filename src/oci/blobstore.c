@@ -4,6 +4,8 @@
  *
  * Files gsimage keeps in a layout besides the spec's own:
  *   .gsimage.lock           flock'd for index.json updates and for init
+ *   .gsimage-gc.lock        flock'd shared by builds, exclusively by gc
+ *                           (see the gc section at the end)
  *   .gsimage-tmp-XXXXXX     a blob being written; its writer holds an
  *                           exclusive flock on it until commit or discard
  *   .tmp-XXXXXX             index.json being replaced (gs_fs_write_atomic),
@@ -29,6 +31,7 @@
 #include "gsimage/util/xalloc.h"
 
 #define LOCK_NAME ".gsimage.lock"
+#define GC_LOCK_NAME ".gsimage-gc.lock"
 #define BLOB_TMP_PREFIX ".gsimage-tmp-"
 #define INDEX_TMP_PREFIX ".tmp-" /* what gs_fs_write_atomic uses */
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -123,7 +126,8 @@ static int has_prefix(const char *s, const char *prefix)
 /* gsimage's own lock and temp files. */
 static int is_our_file(const char *name)
 {
-	return strcmp(name, LOCK_NAME) == 0 || has_prefix(name, BLOB_TMP_PREFIX) ||
+	return strcmp(name, LOCK_NAME) == 0 || strcmp(name, GC_LOCK_NAME) == 0 ||
+	       has_prefix(name, BLOB_TMP_PREFIX) ||
 	       has_prefix(name, INDEX_TMP_PREFIX);
 }
 
@@ -565,8 +569,6 @@ int gs_store_read(const gs_store_t *s, const gs_digest_t *digest, char **data, s
  * syncing blobs.  Files involved:
  *   .gsimage-gc.lock        flock'd shared by builds from open to tag,
  *                           exclusively by gc; never removed */
-
-#define GC_LOCK_NAME ".gsimage-gc.lock"
 
 int gs_store_gc_lock(const gs_store_t *s, int exclusive, int nonblock, int *fd,
 		     gs_error_t *err)

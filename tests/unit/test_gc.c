@@ -529,6 +529,28 @@ static void test_temp_files(void **state)
 	free(stale);
 }
 
+/* "rm -rf oci/<everything>" leaves the dot-files: the lock files alone do not make
+ * the directory "not empty" for the next build. */
+static void test_lock_files_alone_count_as_empty(void **state)
+{
+	struct fx *f = *state;
+	int hold = -1;
+	assert_int_equal(gs_store_gc_lock(f->store, 0, 0, &hold, &f->err), 0);
+	gs_store_gc_unlock(hold);
+	char *reset = x_asprintf("rm -rf '%s'/oci-layout '%s'/index.json '%s'/blobs", f->dir,
+				 f->dir, f->dir);
+	assert_int_equal(system(reset), 0);
+	free(reset);
+	char *p = x_asprintf("%s/.gsimage-gc.lock", f->dir);
+	struct stat st;
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	gs_store_t *again = NULL;
+	assert_int_equal(gs_store_open(f->dir, 1, &again, &f->err), 0);
+	gs_store_free(again);
+	gc_ok(f, 0, 0, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +567,7 @@ int main(void)
 		T(test_gc_lock_modes),
 		T(test_gc_waits_for_build),
 		T(test_temp_files),
+		T(test_lock_files_alone_count_as_empty),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
