@@ -4,6 +4,8 @@
  *
  * Files gsimage keeps in a layout besides the spec's own:
  *   .gsimage.lock           flock'd for index.json updates and for init
+ *   .gsimage-gc.lock        flock'd shared by builds, exclusively by gc
+ *                           (see the gc section at the end)
  *   .gsimage-tmp-XXXXXX     a blob being written; its writer holds an
  *                           exclusive flock on it until commit or discard
  *   .tmp-XXXXXX             index.json being replaced (gs_fs_write_atomic),
@@ -30,6 +32,7 @@
 #include "gsimage/util/xalloc.h"
 
 #define LOCK_NAME ".gsimage.lock"
+#define GC_LOCK_NAME ".gsimage-gc.lock"
 #define BLOB_TMP_PREFIX ".gsimage-tmp-"
 #define INDEX_TMP_PREFIX ".tmp-" /* what gs_fs_write_atomic uses */
 #define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
@@ -123,7 +126,8 @@ static int has_prefix(const char *s, const char *prefix)
 /* gsimage's own lock and temp files. */
 static int is_our_file(const char *name)
 {
-	return strcmp(name, LOCK_NAME) == 0 || has_prefix(name, BLOB_TMP_PREFIX) ||
+	return strcmp(name, LOCK_NAME) == 0 || strcmp(name, GC_LOCK_NAME) == 0 ||
+	       has_prefix(name, BLOB_TMP_PREFIX) ||
 	       has_prefix(name, INDEX_TMP_PREFIX);
 }
 
@@ -715,4 +719,111 @@ out:
 	free(buf);
 	gs_blob_reader_free(r);
 	return ret;
+}
+
+/* ---- garbage collection (gsimage gc) -------------------------------------
+ * Appended for gc: the gc lock (see blobstore.h) and listing, removing and
+ * syncing blobs.  Files involved:
+ *   .gsimage-gc.lock        flock'd shared by builds from open to tag,
+ *                           exclusively by gc; never removed */
+
+int gs_store_gc_lock(const gs_store_t *s, int exclusive, int nonblock, int *fd,
+		     gs_error_t *err)
+{
+	*fd = -1;
+	cleanup_free char *path = gs_path_join(s->dir, GC_LOCK_NAME);
+	int lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (lfd < 0 && (errno == EACCES || errno == EROFS))
+		lfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* flock needs no write */
+	if (lfd < 0)
+		return gs_error_set(err, errno, "opening lock file '%s'", path);
+	int op = (exclusive ? LOCK_EX : LOCK_SH) | (nonblock ? LOCK_NB : 0);
+	int r;
+	while ((r = flock(lfd, op)) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		int e = errno;
+		close(lfd);
+		if (e == EWOULDBLOCK && nonblock)
+			return 1;
+		return gs_error_set(err, e, "locking layout '%s' (%s)", s->dir, GC_LOCK_NAME);
+	}
+	*fd = lfd;
+	return 0;
+}
+
+void gs_store_gc_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* closing the only descriptor drops the flock */
+}
+
+static int is_blob_name(const char *name)
+{
+	size_t n = 0;
+	for (; name[n]; n++)
+		if (!((name[n] >= '0' && name[n] <= '9') || (name[n] >= 'a' && name[n] <= 'f')))
+			return 0;
+	return n == GS_DIGEST_HEX_LEN;
+}
+
+static int cmp_blob(const void *a, const void *b)
+{
+	return strcmp(((const gs_store_blob_t *)a)->digest.s,
+		      ((const gs_store_blob_t *)b)->digest.s);
+}
+
+int gs_store_list_blobs(const gs_store_t *s, gs_store_blob_t **out, size_t *n, gs_error_t *err)
+{
+	*out = NULL;
+	*n = 0;
+	DIR *d = opendir(s->blobs);
+	if (!d)
+		return gs_error_set(err, errno, "reading '%s'", s->blobs);
+	gs_store_blob_t *v = NULL;
+	size_t len = 0, cap = 0;
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!is_blob_name(de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode)) {
+			errno = 0;
+			continue;
+		}
+		if (len == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		memcpy(v[len].digest.s, "sha256:", 7);
+		memcpy(v[len].digest.s + 7, de->d_name, GS_DIGEST_HEX_LEN + 1);
+		v[len].size = (uint64_t)st.st_size;
+		len++;
+		errno = 0;
+	}
+	int e = errno;
+	closedir(d);
+	if (e) {
+		free(v);
+		return gs_error_set(err, e, "reading '%s'", s->blobs);
+	}
+	if (len)
+		qsort(v, len, sizeof *v, cmp_blob);
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int gs_store_remove_blob(gs_store_t *s, const gs_digest_t *digest, gs_error_t *err)
+{
+	cleanup_free char *path = gs_store_blob_path(s, digest);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return gs_error_set(err, errno, "removing blob '%s'", path);
+	return 0;
+}
+
+int gs_store_sync_blobs(gs_store_t *s, gs_error_t *err)
+{
+	return gs_fs_fsync_dir(s->blobs, err);
 }

@@ -219,6 +219,15 @@ static json_t *with_media_type(json_t *root)
 	return o;
 }
 
+static int write_index(gs_store_t *store, json_t *root, gs_error_t *err)
+{
+	cleanup_free char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		abort();
+	cleanup_free char *path = gs_path_join(gs_store_dir(store), "index.json");
+	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
+}
+
 static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *full_name,
 			  const char *media_type, const gs_digest_t *digest, uint64_t size,
 			  gs_error_t *err)
@@ -238,7 +247,10 @@ static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *f
 	size_t i;
 	json_array_foreach (json_object_get(root, "manifests"), i, d) {
 		const char *rn = ann_get(d, GS_ANN_REF_NAME);
-		if (rn && strcmp(rn, ref_name) == 0)
+		const char *cn = ann_get(d, GS_ANN_CONTAINERD_NAME);
+		/* The same tag, or another spelling of it ("hello:v1" and
+		 * "docker.io/library/hello:v1"): one entry per image name. */
+		if ((rn && strcmp(rn, ref_name) == 0) || (full_name && cn && strcmp(cn, full_name) == 0))
 			continue;
 		json_array_append(ms, d);
 	}
@@ -254,11 +266,7 @@ static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *f
 	json_array_append_new(ms, desc);
 	set(root, "manifests", ms);
 
-	cleanup_free char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!text)
-		abort();
-	cleanup_free char *path = gs_path_join(gs_store_dir(store), "index.json");
-	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
+	return write_index(store, root, err);
 }
 
 int gs_layout_set_tag(gs_store_t *store, const char *ref_name, const char *full_name,
@@ -281,4 +289,40 @@ int gs_layout_set_tag(gs_store_t *store, const char *ref_name, const char *full_
 	if (r < 0)
 		return gs_error_wrap(err, "tagging '%s'", ref_name);
 	return 0;
+}
+
+static int remove_tags_locked(gs_store_t *store, const gs_strvec_t *names, gs_error_t *err)
+{
+	cleanup_json json_t *root = NULL;
+	if (read_index(store, &root, NULL, err) < 0)
+		return -1;
+	if (!root)
+		return 0;
+	json_t *ms = json_array();
+	json_t *d;
+	size_t i;
+	int removed = 0;
+	json_array_foreach (json_object_get(root, "manifests"), i, d) {
+		const char *rn = ann_get(d, GS_ANN_REF_NAME);
+		int drop = 0;
+		for (size_t j = 0; rn && j < names->n && !drop; j++)
+			drop = strcmp(rn, names->v[j]) == 0;
+		if (drop)
+			removed++;
+		else
+			json_array_append(ms, d);
+	}
+	set(root, "manifests", ms);
+	return removed ? write_index(store, root, err) : 0;
+}
+
+int gs_layout_remove_tags(gs_store_t *store, const gs_strvec_t *names, gs_error_t *err)
+{
+	if (!names->n)
+		return 0;
+	if (gs_store_lock(store, err) < 0)
+		return -1;
+	int r = remove_tags_locked(store, names, err);
+	gs_store_unlock(store);
+	return r < 0 ? gs_error_wrap(err, "removing tags from index.json") : 0;
 }

@@ -603,20 +603,27 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 	gs_store_t *store = NULL;
 	cleanup_free char *work_dir = NULL;
 	gs_binaries_t bins = {0};
-	int r = -1;
+	int r = -1, gc_hold = -1;
+	/* The gc lock (shared) is held from the layout's opening to the tags,
+	 * so a concurrent `gsimage gc` waits instead of removing a blob this
+	 * build writes, or finds already there, before a tag refers to it. */
 	int new_layout = layout_is_new(req->layout_dir);
 	if (new_layout ? check_new_layout(req->layout_dir, err) < 0
-		       : open_layout(req->layout_dir, &store, err) < 0)
+		       : (open_layout(req->layout_dir, &store, err) < 0 ||
+			  gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0))
 		goto out;
 	if (!req->n_prebuilt && !(work_dir = make_work_dir(req->cache_dir, err)))
 		goto out;
 	if (get_binaries(req, work_dir, &bins, err) < 0)
 		goto out;
-	if (new_layout && open_layout(req->layout_dir, &store, err) < 0)
+	if (new_layout && (open_layout(req->layout_dir, &store, err) < 0 ||
+			   gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0))
 		goto out;
 	r = pack_and_tag(req, store, &bins, res, err);
 	if (r == 0 && req->push_dest) {
-		gs_store_free(store); /* push only reads the layout */
+		gs_store_gc_unlock(gc_hold); /* push only reads the layout */
+		gc_hold = -1;
+		gs_store_free(store);
 		store = NULL;
 		req->push.layout_dir = req->layout_dir;
 		req->push.ref = res->tags.v[0];
@@ -627,6 +634,7 @@ out:
 	gs_binaries_release(&bins);
 	if (work_dir)
 		remove_work_dir(work_dir);
+	gs_store_gc_unlock(gc_hold);
 	gs_store_free(store);
 	if (r < 0)
 		gs_build_result_release(res);

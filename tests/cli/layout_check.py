@@ -37,6 +37,9 @@ def walk(root, d, problems):
     elif mt.endswith("manifest.v1+json"):
         doc = json.loads(data)
         if "mediaType" not in doc: problems.append("manifest without mediaType " + d["digest"])
+        if "artifactType" in doc:  # an OCI 1.1 artifact (an SBOM): blobs, no tar
+            for b in [doc["config"]] + doc.get("layers", []): check_desc(root, b, problems)
+            return
         cfg = check_desc(root, doc["config"], problems)
         diff_ids = json.loads(cfg)["rootfs"]["diff_ids"] if cfg else []
         for i, l in enumerate(doc["layers"]):

@@ -87,4 +87,41 @@ int gs_blob_read(const gs_store_t *store, const gs_digest_t *digest, uint64_t si
 int gs_store_lock(gs_store_t *store, gs_error_t *err);
 void gs_store_unlock(gs_store_t *store);
 
+/* ---- garbage collection (gsimage gc) ------------------------------------
+ *
+ * The gc lock, DIR/.gsimage-gc.lock, is an flock separate from the
+ * index.json lock above.  A process that writes blobs into the layout, or
+ * refers to blobs already there, holds it shared from gs_store_open() until
+ * its tags are set (gs_build() does); gc holds it exclusively, so no blob a
+ * build is about to reference is ever deleted under it.  Always take it
+ * before gs_store_lock(), never while holding that lock. */
+
+/* Take the gc lock: shared or exclusive; with nonblock, return 1 (and
+ * *fd = -1) when somebody else holds it in a conflicting mode.  0 when
+ * taken, with *fd to give to gs_store_gc_unlock(); -1 on error. */
+int gs_store_gc_lock(const gs_store_t *store, int exclusive, int nonblock, int *fd,
+		     gs_error_t *err);
+/* Let go of it (fd < 0 is a no-op); exiting does as well. */
+void gs_store_gc_unlock(int fd);
+
+/* A blob as found in blobs/sha256/. */
+typedef struct gs_store_blob {
+	gs_digest_t digest;
+	uint64_t size;
+} gs_store_blob_t;
+
+/* Every regular file in blobs/sha256/ whose name is 64 lowercase hex, in
+ * name order (anything else there is not a blob and is left out).  *out
+ * is owned by the caller (free()). */
+int gs_store_list_blobs(const gs_store_t *store, gs_store_blob_t **out, size_t *n,
+			gs_error_t *err);
+
+/* Remove blobs/sha256/<hex> (one already gone is not an error).  Durable
+ * only after gs_store_sync_blobs().  The caller holds the gc lock
+ * exclusively and has made sure nothing refers to the blob. */
+int gs_store_remove_blob(gs_store_t *store, const gs_digest_t *digest, gs_error_t *err);
+
+/* fsync blobs/sha256/, making removals durable. */
+int gs_store_sync_blobs(gs_store_t *store, gs_error_t *err);
+
 #endif

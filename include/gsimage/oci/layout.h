@@ -11,6 +11,7 @@
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/digest.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/strvec.h"
 
 #define GS_ANN_REF_NAME "org.opencontainers.image.ref.name"
 #define GS_ANN_CONTAINERD_NAME "io.containerd.image.name"
@@ -46,7 +47,8 @@ int gs_layout_parse_index(const char *json, size_t len, gs_tag_list_t *out, gs_e
 int gs_layout_read_tags(const gs_store_t *store, gs_tag_list_t *out, gs_error_t *err);
 
 /* Point the tag ref_name at the descriptor, replacing a descriptor with the
- * same ref_name and keeping every other entry as it was (unknown fields
+ * same ref_name (or the same full_name: one entry per image name) and
+ * keeping every other entry as it was (unknown fields
  * included; values and key order are kept, the text is re-serialised
  * compactly).  Adds mediaType to an index.json that lacks it.  Takes the
  * store lock, re-reads index.json under it and replaces it atomically.
@@ -54,6 +56,10 @@ int gs_layout_read_tags(const gs_store_t *store, gs_tag_list_t *out, gs_error_t 
 int gs_layout_set_tag(gs_store_t *store, const char *ref_name, const char *full_name,
 		      const char *media_type, const gs_digest_t *digest, uint64_t size,
 		      gs_error_t *err);
+
+/* Remove the entries whose ref.name is one of names, keeping every other
+ * entry as it is; under the store lock, index.json replaced atomically. */
+int gs_layout_remove_tags(gs_store_t *store, const gs_strvec_t *names, gs_error_t *err);
 
 /* Check that index.json parses before any blob is written, so a corrupted
  * layout is refused up front and left untouched. */

@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# gsimage gc: after 20 edit-and-rebuild cycles only the live blobs stay and
+# skopeo, umoci and the validator still take the layout; bad input removes
+# nothing; SIGKILL at random moments and at every unlink; gc next to builds
+# (one stopped between its blobs and its tag, and two loops side by side);
+# entries other tools (skopeo, umoci, by hand) wrote into index.json.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+PY=/usr/bin/python3
+CHECK="$ROOT/tests/cli/layout_check.py"
+
+# valid LAYOUT: the shared validator when it can run, else our own check.
+valid() {
+  validate_layout "$1"
+  case $VALIDATE_STATUS in
+    ok) return 0 ;;
+    fail) return 1 ;;
+  esac
+  "$PY" "$CHECK" "$1" >/dev/null
+}
+tags() { "$PY" "$WORK/reach.py" "$1" tags | sort; } # "REF DIGEST", "- DIGEST" when untagged
+nblobs() { find "$1/blobs/sha256" -type f | wc -l; }
+temps() { find "$1" -name '.gsimage-tmp-*' | wc -l; }
+
+# Reachability written again, independently of gsimage: every descriptor
+# under config, layers, blobs, manifests and subject, following index.json
+# entries, manifests, subjects and manifest/index media types.  A
+# referrers-fallback tag (sha256-<hex>, an index) is live only while the
+# manifest it is about is; "stale" lists the others.
+cat >"$WORK/reach.py" <<'EOF'
+import json, os, re, sys
+root, mode = sys.argv[1], sys.argv[2]
+sha = re.compile(r"^sha256:[0-9a-f]{64}$")
+follow_types = {"application/vnd.oci.image.index.v1+json",
+                "application/vnd.oci.image.manifest.v1+json",
+                "application/vnd.docker.distribution.manifest.list.v2+json",
+                "application/vnd.docker.distribution.manifest.v2+json"}
+live, seen = set(), set()
+def desc(d, manifest_position):
+    if not sha.match(d.get("digest", "")): return
+    live.add(d["digest"])
+    if not (manifest_position or d.get("mediaType") in follow_types) or d["digest"] in seen: return
+    seen.add(d["digest"])
+    walk(json.load(open(os.path.join(root, "blobs", "sha256", d["digest"][7:]))))
+def walk(doc):
+    for key, pos in (("config", False), ("subject", True)):
+        if isinstance(doc.get(key), dict): desc(doc[key], pos)
+    for key, pos in (("layers", False), ("blobs", False), ("manifests", True)):
+        for d in doc.get(key) or []: desc(d, pos)
+if mode == "tags":
+    for m in json.load(open(os.path.join(root, "index.json")))["manifests"]:
+        print(m.get("annotations", {}).get("org.opencontainers.image.ref.name", "-"), m["digest"])
+    sys.exit(0)
+index = json.load(open(os.path.join(root, "index.json")))
+def ref_name(m): return m.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
+def is_referrers_tag(m):
+    return bool(re.match(r"^sha256-[0-9a-f]{64}$", ref_name(m))) and \
+        m.get("mediaType") == "application/vnd.oci.image.index.v1+json"
+pending = [m for m in index["manifests"] if is_referrers_tag(m)]
+for m in index["manifests"]:
+    if not is_referrers_tag(m): desc(m, True)
+walk({k: v for k, v in index.items() if k != "manifests"})
+changed = True
+while changed:
+    changed = False
+    for m in list(pending):
+        if "sha256:" + ref_name(m)[7:] in live:
+            pending.remove(m); desc(m, True); changed = True
+if mode == "stale":
+    for m in pending: print(ref_name(m))
+    sys.exit(0)
+present = {"sha256:" + n for n in os.listdir(os.path.join(root, "blobs", "sha256"))}
+if mode == "garbage":
+    for d in sorted(present - live): print(d)
+elif mode == "exact":  # exactly the reachable blobs, all of them there
+    for d in sorted(present - live): print("unreachable blob left: " + d)
+    for d in sorted(live - present): print("reachable blob missing: " + d)
+    sys.exit(1 if present != live else 0)
+EOF
+reach() { "$PY" "$WORK/reach.py" "$@"; }
+# summary_is WORD N: the last line of $OUT is gc's summary with N blobs
+summary_is() {
+  printf '%s\n' "$OUT" | tail -1 |
+    grep -Eqx "$1 $2 blobs?, [0-9.]+ (B|KiB|MiB) \([0-9]+ blobs?, [0-9.]+ (B|KiB|MiB) in use\)( and [0-9]+ SBOM tags? of images no tag names)?"
+}
+
+SRC="$WORK/hello"
+cp -r testdata/hello "$SRC"
+edit() { sed -i "s/\"hello from gsimage[^\"]*\"/\"hello from gsimage $1\"/" "$SRC/main.go"; }
+build() { # LAYOUT ARGS...: a quick pure-Go build, top digest on stdout
+  local l=$1
+  shift
+  "$GSIMAGE" build -q --cgo off -o "$l" "$@"
+}
+hello_in() { # LAYOUT TAG: what the image's binary prints, through umoci
+  rm -rf "$WORK/bundle"
+  umoci unpack --image "$1:$2" "$WORK/bundle" >/dev/null 2>&1 &&
+    "$WORK/bundle/rootfs/usr/local/bin/hello"
+}
+
+# --- 20 edit-and-rebuild cycles, then gc ----------------------------------
+L="$WORK/oci"
+build "$L" -t keep:one testdata/hello >/dev/null 2>&1
+ok=0
+for i in $(seq 20); do
+  edit "$i"
+  build "$L" -t hello:dev "$SRC" >"$WORK/top" 2>"$WORK/build.err" && ok=$((ok + 1))
+done
+TOP=$(cat "$WORK/top")
+check "20 edit-and-rebuild cycles into one layout" [ "$ok" = 20 ]
+BEFORE=$(nblobs "$L")
+GARBAGE=$(reach "$L" garbage | wc -l)
+LIVE=$((BEFORE - GARBAGE))
+TAGS=$(tags "$L")
+STALE=$(reach "$L" stale)
+check "each rebuild left the SBOM tag of an image no tag names any more" \
+  '[ "$(printf "%s\n" "$STALE" | grep -c .)" = 19 ]'
+check "the layout keeps every rebuild's blobs ($BEFORE, $GARBAGE unreachable)" '[ "$GARBAGE" -ge 57 ]'
+cp -a "$L" "$WORK/dirty" # the kill trials start from this
+
+run "$GSIMAGE" gc --dry-run "$L"
+check "gc --dry-run: one line, 'would remove $GARBAGE blobs', nothing removed" \
+  '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | wc -l)" = 1 ] && summary_is "would remove" "$GARBAGE" && [ "$(nblobs "$L")" = "$BEFORE" ]'
+run "$GSIMAGE" gc -n -v "$L"
+check "gc -n -v lists exactly the unreachable blobs, in digest order" \
+  '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | head -n -1 | cut -d" " -f1)" = "$(reach "$L" garbage)" ] && summary_is "would remove" "$GARBAGE"'
+run "$GSIMAGE" gc "$L"
+check "gc removes the $GARBAGE unreachable blobs and says so" \
+  '[ "$RC" = 0 ] && [ -z "$ERR" ] && summary_is removed "$GARBAGE" && contains "$OUT" "($LIVE blobs, "'
+check "exactly the $LIVE reachable blobs are left, every one of them" reach "$L" exact
+check "the tags did not move; the stale SBOM tags are gone" \
+  '[ "$(tags "$L")" = "$(printf "%s\n" "$TAGS" | grep -vF "$STALE")" ] && [ "$(tags "$L" | grep "^hello:dev ")" = "hello:dev $TOP" ] && ! tags "$L" | grep -qF "$STALE"'
+check "no temp files left" [ "$(temps "$L")" = 0 ]
+check "the layout after gc is valid" valid "$L"
+run "$GSIMAGE" gc "$L"
+check "a second gc has nothing to do" '[ "$RC" = 0 ] && summary_is removed 0 && contains "$OUT" "removed 0 blobs, 0 B ($LIVE blobs"'
+if has skopeo; then
+  run skopeo copy oci:"$L":hello:dev oci:"$WORK/copy":hello
+  check "skopeo copy takes the collected layout" '[ "$RC" = 0 ] && [ -f "$WORK/copy/blobs/sha256/${TOP#sha256:}" ]'
+  run skopeo inspect oci:"$L":keep:one
+  check "skopeo inspect finds the other tag" [ "$RC" = 0 ]
+else
+  skip "skopeo copy after gc: skopeo not installed"
+fi
+if has umoci; then
+  check "umoci unpack runs the last rebuild" '[ "$(hello_in "$L" hello:dev)" = "hello from gsimage 20" ]'
+else
+  skip "umoci unpack after gc: umoci not installed"
+fi
+
+# --- bad input: one error line, nothing removed -------------------------------
+run "$GSIMAGE" gc
+check "gc without DIR: usage error" '[ "$RC" = 2 ] && one_error_line && [ -z "$OUT" ]'
+run "$GSIMAGE" gc "$L" "$L"
+check "gc with two DIRs: usage error" '[ "$RC" = 2 ] && one_error_line'
+run "$GSIMAGE" gc --force "$L"
+check "gc --force: unknown option" '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "--force"'
+run "$GSIMAGE" gc "$WORK/nothing"
+check "gc of a missing directory" '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "does not exist" && [ -z "$OUT" ]'
+mkdir -p "$WORK/plain" && echo x >"$WORK/plain/file"
+run "$GSIMAGE" gc "$WORK/plain"
+check "gc of a directory that is not a layout" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "not an OCI image layout" && [ -f "$WORK/plain/file" ]'
+B="$WORK/bad"
+rm -rf "$B" && cp -a "$WORK/dirty" "$B"
+head -c 100 "$WORK/dirty/index.json" >"$B/index.json"
+run "$GSIMAGE" gc "$B"
+check "corrupted index.json: one error line, nothing removed" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "index.json'"'"' is corrupted" && contains "$ERR" "gc removed nothing" && [ "$(nblobs "$B")" = "$BEFORE" ]'
+rm -f "$B/index.json"
+run "$GSIMAGE" gc "$B"
+check "missing index.json: one error line, nothing removed" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is missing" && [ "$(nblobs "$B")" = "$BEFORE" ]'
+cp "$WORK/dirty/index.json" "$B/index.json"
+rm -f "$B/blobs/sha256/${TOP#sha256:}"
+run "$GSIMAGE" gc "$B"
+check "a tagged manifest is missing: one error line naming it, nothing removed" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "tag '"'"'hello:dev'"'"'" && contains "$ERR" "$TOP" && [ "$(nblobs "$B")" = $((BEFORE - 1)) ]'
+echo '{"schemaVersion":2,' >"$B/blobs/sha256/${TOP#sha256:}"
+run "$GSIMAGE" gc "$B"
+check "a tagged manifest is corrupted: one error line, nothing removed" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "corrupted" && [ "$(nblobs "$B")" = "$BEFORE" ]'
+
+# --- SIGKILL during gc ----------------------------------------------------------
+K="$WORK/kill"
+DIRTY_TAGS=$(tags "$WORK/dirty")
+# gc drops the stale SBOM tags (one index.json rename) before any blob
+DIRTY_STALE=$(reach "$WORK/dirty" stale)
+CLEAN_TAGS=$(printf '%s\n' "$DIRTY_TAGS" | grep -vF "$DIRTY_STALE")
+tags_intact() { [ "$(tags "$1")" = "$DIRTY_TAGS" ] || [ "$(tags "$1")" = "$CLEAN_TAGS" ]; }
+killed=0 survived=0
+fresh_copy() { rm -rf "$K" && cp -a "$WORK/dirty" "$K"; }
+after_kill() { # NAME [BLOBS]: valid, same tags, (BLOBS left), and a later gc finishes the job
+  killed=$((killed + 1))
+  if valid "$K" && tags_intact "$K" && [ -z "${2:-}" -o "$(nblobs "$K")" = "${2:-}" ] &&
+    "$GSIMAGE" gc -q "$K" >/dev/null && reach "$K" exact >/dev/null && [ "$(tags "$K")" = "$CLEAN_TAGS" ]; then
+    survived=$((survived + 1))
+  else
+    echo "  kill $1 broke the layout"
+  fi
+}
+fresh_copy
+start=$(date +%s%N)
+"$GSIMAGE" gc "$K" >/dev/null
+dur_us=$(( ($(date +%s%N) - start) / 1000 ))
+for i in $(seq "${GSIMAGE_CRASH_TRIALS:-10}"); do
+  fresh_copy
+  delay_us=$(( (RANDOM * 32768 + RANDOM) % (dur_us + 2000) ))
+  "$GSIMAGE" gc "$K" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(printf '%d.%06d' $((delay_us / 1000000)) $((delay_us % 1000000)))"
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  after_kill "random-$i"
+done
+if has strace && strace -o /dev/null true 2>/dev/null; then
+  fresh_copy
+  strace -o "$WORK/count.log" -e trace=unlink,fsync "$GSIMAGE" gc "$K" >/dev/null 2>&1
+  n=$(grep -c '^unlink(' "$WORK/count.log")
+  nf=$(grep -c '^fsync(' "$WORK/count.log")
+  echo "  a gc of this layout makes $n unlink() and $nf fsync() calls; killing at each"
+  for k in $(seq "$n"); do
+    fresh_copy
+    (strace -o /dev/null -e trace=unlink -e inject=unlink:signal=KILL:when=$k "$GSIMAGE" gc "$K"; true) >/dev/null 2>&1
+    after_kill "at-unlink-$k" $((BEFORE - k + 1))
+  done
+  # the first fsyncs replace index.json without the stale SBOM tags (no
+  # blob gone yet); the last is blobs/sha256's, after every unlink
+  for k in $(seq "$nf"); do
+    fresh_copy
+    (strace -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL:when=$k "$GSIMAGE" gc "$K"; true) >/dev/null 2>&1
+    if [ "$k" = "$nf" ]; then after_kill "at-fsync-$k" "$LIVE"; else after_kill "at-fsync-$k" "$BEFORE"; fi
+  done
+else
+  skip "kills at every unlink: strace cannot trace here"
+fi
+echo "gc kill trials: $killed killed, $survived survived (a gc takes ${dur_us} us)"
+check "$killed SIGKILLs during gc: valid layout, every tag intact, the next gc finishes" \
+  '[ "$killed" -ge 10 ] && [ "$survived" = "$killed" ]'
+
+# --- gc while a build is between its blobs and its tag -------------------------
+if has strace && strace -o /dev/null true 2>/dev/null; then
+  C="$WORK/stopped"
+  cp -a "$L" "$C"
+  edit stopped
+  cp -a "$C" "$WORK/count"
+  # --sbom none: the rename arithmetic below counts the image's own blobs
+  strace -o "$WORK/rename.log" -e trace=rename "$GSIMAGE" build -q --cgo off --sbom none -t hello:dev -o "$WORK/count" "$SRC" >/dev/null 2>&1
+  n=$(grep -c '^rename(' "$WORK/rename.log") # binary, layer, config, manifest, index.json
+  # SIGSTOP injected at the manifest's rename (the stop takes effect as the
+  # call returns): layer, config and manifest are committed, the build holds
+  # no index.json lock, and nothing refers to those blobs yet
+  strace -o /dev/null -e trace=rename -e inject=rename:signal=STOP:when=$((n - 1)) \
+    "$GSIMAGE" build -q --cgo off --sbom none -t hello:dev -o "$C" "$SRC" >"$WORK/stopped.out" 2>/dev/null &
+  spid=$!
+  bpid=
+  for _ in $(seq 200); do
+    bpid=$(pgrep -P "$spid" -x gsimage)
+    [ -n "$bpid" ] && [ "$(ps -o stat= -p "$bpid" | cut -c1)" = t ] && break
+    sleep 0.05
+  done
+  UNTAGGED=$(reach "$C" garbage | wc -l)
+  "$GSIMAGE" gc "$C" >"$WORK/gc.out" 2>"$WORK/gc.err" &
+  gpid=$!
+  sleep 1
+  kill -0 "$gpid" 2>/dev/null && gc_waited=1 || gc_waited=0
+  kill -CONT "$bpid"
+  wait "$spid"; brc=$?
+  wait "$gpid"; grc=$?
+  check "a build stopped after writing its blobs ($UNTAGGED untagged) makes gc wait" \
+    '[ "$UNTAGGED" -ge 2 ] && [ "$gc_waited" = 1 ] && grep -q "^gsimage: waiting for the builds writing to" "$WORK/gc.err"'
+  check "the build and gc both succeed" '[ "$brc" = 0 ] && [ "$grc" = 0 ]'
+  check "the build's image is complete and tagged, the old one is gone" \
+    '[ "$(tags "$C" | grep "^hello:dev ")" = "hello:dev $(cat "$WORK/stopped.out")" ] && valid "$C" && "$GSIMAGE" gc -q "$C" >/dev/null && reach "$C" exact && [ "$(hello_in "$C" hello:dev)" = "hello from gsimage stopped" ]'
+else
+  skip "gc against a stopped build: strace cannot trace here"
+fi
+
+# --- gc in a loop next to a build loop --------------------------------------
+M="$WORK/loop"
+cp -a "$L" "$M"
+rm -f "$WORK/loop.fail" "$WORK/loop.done"
+(
+  for i in $(seq 10); do
+    # two sources in turn: each build finds its blobs already there, left
+    # over by the build before last, unless a gc removed them meanwhile
+    edit "loop $((i % 2))"
+    build "$M" -t loop:dev "$SRC" >"$WORK/loop.top" 2>>"$WORK/loop.err" || echo "build $i failed" >>"$WORK/loop.fail"
+    "$PY" "$CHECK" "$M" >/dev/null || echo "layout broken after build $i" >>"$WORK/loop.fail"
+  done
+  touch "$WORK/loop.done"
+) &
+lpid=$!
+gcs=0 gc_fail=0
+while [ ! -e "$WORK/loop.done" ]; do
+  "$GSIMAGE" gc -q "$M" >/dev/null 2>>"$WORK/loop-gc.err" || gc_fail=$((gc_fail + 1))
+  gcs=$((gcs + 1))
+done
+wait "$lpid"
+check "10 builds next to $gcs gc runs: every build and every gc succeeds" \
+  '[ ! -e "$WORK/loop.fail" ] && [ "$gc_fail" = 0 ] && [ "$gcs" -ge 2 ]'
+[ -e "$WORK/loop.fail" ] && cat "$WORK/loop.fail" "$WORK/loop.err" "$WORK/loop-gc.err" | head -20
+run "$GSIMAGE" gc "$M"
+check "after the loops: the last build's image is tagged, complete and alone" \
+  '[ "$RC" = 0 ] && [ "$(tags "$M" | grep "^loop:dev ")" = "loop:dev $(cat "$WORK/loop.top")" ] && reach "$M" exact && valid "$M" && [ "$(hello_in "$M" loop:dev)" = "hello from gsimage loop 0" ]'
+
+# --- entries other tools wrote -------------------------------------------------
+if has skopeo && has umoci; then
+  F="$WORK/foreign"
+  cp -a "$L" "$F"
+  # skopeo: an image from another layout, under a tag of its own only
+  edit imported
+  build "$WORK/other" -t x:1 "$SRC" >/dev/null 2>&1
+  skopeo copy oci:"$WORK/other":x:1 oci:"$F":imported >/dev/null 2>&1
+  IMPORTED=$(tags "$F" | awk '$1 == "imported" {print $2}')
+  # umoci: a new image, a file inserted, its config changed (each step
+  # leaves the previous manifest and config behind)
+  echo umoci >"$WORK/ufile"
+  umoci new --image "$F:umoci" >/dev/null 2>&1 &&
+    umoci insert --image "$F:umoci" "$WORK/ufile" /ufile >/dev/null 2>&1 &&
+    umoci config --image "$F:umoci" --config.entrypoint /ufile >/dev/null 2>&1
+  urc=$?
+  # by hand: an entry without any annotation, and an SBOM attached to an
+  # image no tag names any more, under the referrers fallback tag
+  edit untagged
+  UNTAGGED=$(build "$F" -t untagged:x "$SRC" 2>/dev/null)
+  edit old
+  OLD=$(build "$F" -t old:x "$SRC" 2>/dev/null)
+  "$PY" - "$F" "$UNTAGGED" "$OLD" <<'EOF'
+import hashlib, json, os, sys
+root, untagged, old = sys.argv[1:4]
+def put(data):
+    d = "sha256:" + hashlib.sha256(data).hexdigest()
+    with open(os.path.join(root, "blobs", "sha256", d[7:]), "wb") as f: f.write(data)
+    return {"digest": d, "size": len(data)}
+def desc(mt, b, **kw): return dict({"mediaType": mt}, **b, **kw)
+path = os.path.join(root, "index.json")
+index = json.load(open(path))
+ms = []
+for m in index["manifests"]:
+    name = m.get("annotations", {}).get("org.opencontainers.image.ref.name")
+    if name == "untagged:x": m.pop("annotations")
+    if name == "old:x" or name == "sha256-" + old[7:]: continue
+    ms.append(m)
+MT_M = "application/vnd.oci.image.manifest.v1+json"
+MT_I = "application/vnd.oci.image.index.v1+json"
+old_size = os.path.getsize(os.path.join(root, "blobs", "sha256", old[7:]))
+sbom = put(b"an SBOM, in a media type nobody validates\n")
+empty = put(b"{}")
+art = put(json.dumps({"schemaVersion": 2, "mediaType": MT_M, "artifactType": "text/plain",
+    "config": desc("application/vnd.oci.empty.v1+json", empty),
+    "layers": [desc("text/plain", sbom)],
+    "subject": {"mediaType": MT_M, "digest": old, "size": old_size}}).encode())
+ref = put(json.dumps({"schemaVersion": 2, "mediaType": MT_I,
+    "manifests": [desc(MT_M, art, artifactType="text/plain")]}).encode())
+ms.append(desc(MT_I, ref, annotations={"org.opencontainers.image.ref.name": "sha256-" + old[7:]}))
+index["manifests"] = ms
+open(path + ".new", "w").write(json.dumps(index))
+os.rename(path + ".new", path)
+EOF
+  FTAGS=$(tags "$F")
+  STALE=$(reach "$F" stale)
+  G=$(reach "$F" garbage | wc -l)
+  FB=$(nblobs "$F")
+  # (layout_check.py knows no artifacts: only the shared validator here)
+  verdict() { validate_layout "$1"; echo "$VALIDATE_STATUS"; }
+  VERDICT_BEFORE=$(verdict "$F")
+  check "other tools' entries are in index.json (skopeo, umoci, untagged, referrers tag)" \
+    '[ -n "$IMPORTED" ] && [ "$urc" = 0 ] && [ "$G" -ge 4 ] && [ "$(tags "$F" | grep -c "^- ")" = 1 ] && contains "$FTAGS" "sha256-${OLD#sha256:}"'
+  run "$GSIMAGE" gc -n "$F"
+  check "gc -n with foreign entries would remove only their leftovers ($G)" \
+    '[ "$RC" = 0 ] && summary_is "would remove" "$G" && [ "$(nblobs "$F")" = "$FB" ]'
+  run "$GSIMAGE" gc "$F"
+  check "gc with foreign entries removes only unreachable blobs" '[ "$RC" = 0 ] && summary_is removed "$G" && reach "$F" exact'
+  check "every foreign entry is still in index.json, unchanged; only stale SBOM tags went" \
+    '[ "$(tags "$F")" = "$(printf "%s\n" "$FTAGS" | grep -vF "$STALE")" ] && contains "$STALE" "sha256-${OLD#sha256:}"'
+  check "the untagged entry's manifest is kept; the SBOM of an image no tag names goes with it" \
+    '[ -f "$F/blobs/sha256/${UNTAGGED#sha256:}" ] && [ ! -f "$F/blobs/sha256/${OLD#sha256:}" ]'
+  check "the validators say after gc exactly what they said before" '[ "$(verdict "$F")" = "$VERDICT_BEFORE" ]'
+  run skopeo inspect oci:"$F":imported
+  check "skopeo still reads its own entry" '[ "$RC" = 0 ] && contains "$OUT" "$IMPORTED"'
+  rm -rf "$WORK/ubundle"
+  run umoci unpack --image "$F:umoci" "$WORK/ubundle"
+  check "umoci still unpacks its own image" '[ "$RC" = 0 ] && [ "$(cat "$WORK/ubundle/rootfs/ufile")" = umoci ]'
+  check "gsimage's images still run" '[ "$(hello_in "$F" hello:dev)" = "hello from gsimage 20" ]'
+else
+  skip "foreign entries: skopeo and umoci are needed"
+fi
+true
