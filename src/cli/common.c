@@ -22,6 +22,8 @@ const gs_cli_option_t gs_cli_compile_options[] = {
 	GS_CLI_OPT("tags", 0, "TAGS", GS_OPT_TAGS, "go build -tags"),
 	GS_CLI_OPT("ldflags", 0, "FLAGS", GS_OPT_LDFLAGS, "appended to gsimage's -ldflags"),
 	GS_CLI_OPT("gcflags", 0, "FLAGS", GS_OPT_GCFLAGS, "go build -gcflags"),
+	GS_CLI_OPT("pie", 0, NULL, GS_OPT_PIE,
+	 "static-PIE binaries (ASLR), full RELRO, BIND_NOW; links with zig"),
 	GS_CLI_END,
 };
 
@@ -62,15 +64,31 @@ int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg)
 	return 0;
 }
 
-static char *cache_dir_from_env(void)
+/* gsimage's cache, from the variables Go also reads for its own: go runs in
+ * the package's directory, so a relative XDG_CACHE_HOME (or HOME, when it
+ * is the one used) would put Go's build cache inside the source tree.  The
+ * XDG spec calls a relative path invalid; refuse it rather than have Go
+ * and gsimage disagree about where the cache is. */
+static int cache_dir_from_env(char **out, gs_error_t *err)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME");
-	if (xdg && *xdg == '/')
-		return gs_path_join(xdg, "gsimage");
+	if (xdg && *xdg) {
+		if (*xdg != '/')
+			return gs_error_usage(err, "XDG_CACHE_HOME='%s' is not an absolute path; "
+					      "give an absolute path or unset it", xdg);
+		*out = gs_path_join(xdg, "gsimage");
+		return 0;
+	}
 	const char *home = getenv("HOME");
-	if (home && *home)
-		return x_asprintf("%s/.cache/gsimage", home);
-	return x_asprintf("/tmp/gsimage-cache-%ld", (long)getuid());
+	if (home && *home) {
+		if (*home != '/')
+			return gs_error_usage(err, "HOME='%s' is not an absolute path; give an "
+					      "absolute path, or set XDG_CACHE_HOME to one", home);
+		*out = x_asprintf("%s/.cache/gsimage", home);
+		return 0;
+	}
+	*out = x_asprintf("/tmp/gsimage-cache-%ld", (long)getuid());
+	return 0;
 }
 
 int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err)
@@ -91,7 +109,9 @@ int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err)
 	c->opts.zig_override = getenv("GSIMAGE_ZIG");
 	c->opts.gollvm_override = getenv("GSIMAGE_GOLLVM");
 	c->opts.toolchain_dir = GS_TOOLCHAIN_DIR;
-	c->cache_dir = cache_dir_from_env();
+	c->opts.goflags = getenv("GOFLAGS");
+	if (cache_dir_from_env(&c->cache_dir, err) < 0)
+		return -1;
 	c->opts.cache_dir = c->cache_dir;
 	c->opts.progress = gs_cli_progress;
 	c->opts.progress_ctx = &c->quiet;
@@ -137,6 +157,9 @@ int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error
 		return 1;
 	case GS_OPT_GCFLAGS:
 		c->opts.gcflags = arg;
+		return 1;
+	case GS_OPT_PIE:
+		c->opts.pie = 1;
 		return 1;
 	case GS_OPT_QUIET:
 		c->quiet = 1;

@@ -35,8 +35,9 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 		set(o, "static", json_false());
 		set(o, "machine_ok", json_false());
 		set(o, "ok", json_false());
-		static const char *const unknown2[] = {"size", "stripped", "go_version", "go_path",
-						       "go_module"};
+		static const char *const unknown2[] = {"size",       "stripped", "pie",
+						       "relro",      "bind_now", "go_version",
+						       "go_path",    "go_module"};
 		for (size_t i = 0; i < sizeof unknown2 / sizeof unknown2[0]; i++)
 			set(o, unknown2[i], json_null());
 		set(o, "error", gs_json_string(res->error ? res->error : "cannot inspect"));
@@ -63,6 +64,9 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 	set(o, "ok", json_boolean(ok));
 	set(o, "size", json_integer((json_int_t)r->size));
 	set(o, "stripped", json_boolean(r->stripped));
+	set(o, "pie", json_boolean(r->pie));
+	set(o, "relro", gs_json_string(gs_elf_relro_name(r->relro)));
+	set(o, "bind_now", json_boolean(r->bind_now));
 	set(o, "go_version", str_or_null(r->go_version));
 	set(o, "go_path", str_or_null(r->go_path));
 	set(o, "go_module", str_or_null(r->go_module));

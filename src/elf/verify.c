@@ -189,9 +189,27 @@ static int push_dynstr(gs_strvec_t *sv, const char *strtab, uint64_t size, uint6
 	return 0;
 }
 
-/* DT_NEEDED from the SHT_DYNAMIC section, its strings from sh_link. */
+/* The dynamic tags that say how the loader binds: DT_FLAGS, DT_FLAGS_1 and
+ * the older DT_BIND_NOW. */
+typedef struct dyn_flags {
+	uint64_t flags, flags_1;
+	int bind_now;
+} dyn_flags_t;
+
+static void note_flag(const GElf_Dyn *dyn, dyn_flags_t *f)
+{
+	if (dyn->d_tag == DT_FLAGS)
+		f->flags |= dyn->d_un.d_val;
+	else if (dyn->d_tag == DT_FLAGS_1)
+		f->flags_1 |= dyn->d_un.d_val;
+	else if (dyn->d_tag == DT_BIND_NOW)
+		f->bind_now = 1;
+}
+
+/* DT_NEEDED (and the flags) from the SHT_DYNAMIC section, its strings from
+ * sh_link. */
 static int needed_from_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, gs_strvec_t *out,
-			       gs_error_t *err)
+			       dyn_flags_t *flags, gs_error_t *err)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	if (!data)
@@ -204,6 +222,7 @@ static int needed_from_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, gs_s
 			return libelf_error(err, "cannot read the dynamic section");
 		if (dyn.d_tag == DT_NULL)
 			break;
+		note_flag(&dyn, flags);
 		if (dyn.d_tag != DT_NEEDED)
 			continue;
 		const char *name = elf_strptr(elf, sh->sh_link, dyn.d_un.d_val);
@@ -214,11 +233,12 @@ static int needed_from_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, gs_s
 	return 0;
 }
 
-/* DT_NEEDED from the PT_DYNAMIC segment (no section headers): DT_STRTAB is
- * an address, mapped to a file offset through the PT_LOAD segments. */
+/* DT_NEEDED (and the flags) from the PT_DYNAMIC segment (no section
+ * headers): DT_STRTAB is an address, mapped to a file offset through the
+ * PT_LOAD segments. */
 static int needed_from_segment(Elf *elf, const unsigned char *buf, size_t len,
 			       const GElf_Phdr *dynph, const GElf_Phdr *ph, size_t nph,
-			       gs_strvec_t *out, gs_error_t *err)
+			       gs_strvec_t *out, dyn_flags_t *flags, gs_error_t *err)
 {
 	if (dynph->p_filesz == 0)
 		return 0;
@@ -241,6 +261,7 @@ static int needed_from_segment(Elf *elf, const unsigned char *buf, size_t len,
 		}
 		if (dyn.d_tag == DT_NULL)
 			break;
+		note_flag(&dyn, flags);
 		if (dyn.d_tag == DT_NEEDED)
 			needed[nneeded++] = dyn.d_un.d_val;
 		else if (dyn.d_tag == DT_STRTAB)
@@ -336,6 +357,7 @@ static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_
 		return libelf_error(err, "cannot read the program headers");
 	cleanup_free GElf_Phdr *ph = xcalloc(nph ? nph : 1, sizeof *ph);
 	const GElf_Phdr *dynph = NULL;
+	int have_relro = 0;
 	for (size_t i = 0; i < nph; i++) {
 		if (!gelf_getphdr(elf, (int)i, &ph[i]))
 			return libelf_error(err, "cannot read the program headers");
@@ -354,6 +376,8 @@ static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_
 			}
 		} else if (p->p_type == PT_DYNAMIC && !dynph) {
 			dynph = p;
+		} else if (p->p_type == PT_GNU_RELRO) {
+			have_relro = 1;
 		}
 	}
 	r->has_dynamic = dynph != NULL;
@@ -393,10 +417,11 @@ static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_
 	/* Dynamic dependencies: what the loader would use is PT_DYNAMIC; the
 	 * section, when there is one, is the same data with a known string
 	 * table. */
+	dyn_flags_t flags = {0};
 	if (dynph) {
-		int ret = dynscn ? needed_from_section(elf, dynscn, &dynsh, &r->needed, err)
+		int ret = dynscn ? needed_from_section(elf, dynscn, &dynsh, &r->needed, &flags, err)
 				 : needed_from_segment(elf, buf, len, dynph, ph, nph, &r->needed,
-						       err);
+						       &flags, err);
 		if (ret < 0)
 			return -1;
 	}
@@ -407,6 +432,15 @@ static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_
 		r->linkage = GS_ELF_STATIC_PIE;
 	else
 		r->linkage = GS_ELF_STATIC;
+
+	/* Hardening, as checksec words it.  A static-pie linked before
+	 * binutils 2.31 has no DF_1_PIE, hence the linkage. */
+	r->bind_now = flags.bind_now || (flags.flags & DF_BIND_NOW) || (flags.flags_1 & DF_1_NOW);
+	r->pie = r->type == ET_DYN && ((flags.flags_1 & DF_1_PIE) || r->interp ||
+				       r->linkage == GS_ELF_STATIC_PIE);
+	r->relro = !have_relro ? GS_ELF_RELRO_NONE
+		   : r->bind_now ? GS_ELF_RELRO_FULL
+				 : GS_ELF_RELRO_PARTIAL;
 
 	/* By section; without section headers, in the data segments.  (With
 	 * sections but no .go.buildinfo it is not a gc-built Go binary.) */
@@ -428,19 +462,36 @@ int gs_elf_inspect_mem(const void *buf, size_t len, gs_elf_report_t *report, gs_
 	return ret;
 }
 
+/* What a file that is not a regular one is, for "not a regular file (...)". */
+static const char *file_kind(mode_t mode)
+{
+	return S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket"
+	       : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
+							     : "an unknown file type";
+}
+
 int gs_elf_inspect_file(const char *path, gs_elf_report_t *report, gs_error_t *err)
 {
 	memset(report, 0, sizeof *report);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gs_error_set(err, errno, "cannot open");
+	/* O_NONBLOCK: open() of a FIFO with no writer (or of some devices)
+	 * would wait forever; a regular file ignores the flag.  O_NOCTTY: a
+	 * terminal named here must not become our controlling one. */
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		struct stat st;
+		/* A socket cannot be opened at all (ENXIO): say what it is. */
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			return gs_error_set(err, 0, "not a regular file (%s)", file_kind(st.st_mode));
+		return gs_error_set(err, e, "cannot open");
+	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return gs_error_set(err, errno, "cannot stat");
 	if (S_ISDIR(st.st_mode))
 		return gs_error_set(err, 0, "is a directory");
 	if (!S_ISREG(st.st_mode))
-		return gs_error_set(err, 0, "not a regular file");
+		return gs_error_set(err, 0, "not a regular file (%s)", file_kind(st.st_mode));
 	if (st.st_size == 0)
 		return gs_error_set(err, 0, "empty file"); /* mmap of 0 bytes fails */
 	if ((uint64_t)st.st_size > SIZE_MAX)
@@ -491,6 +542,19 @@ const char *gs_elf_linkage_name(gs_elf_linkage_t linkage)
 		return "static-pie";
 	case GS_ELF_DYNAMIC:
 		return "dynamic";
+	}
+	return "unknown";
+}
+
+const char *gs_elf_relro_name(gs_elf_relro_t relro)
+{
+	switch (relro) {
+	case GS_ELF_RELRO_NONE:
+		return "none";
+	case GS_ELF_RELRO_PARTIAL:
+		return "partial";
+	case GS_ELF_RELRO_FULL:
+		return "full";
 	}
 	return "unknown";
 }

@@ -9,6 +9,7 @@
 
 struct compile_check {
 	gs_elf_report_t *reports;
+	int pie; /* --pie: anything but a static-pie is refused */
 };
 
 /* The compile stage's check: the verifier, on the binary before it is
@@ -27,6 +28,10 @@ static int verify_compiled(void *ctx, size_t index, const char *path, const gs_p
 						    "use --cc zig or --cc musl-gcc", err->msg);
 		return -1;
 	}
+	if (c->pie && report->linkage != GS_ELF_STATIC_PIE)
+		return gs_error_set(err, 0, "refusing the %s binary: --pie gave a %s binary, not "
+					    "static-pie; the C linker ignored -static-pie: use --cc zig",
+				    p->name, gs_elf_linkage_name(report->linkage));
 	return 0;
 }
 
@@ -34,7 +39,7 @@ int gs_binaries_compile(const gs_compile_opts_t *opts, gs_binaries_t *out, gs_er
 {
 	memset(out, 0, sizeof *out);
 	out->reports = xcalloc(opts->n_platforms ? opts->n_platforms : 1, sizeof *out->reports);
-	struct compile_check check = {.reports = out->reports};
+	struct compile_check check = {.reports = out->reports, .pie = opts->pie};
 	gs_compile_opts_t o = *opts;
 	o.check = verify_compiled;
 	o.check_ctx = &check;

@@ -32,6 +32,12 @@ static char *verify_line(const char *file, const gs_elf_report_t *r, const gs_pl
 	} else {
 		gs_strvec_push_owned(&parts, gs_size_human(r->size));
 		gs_strvec_push(&parts, r->stripped ? "stripped" : "not stripped");
+		gs_strvec_push(&parts, r->pie ? "PIE" : "no PIE");
+		if (r->relro == GS_ELF_RELRO_NONE)
+			gs_strvec_push(&parts, "no RELRO");
+		else
+			gs_strvec_pushf(&parts, "%s RELRO", gs_elf_relro_name(r->relro));
+		gs_strvec_push(&parts, r->bind_now ? "BIND_NOW" : "no BIND_NOW");
 		if (r->go_version) {
 			const char *what = r->go_path ? r->go_path : r->go_module;
 			if (what)

@@ -144,36 +144,64 @@ static int detect_cgo(const char *go, const char *cwd, const char *pkg, char *co
 	return 0;
 }
 
-/* Write the zig CC wrapper for a target unless it is already there with the
- * same content; returns its path (owned). */
-static char *zig_wrapper(const char *cache_dir, const char *zig, const char *target,
-			 gs_error_t *err)
+/* zig's version ("0.11.0"), owned; it names the CC wrapper. */
+static char *zig_version(const char *zig, gs_error_t *err)
 {
-	cleanup_free char *dir = gs_path_join(cache_dir, "cc");
-	cleanup_free char *name = x_asprintf("zig-cc-%s", target);
-	char *path = gs_path_join(dir, name);
-	cleanup_free char *script = gs_zig_cc_wrapper_script(zig, target);
-	cleanup_free char *old = NULL;
-	gs_error_t ignored = GS_ERROR_INIT;
-	if (gs_fs_read_file(path, &old, NULL, &ignored) == 0 && strcmp(old, script) == 0)
-		return path;
-	gs_error_release(&ignored);
-	if (gs_fs_mkdir_p(dir, 0755, err) < 0 ||
-	    gs_fs_write_atomic(path, script, strlen(script), 0755, err) < 0) {
-		free(path);
+	char *argv[] = {(char *)zig, "version", NULL};
+	cleanup_free char *out = NULL, *errout = NULL;
+	int status;
+	if (run_capture(argv, NULL, NULL, &out, &errout, &status, err) < 0)
+		return NULL;
+	size_t n = strcspn(out, " \t\r\n");
+	if (status != 0 || n == 0) {
+		cleanup_free char *why = first_line(status != 0 ? errout : out);
+		gs_error_set(err, 0, "'%s version' failed (exit status %d%s%s); point GSIMAGE_ZIG "
+				     "at zig >= 0.11", zig, status, *why ? ": " : "", why);
 		return NULL;
 	}
-	return path;
+	return xstrndup(out, n);
 }
 
-/* The C compiler for one platform, or NULL with err set. */
+/* Make sure the zig CC wrapper for a target exists: *dir is the directory
+ * to put in PATH, *name what CC is set to (both owned).  Written atomically
+ * and keyed by its content, so a build never sees another one's wrapper. */
+static int zig_wrapper(const char *cache_dir, const char *zig, const char *version,
+		       const char *target, char **dir, char **name, gs_error_t *err)
+{
+	gs_zig_cc_t cc;
+	gs_zig_cc_init(&cc, zig, version, target);
+	cleanup_free char *d = gs_path_join(cache_dir, cc.subdir);
+	cleanup_free char *path = gs_path_join(d, cc.name);
+	cleanup_free char *old = NULL;
+	gs_error_t ignored = GS_ERROR_INIT;
+	int same = gs_fs_read_file(path, &old, NULL, &ignored) == 0 && strcmp(old, cc.script) == 0;
+	gs_error_release(&ignored);
+	if (!same && (gs_fs_mkdir_p(d, 0755, err) < 0 ||
+		      gs_fs_write_atomic(path, cc.script, strlen(cc.script), 0755, err) < 0)) {
+		gs_zig_cc_release(&cc);
+		return -1;
+	}
+	*dir = d;
+	d = NULL;
+	*name = cc.name;
+	cc.name = NULL;
+	gs_zig_cc_release(&cc);
+	return 0;
+}
+
+/* The C compiler for one platform, or NULL with err set; for zig, *dir is
+ * set to the directory it is found in (owned). */
 static char *c_compiler_for(const gs_compile_opts_t *o, const gs_platform_t *p,
-			    const char *zig, gs_error_t *err)
+			    const char *zig, const char *zig_ver, char **dir, gs_error_t *err)
 {
 	const gs_platform_t *host = gs_platform_host();
 	switch (o->cc_kind) {
-	case GS_CC_ZIG:
-		return zig_wrapper(o->cache_dir, zig, p->zig_target, err);
+	case GS_CC_ZIG: {
+		char *name = NULL;
+		if (zig_wrapper(o->cache_dir, zig, zig_ver, p->zig_target, dir, &name, err) < 0)
+			return NULL;
+		return name;
+	}
 	case GS_CC_MUSL_GCC: {
 		if (!host || strcmp(host->goarch, "amd64") != 0 || strcmp(p->goarch, "amd64") != 0) {
 			gs_error_usage(err, "--cc musl-gcc builds only linux/amd64 on an amd64 host; "
@@ -202,9 +230,12 @@ static char *c_compiler_for(const gs_compile_opts_t *o, const gs_platform_t *p,
 	return NULL;
 }
 
+/* Exists once zig has built its C runtime for p (a progress hint only);
+ * static-PIE needs more of it (rcrt1.o), hence its own marker. */
 static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 {
-	cleanup_free char *name = x_asprintf("zig/gsimage-libc-%s.done", p->zig_target);
+	cleanup_free char *name = x_asprintf("zig/gsimage-libc-%s%s.done", p->zig_target,
+					     o->pie ? "-pie" : "");
 	return gs_path_join(o->cache_dir, name);
 }
 
@@ -245,19 +276,27 @@ static int build_and_check(const gs_compile_opts_t *o, size_t index, const gs_pr
 	return 0;
 }
 
-static int build_one(const gs_compile_opts_t *o, size_t index, const char *go, const char *zig,
-		     const char *gccgo, const char *cwd, const char *pkg, const char *out_dir,
-		     int cgo, const gs_platform_t *p, gs_compiled_t *bin, const char *name,
-		     gs_error_t *err)
+/* What compile_all settled for every platform (all borrowed). */
+struct settled {
+	const char *go, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
+	int cgo, pie_pure_go;
+	const char *goflags_ldflags, *goflags_tags;
+};
+
+static int build_one(const gs_compile_opts_t *o, size_t index, const struct settled *s,
+		     const gs_platform_t *p, gs_compiled_t *bin, const char *name, gs_error_t *err)
 {
-	cleanup_free char *cc = NULL;
+	const char *go = s->go, *zig = s->zig, *gccgo = s->gccgo, *cwd = s->cwd, *pkg = s->pkg;
+	const char *out_dir = s->out_dir;
+	int cgo = s->cgo;
+	cleanup_free char *cc = NULL, *cc_dir = NULL;
 	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
 	cleanup_free char *marker = zig_marker(o, p);
 	/* gccgo and gollvm compile and link C with their own driver. */
 	int needs_cc = cgo && o->compiler == GS_COMPILER_GC;
 	int uses_zig = needs_cc && o->cc_kind == GS_CC_ZIG;
 	if (needs_cc) {
-		cc = c_compiler_for(o, p, zig, err);
+		cc = c_compiler_for(o, p, zig, s->zig_version, &cc_dir, err);
 		if (!cc)
 			return -1;
 	}
@@ -270,12 +309,15 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const char *go, c
 	cleanup_free char *tmpbase = x_asprintf(".%s.tmp-%ld", base, (long)getpid());
 	cleanup_free char *tmp = gs_path_join(out_dir, tmpbase);
 
-	const char *how = o->compiler != GS_COMPILER_GC ? gs_go_compiler_name(o->compiler)
-			  : !cgo ? "gc, pure Go"
-			  : o->cc_kind == GS_CC_ZIG ? "gc, cgo with zig cc"
-			  : o->cc_kind == GS_CC_MUSL_GCC ? "gc, cgo with musl-gcc"
-							 : "gc, cgo with the given C compiler";
-	progress(o, "compiling %s for %s (%s)", name, p->name, how);
+	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
+			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
+							    : "the given C compiler";
+	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
+				 : !cgo ? xstrdup("gc, pure Go")
+					: x_asprintf("gc, %s %s", s->pie_pure_go ? "pure Go linked with"
+										 : "cgo with",
+						     ccname);
+	progress(o, "compiling %s for %s (%s%s)", name, p->name, how, o->pie ? ", static-PIE" : "");
 	if (uses_zig && access(marker, F_OK) != 0)
 		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
 			 p->zig_target);
@@ -284,8 +326,12 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const char *go, c
 		.platform = p,
 		.compiler = o->compiler,
 		.cgo = cgo,
+		.pie = o->pie,
+		.pie_pure_go = s->pie_pure_go,
+		.cc_kind = o->cc_kind,
 		.go = go,
 		.cc = cc,
+		.cc_dir = cc_dir,
 		.gccgo = gccgo,
 		.zig_cache = uses_zig ? zig_cache : NULL,
 		.output = tmp,
@@ -293,6 +339,8 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const char *go, c
 		.tags = o->tags,
 		.ldflags = o->ldflags,
 		.gcflags = o->gcflags,
+		.goflags_ldflags = s->goflags_ldflags,
+		.goflags_tags = s->goflags_tags,
 	};
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
@@ -318,9 +366,46 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const char *go, c
 	return 0;
 }
 
+/* --pie's limits, checked before anything runs: usage errors. */
+static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
+{
+	if (!o->pie)
+		return 0;
+	if (o->compiler != GS_COMPILER_GC)
+		return gs_error_usage(err, "--pie needs --compiler gc (gccgo and gollvm link with "
+				      "their own driver); drop --pie or use --compiler gc");
+	if (o->cgo == GS_CGO_OFF)
+		return gs_error_usage(err, "--pie links with the C toolchain, which needs cgo; drop "
+				      "'--cgo off'");
+	if (o->cc_kind == GS_CC_MUSL_GCC)
+		return gs_error_usage(err, "--pie cannot use --cc musl-gcc (Debian's musl has no "
+				      "static-PIE start file, rcrt1.o); use --cc zig");
+	for (size_t i = 0; i < o->n_platforms; i++)
+		if (!gs_gobuild_pie_supported(o->platforms[i]))
+			return gs_error_usage(err, "--pie is not supported for %s (its static-PIE "
+					      "binaries crash at start-up); build %s without --pie",
+					      o->platforms[i]->name, o->platforms[i]->name);
+	return 0;
+}
+
 static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
 {
 	const gs_platform_t *host = gs_platform_host();
+	struct settled st = {0};
+
+	if (check_pie(o, err) < 0)
+		return -1;
+	/* The go command drops $GOFLAGS' -ldflags and -tags when its command
+	 * line has them (and gsimage's always has -ldflags): merge them. */
+	cleanup_free char *goflags_ldflags = gs_goflags_value(o->goflags, "ldflags");
+	cleanup_free char *goflags_tags = gs_goflags_value(o->goflags, "tags");
+	if (goflags_ldflags && *goflags_ldflags && goflags_ldflags[0] != '-' &&
+	    strchr(goflags_ldflags, '='))
+		return gs_error_usage(err, "GOFLAGS has '-ldflags=%s', with a package pattern, "
+				      "which gsimage cannot merge into its own -ldflags; give the "
+				      "flags with --ldflags", goflags_ldflags);
+	st.goflags_ldflags = goflags_ldflags;
+	st.goflags_tags = goflags_tags;
 
 	cleanup_free char *go = gs_tool_find("go", o->go_override, NULL);
 	if (!go) {
@@ -380,14 +465,22 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 			res->cgo = 1; /* gccgo always links with its C runtime */
 		else if (detect_cgo(go, cwd, pkg, list_env.v, &res->cgo, err) < 0)
 			return -1;
+		/* A static-PIE is linked by the C toolchain, which needs cgo on
+		 * (CGO_ENABLED=1) even for a pure Go program. */
+		if (o->pie && !res->cgo) {
+			res->cgo = 1;
+			st.pie_pure_go = 1;
+		}
 		break;
 	}
 
-	cleanup_free char *zig = NULL;
+	cleanup_free char *zig = NULL, *zig_ver = NULL;
 	if (res->cgo && o->cc_kind == GS_CC_ZIG && o->compiler == GS_COMPILER_GC) {
 		cleanup_free char *bundled = o->toolchain_dir ? gs_path_join(o->toolchain_dir, "zig/zig")
 							      : NULL;
-		zig = gs_tool_find("zig", o->zig_override, bundled);
+		cleanup_free char *found = gs_tool_find("zig", o->zig_override, bundled);
+		/* The wrapper runs in the package's directory: an absolute path. */
+		zig = found ? realpath(found, NULL) : NULL;
 		if (!zig) {
 			if (o->zig_override && *o->zig_override)
 				gs_error_set(err, 0, "GSIMAGE_ZIG='%s' is not an executable; point "
@@ -397,6 +490,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");
 			return -1;
 		}
+		if (!(zig_ver = zig_version(zig, err)))
+			return -1;
 	}
 
 	res->go = xstrdup(go);
@@ -414,10 +509,18 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 		return -1;
 	}
 
+	st.go = go;
+	st.zig = zig;
+	st.zig_version = zig_ver;
+	st.gccgo = gccgo;
+	st.cwd = cwd;
+	st.pkg = pkg;
+	st.out_dir = out_dir;
+	st.cgo = res->cgo;
 	res->bins = xcalloc(o->n_platforms, sizeof *res->bins);
 	for (size_t i = 0; i < o->n_platforms; i++) {
-		if (build_one(o, i, go, zig, gccgo, cwd, pkg, out_dir, res->cgo, o->platforms[i],
-			      &res->bins[res->n_bins], res->name, err) < 0)
+		if (build_one(o, i, &st, o->platforms[i], &res->bins[res->n_bins], res->name,
+			      err) < 0)
 			return -1;
 		res->n_bins++;
 	}

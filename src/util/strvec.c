@@ -66,6 +66,12 @@ void gs_strvec_setenv(gs_strvec_t *env, const char *key, const char *value)
 	}
 }
 
+const char *gs_strvec_getenv(const gs_strvec_t *env, const char *key)
+{
+	long i = env_index(env, key);
+	return i >= 0 ? env->v[i] + strlen(key) + 1 : NULL;
+}
+
 void gs_strvec_split(gs_strvec_t *sv, const char *s, char sep)
 {
 	const char *start = s;

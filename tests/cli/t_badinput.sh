@@ -305,6 +305,36 @@ run "$GSIMAGE" build -q -o "$O/L" --metadata-file - testdata/hello
 check "--metadata-file - writes the JSON to standard output" \
   '[ "$RC" = 0 ] && printf "%s\n" "$OUT" | head -n -1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"tags\"]==[\"hello:latest\"]"'
 
+# --- toolchain hardening (issue 11: items 4, 6, 7, 12) -------------------------
+# A FIFO with no writer made open() wait forever; timeout turns a hang into
+# exit 124, which fails the status check.
+mkfifo "$WORK/fifo"
+bad "verify: a FIFO is refused, not waited on" 1 "not a regular file (a FIFO)" - \
+  timeout 20 "$GSIMAGE" verify --platform linux/amd64 "$WORK/fifo"
+bad "pack: a FIFO is refused, not waited on" 1 "not a regular file (a FIFO)" - \
+  timeout 20 "$GSIMAGE" pack -o "$L" "$WORK/fifo"
+bad "verify: a character device" 1 "not a regular file (a character device)" - \
+  "$GSIMAGE" verify --platform linux/amd64 /dev/null
+# A relative cache would put Go's build cache inside the package (go runs
+# there): refused before anything runs, and nothing appears in the tree.
+rm -rf "$WORK/relpkg" && cp -r testdata/hello "$WORK/relpkg"
+bad "a relative XDG_CACHE_HOME" 2 "XDG_CACHE_HOME='relcache' is not an absolute path" - \
+  env XDG_CACHE_HOME=relcache "${B[@]}" "$WORK/relpkg"
+check "a relative XDG_CACHE_HOME: nothing created in the package or here" \
+  '[ ! -e "$WORK/relpkg/relcache" ] && [ ! -e relcache ]'
+bad "a relative HOME without XDG_CACHE_HOME" 2 "HOME='relhome' is not an absolute path" - \
+  env -u XDG_CACHE_HOME HOME=relhome "${B[@]}" "$WORK/relpkg"
+check "a relative HOME: nothing created in the package or here" \
+  '[ ! -e "$WORK/relpkg/relhome" ] && [ ! -e relhome ]'
+bad "GOFLAGS -ldflags with a package pattern" 2 "give the flags with --ldflags" - \
+  env GOFLAGS=-ldflags=all=-w "${B[@]}" $H
+bad "--pie for linux/386" 2 "--pie is not supported for linux/386" - \
+  "${B[@]}" --pie --platform linux/amd64,linux/386 $H
+bad "--pie with --cgo off" 2 "--pie links with the C toolchain, which needs cgo" - \
+  "${B[@]}" --pie --cgo off $H
+bad "--pie with --compiler gccgo" 2 "--pie needs --compiler gc" - "${B[@]}" --pie --compiler gccgo $H
+bad "--pie with --cc musl-gcc" 2 "--pie cannot use --cc musl-gcc" - "${B[@]}" --pie --cc musl-gcc $H
+
 check "the kept layout still has its tag" \
   'run "$GSIMAGE" inspect "$L:keep:me"; [ "$RC" = 0 ] && contains "$OUT" "keep:me"'
 echo "bad inputs tried: $N"

@@ -175,7 +175,7 @@ check "the binary was built with -trimpath (no GOROOT or module dir)" \
   '! strings "$WORK/contents" | grep -q "$(go env GOROOT)/src"'
 true
 
-# ==============================================================================
+# =======================================================================
 # Blobs are trusted by their content, and inspect reads only verified blobs
 # (issue 11 items 1 and 10; added with the oci/blobread split).
 # ==============================================================================
@@ -296,4 +296,119 @@ run timeout 120 "$GSIMAGE" inspect --json "$T10K"
 secs=$(( $(date +%s) - start ))
 check "inspect: 10,000 tags over one image take seconds, not minutes (${secs}s)" \
   '[ "$RC" = 0 ] && [ "$secs" -lt 20 ] && [ "$(printf "%s" "$OUT" | "$PY" -c "import json,sys; print(len(json.load(sys.stdin)))")" = 10001 ]'
+=======
+# === toolchain: same binary from any cache, zig wrappers keyed by zig, =======
+# === GOFLAGS -ldflags, static-PIE (issue 11: items 3, 5, 7, 12) ==============
+# Self-contained: its own work directories under $WORK/tc; each cache used
+# here links the shared cache's zig directory, so zig's musl builds stay
+# warm while Go's build cache starts cold (a cache hit would hide a
+# difference).
+TC=$WORK/tc
+mkdir -p "$TC"
+TC_ZIG=$ROOT/.toolchain/zig/zig
+has zig && TC_ZIG=$(command -v zig)
+tc_cache() { # DIR: a gsimage cache in DIR/gsimage whose zig cache is the shared one
+  mkdir -p "$1/gsimage" "$XDG_CACHE_HOME/gsimage/zig"
+  ln -sfn "$XDG_CACHE_HOME/gsimage/zig" "$1/gsimage/zig"
+}
+
+# Item 3: two cache locations and two HOMEs (one with XDG_CACHE_HOME, one
+# without, so the cache is under HOME) give the same image, cgo and pure Go.
+tc_cache "$TC/x1"
+tc_cache "$TC/h2/.cache"
+for prog in cgonet hello; do
+  run env -u GOFLAGS SOURCE_DATE_EPOCH=1700000000 HOME="$TC/h1" XDG_CACHE_HOME="$TC/x1" \
+    "$GSIMAGE" build -q -t "$prog:a" -o "$TC/L1" "testdata/$prog"
+  d1=$OUT rc1=$RC
+  run env -u GOFLAGS -u XDG_CACHE_HOME SOURCE_DATE_EPOCH=1700000000 HOME="$TC/h2" \
+    "$GSIMAGE" build -q -t "$prog:b" -o "$TC/L2" "testdata/$prog"
+  d2=$OUT rc2=$RC
+  check "$prog: both cache locations built ($rc1, $rc2)" \
+    '[ "$rc1" = 0 ] && [ "$rc2" = 0 ] && contains "$d1" "sha256:" && contains "$d2" "sha256:"'
+  check "$prog: same digest with XDG_CACHE_HOME=$TC/x1 and with HOME=$TC/h2 ($d1, $d2)" \
+    '[ -n "$d1" ] && [ "$d1" = "$d2" ]'
+done
+check "the caches really were the two given (Go's and gsimage's)" \
+  '[ -d "$TC/x1/go-build" ] && [ -d "$TC/h2/.cache/go-build" ] && [ -d "$TC/x1/gsimage/cc" ] && [ -d "$TC/h2/.cache/gsimage/cc" ]'
+
+# Item 5: two zigs, one cache, at the same time.  The second zig is a
+# script that logs whose build ran it; each build must run its own zig.
+if [ -x "$TC_ZIG" ]; then
+  mkdir -p "$TC/zig2"
+  printf '#!/bin/sh\necho "${TC_PROBE:-none}" >>"%s/zig2.log"\nexec "%s" "$@"\n' "$TC" "$TC_ZIG" >"$TC/zig2/zig"
+  chmod +x "$TC/zig2/zig"
+  : >"$TC/zig2.log"
+  tc_cache "$TC/shared"
+  env XDG_CACHE_HOME="$TC/shared" TC_PROBE=A GSIMAGE_ZIG="$TC_ZIG" \
+    "$GSIMAGE" compile -q -o "$TC/zA" testdata/cgonet >"$TC/zA.out" 2>&1 &
+  pa=$!
+  env XDG_CACHE_HOME="$TC/shared" TC_PROBE=B GSIMAGE_ZIG="$TC/zig2/zig" \
+    "$GSIMAGE" compile -q -o "$TC/zB" testdata/cgonet >"$TC/zB.out" 2>&1 &
+  pb=$!
+  wait "$pa"; ra=$?
+  wait "$pb"; rb=$?
+  check "two zigs, one cache, concurrently: both builds succeed ($ra, $rb)" '[ "$ra" = 0 ] && [ "$rb" = 0 ]'
+  check "the second zig ran for its own build, never for the other" \
+    'grep -qx B "$TC/zig2.log" && ! grep -qvx B "$TC/zig2.log"'
+  # (gsimage writes zig's real path: the wrapper runs in the package's directory)
+  wrappers=$(cat "$TC/shared/gsimage/cc"/*/zig-cc-x86_64-linux-musl-* 2>/dev/null)
+  check "one wrapper per zig, each naming its own" \
+    '[ "$(ls "$TC/shared/gsimage/cc" | wc -l)" = 2 ] && contains "$wrappers" "exec '"'"'$(readlink -f "$TC_ZIG")'"'"' cc" &&
+     contains "$wrappers" "exec '"'"'$TC/zig2/zig'"'"' cc"'
+  check "the same zig version at two paths gives the same binary" \
+    '[ -s "$TC/zA/cgonet-linux-amd64" ] && cmp -s "$TC/zA/cgonet-linux-amd64" "$TC/zB/cgonet-linux-amd64"'
+else
+  skip "two zigs sharing a cache: no zig here (make bootstrap)"
+fi
+
+# Item 7: -ldflags in GOFLAGS reaches the binary, merged with --ldflags.
+mkdir -p "$TC/ver"
+printf 'module example.com/ver\n\ngo 1.19\n' >"$TC/ver/go.mod"
+printf 'package main\n\nimport "fmt"\n\nvar version, extra = "dev", "none"\n\nfunc main() { fmt.Println(version, extra) }\n' \
+  >"$TC/ver/main.go"
+run env GOFLAGS="-ldflags=-X=main.version=from-goflags" "$GSIMAGE" compile -q --cgo off \
+  --ldflags "-X main.extra=from-flag" -o "$TC/verbin" "$TC/ver"
+check "GOFLAGS=-ldflags=-X=... and --ldflags: the build succeeds" '[ "$RC" = 0 ] && [ -x "$TC/verbin/ver-linux-amd64" ]'
+check "GOFLAGS -ldflags and --ldflags both reach the binary" \
+  '[ "$("$TC/verbin/ver-linux-amd64")" = "from-goflags from-flag" ]'
+
+# Item 12: --pie gives static-PIE binaries, with full RELRO and BIND_NOW,
+# that run, for a cgo and a pure Go program; their load address changes
+# from run to run (ASLR), which a non-PIE's does not.
+printf 'package main\n\nimport "fmt"\n\nvar x int\n\nfunc main() { fmt.Printf("%%p\\n", &x) }\n' >"$TC/ver/main.go"
+for prog in testdata/cgonet testdata/hello "$TC/ver"; do
+  name=$(basename "$prog")
+  run "$GSIMAGE" compile -q --pie -o "$TC/pie" "$prog"
+  bin=$TC/pie/$name-linux-amd64
+  check "--pie $name: built" '[ "$RC" = 0 ] && [ -s "$bin" ]'
+  run readelf -hlWd "$bin"
+  check "--pie $name: readelf says DYN, GNU_RELRO, BIND_NOW and PIE, no INTERP, no NEEDED" \
+    '[ "$RC" = 0 ] && contains "$OUT" "DYN (" && contains "$OUT" GNU_RELRO && contains "$OUT" "Flags: NOW PIE" &&
+     contains "$OUT" BIND_NOW && ! contains "$OUT" INTERP && ! contains "$OUT" NEEDED'
+  run "$GSIMAGE" verify "$bin"
+  check "--pie $name: verify says static-pie, PIE, full RELRO, BIND_NOW" \
+    '[ "$RC" = 0 ] && contains "$OUT" "static-pie, x86-64" && contains "$OUT" "PIE, full RELRO, BIND_NOW"'
+  run "$GSIMAGE" verify --json "$bin"
+  check "--pie $name: verify --json carries pie, relro and bind_now" \
+    '[ "$RC" = 0 ] && printf "%s" "$OUT" | "$PY" -c "import json,sys; d=json.load(sys.stdin)[0]; sys.exit(0 if (d[\"pie\"], d[\"relro\"], d[\"bind_now\"], d[\"linkage\"]) == (True, \"full\", True, \"static-pie\") else 1)"'
+done
+check "--pie: the cgo program runs" '[ "$("$TC/pie/cgonet-linux-amd64" | head -1)" = "cgo: 6*7=42" ]'
+check "--pie: the pure Go program runs" '[ "$("$TC/pie/hello-linux-amd64")" = "hello from gsimage" ]'
+a1=$("$TC/pie/ver-linux-amd64") a2=$("$TC/pie/ver-linux-amd64")
+check "--pie: the load address changes between runs ($a1, $a2)" '[ -n "$a1" ] && [ -n "$a2" ] && [ "$a1" != "$a2" ]'
+run "$GSIMAGE" compile -q --cgo off -o "$TC/nopie" "$TC/ver"
+n1=$("$TC/nopie/ver-linux-amd64" 2>/dev/null) n2=$("$TC/nopie/ver-linux-amd64" 2>/dev/null)
+check "without --pie the address is fixed ($n1, $n2): the check above can fail" \
+  '[ "$RC" = 0 ] && [ -n "$n1" ] && [ "$n1" = "$n2" ]'
+if has qemu-aarch64-static; then
+  run "$GSIMAGE" compile -q --pie --platform linux/arm64 -o "$TC/pie" testdata/cgonet
+  check "--pie for linux/arm64: static-pie that runs under qemu" \
+    '[ "$RC" = 0 ] && "$GSIMAGE" verify --platform linux/arm64 "$TC/pie/cgonet-linux-arm64-v8" | grep -q "static-pie, AArch64, .*PIE, full RELRO, BIND_NOW" &&
+     [ "$(qemu-aarch64-static "$TC/pie/cgonet-linux-arm64-v8" | head -1)" = "cgo: 6*7=42" ]'
+else
+  skip "--pie for linux/arm64: qemu-aarch64-static is not installed"
+fi
+run "$GSIMAGE" build -q --pie -t pie:one -o "$TC/pieL" testdata/hello
+check "build --pie: an image with a static-PIE binary" \
+  '[ "$RC" = 0 ] && contains "$OUT" "sha256:" && valid "$TC/pieL"'
 true

@@ -14,7 +14,7 @@ ELF_HELLO_C  = testdata/elf/hello.c
 ELF_HELLO_GO = testdata/hello/go.mod testdata/hello/main.go
 
 ELF_FIXTURES = $(addprefix $(ELF_FIX)/,hello-static hello-static-stripped \
-	hello-dynamic hello-static-pie hello.o hello-386 hello-aarch64 \
+	hello-dynamic hello-static-pie hello-static-pie-now hello.o hello-386 hello-aarch64 \
 	hello-go hello-go-s390x hello-gccgo)
 
 UNIT_DEPS += $(ELF_FIXTURES)
@@ -34,6 +34,11 @@ $(ELF_FIX)/hello-dynamic: $(ELF_HELLO_C)
 $(ELF_FIX)/hello-static-pie: $(ELF_HELLO_C)
 	@mkdir -p $(@D)
 	$(CC) -static-pie -fPIE -o $@ $<
+
+# Full RELRO: GNU_RELRO and BIND_NOW (what gsimage's --pie asks for).
+$(ELF_FIX)/hello-static-pie-now: $(ELF_HELLO_C)
+	@mkdir -p $(@D)
+	$(CC) -static-pie -fPIE -Wl,-z,relro,-z,now -o $@ $<
 
 $(ELF_FIX)/hello.o: $(ELF_HELLO_C)
 	@mkdir -p $(@D)

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -159,6 +161,10 @@ static void test_static(void **state)
 	assert_null(r.go_version);
 	assert_null(r.go_path);
 	assert_null(r.go_module);
+	/* glibc's static binaries carry GNU_RELRO; nothing to bind. */
+	assert_false(r.pie);
+	assert_int_equal(r.relro, GS_ELF_RELRO_PARTIAL);
+	assert_false(r.bind_now);
 	check_ok(&r, "linux/amd64");
 	check_fails(&r, "linux/arm64", "built for x86-64, not AArch64 (linux/arm64/v8)");
 	check_fails(&r, "linux/386", "built for x86-64, not Intel 80386 (linux/386)");
@@ -188,6 +194,10 @@ static void test_dynamic(void **state)
 	assert_int_equal(r.needed.n, 1);
 	assert_string_equal(r.needed.v[0], "libc.so.6");
 	assert_false(r.stripped);
+	/* Debian's gcc makes PIEs by default, with lazy binding. */
+	assert_true(r.pie);
+	assert_int_equal(r.relro, GS_ELF_RELRO_PARTIAL);
+	assert_false(r.bind_now);
 	check_fails(&r, "linux/amd64",
 		    "dynamically linked: interpreter '/lib64/ld-linux-x86-64.so.2', needs libc.so.6");
 	gs_elf_report_release(&r);
@@ -225,8 +235,41 @@ static void test_static_pie(void **state)
 	assert_true(r.has_dynamic);
 	assert_null(r.interp);
 	assert_int_equal(r.needed.n, 0);
+	assert_true(r.pie);
+	assert_int_equal(r.relro, GS_ELF_RELRO_PARTIAL);
+	assert_false(r.bind_now);
 	check_ok(&r, "linux/amd64");
 	gs_elf_report_release(&r);
+}
+
+/* -Wl,-z,relro,-z,now: full RELRO, found the same way without section
+ * headers (through PT_DYNAMIC). */
+static void test_static_pie_now(void **state)
+{
+	(void)state;
+	gs_elf_report_t r = GS_ELF_REPORT_INIT;
+	inspect_fixture("hello-static-pie-now", &r);
+	assert_int_equal(r.linkage, GS_ELF_STATIC_PIE);
+	assert_true(r.pie);
+	assert_true(r.bind_now);
+	assert_int_equal(r.relro, GS_ELF_RELRO_FULL);
+	assert_string_equal(gs_elf_relro_name(r.relro), "full");
+	gs_elf_report_release(&r);
+
+	size_t len;
+	unsigned char *data = load_fixture("hello-static-pie-now", &len);
+	drop_section_headers(data);
+	gs_error_t err = GS_ERROR_INIT;
+	if (gs_elf_inspect_mem(data, len, &r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(r.pie);
+	assert_true(r.bind_now);
+	assert_int_equal(r.relro, GS_ELF_RELRO_FULL);
+	gs_elf_report_release(&r);
+	free(data);
+
+	assert_string_equal(gs_elf_relro_name(GS_ELF_RELRO_NONE), "none");
+	assert_string_equal(gs_elf_relro_name(GS_ELF_RELRO_PARTIAL), "partial");
 }
 
 static void test_object_file(void **state)
@@ -280,6 +323,10 @@ static void test_go(void **state)
 	assert_string_equal(r.go_path, "example.com/hello");
 	assert_non_null(r.go_module);
 	assert_string_equal(r.go_module, "example.com/hello");
+	/* Go's internal linker: no PIE, no GNU_RELRO, no dynamic section. */
+	assert_false(r.pie);
+	assert_int_equal(r.relro, GS_ELF_RELRO_NONE);
+	assert_false(r.bind_now);
 	check_ok(&r, "linux/amd64");
 	gs_elf_report_release(&r);
 }
@@ -433,7 +480,29 @@ static void test_file_errors(void **state)
 
 	char *missing = x_asprintf("%s/missing", dir);
 	expect_file_error(missing, "cannot open: No such file or directory");
-	expect_file_error("/dev/null", "not a regular file");
+	expect_file_error("/dev/null", "not a regular file (a character device)");
+
+	/* A FIFO with no writer: open() without O_NONBLOCK would wait forever.
+	 * The alarm turns a hang into a failure (SIGALRM kills the test). */
+	char *fifo = x_asprintf("%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	expect_file_error(fifo, "not a regular file (a FIFO)");
+	alarm(0);
+	/* A socket cannot be opened at all. */
+	char *sock = x_asprintf("%s/sock", dir);
+	int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(sfd >= 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	assert_true(strlen(sock) < sizeof sa.sun_path);
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(bind(sfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	expect_file_error(sock, "not a regular file (a socket)");
+	close(sfd);
+	unlink(sock);
+	unlink(fifo);
+	free(sock);
+	free(fifo);
 
 	/* Unreadable: root reads everything, so only check as another user. */
 	assert_int_equal(chmod(text, 0), 0);
@@ -563,6 +632,12 @@ static uint64_t rng(void)
 	return rng_state;
 }
 
+/* Flip a few bytes of a fixture, rounds times, and inspect each mutant.
+ * Its main use is under ASan, UBSan and valgrind (make unit-asan,
+ * unit-valgrind): no mutant may read outside the buffer or leak.  What
+ * can be asserted without them: the fixture itself passes, each answer is
+ * either a report that holds together or one line saying why not, and a
+ * fixed seed gives both outcomes (so the mutations reach the checks). */
 static void mutate_many(const char *name, int rounds)
 {
 	size_t len;
@@ -571,6 +646,10 @@ static void mutate_many(const char *name, int rounds)
 	Elf64_Ehdr eh;
 	memcpy(&eh, data, sizeof eh);
 	int ok = 0, failed = 0;
+	char *msg = NULL;
+	if (inspect_exact(data, len, &msg) != 0)
+		fail_msg("the unmutated '%s' is refused: %s", name, msg);
+	free(msg);
 	for (int i = 0; i < rounds; i++) {
 		memcpy(copy, data, len);
 		int flips = 1 + (int)(rng() % 8);
@@ -592,15 +671,37 @@ static void mutate_many(const char *name, int rounds)
 			if (pos < len)
 				copy[pos] = (unsigned char)rng();
 		}
-		char *msg = NULL;
-		if (inspect_exact(copy, len, &msg) == 0)
+		unsigned char *exact = xmalloc(len);
+		memcpy(exact, copy, len);
+		gs_elf_report_t r = GS_ELF_REPORT_INIT;
+		gs_error_t err = GS_ERROR_INIT;
+		if (gs_elf_inspect_mem(exact, len, &r, &err) == 0) {
 			ok++;
-		else
+			assert_null(err.msg);
+			assert_int_equal(r.size, len);
+			assert_true(r.elf_class == 32 || r.elf_class == 64);
+			/* dynamic exactly when there is an interpreter or a
+			 * needed library; PIE only for ET_DYN; full RELRO only
+			 * with BIND_NOW */
+			assert_int_equal(r.linkage == GS_ELF_DYNAMIC, r.interp || r.needed.n > 0);
+			assert_true(!r.pie || r.type == ET_DYN);
+			assert_true(r.relro != GS_ELF_RELRO_FULL || r.bind_now);
+		} else {
 			failed++;
-		free(msg);
+			assert_non_null(err.msg);
+			assert_true(*err.msg != '\0');
+			assert_null(strchr(err.msg, '\n'));
+			assert_null(r.interp);
+			assert_int_equal(r.needed.n, 0);
+		}
+		gs_elf_report_release(&r);
+		gs_error_release(&err);
+		free(exact);
 	}
 	print_message("[  INFO    ] %s: %d mutants accepted, %d rejected\n", name, ok, failed);
 	assert_int_equal(ok + failed, rounds);
+	assert_true(ok > 0);
+	assert_true(failed > 0);
 	free(copy);
 	free(data);
 }
@@ -646,6 +747,9 @@ static void test_results_json(void **state)
 	assert_true(json_is_true(json_object_get(o, "ok")));
 	assert_true(json_is_true(json_object_get(o, "stripped")));
 	assert_int_equal(json_integer_value(json_object_get(o, "size")), (json_int_t)r1.size);
+	assert_true(json_is_false(json_object_get(o, "pie")));
+	assert_string_equal(json_string_value(json_object_get(o, "relro")), "none");
+	assert_true(json_is_false(json_object_get(o, "bind_now")));
 	assert_string_equal(json_string_value(json_object_get(o, "go_module")), "example.com/hello");
 	assert_true(json_is_null(json_object_get(o, "interpreter")));
 	assert_true(json_is_null(json_object_get(o, "error")));
@@ -659,9 +763,14 @@ static void test_results_json(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "needed"), 0)),
 			    "libc.so.6");
 	assert_prefix(json_string_value(json_object_get(o, "error")), "dynamically linked: ");
+	assert_true(json_is_true(json_object_get(o, "pie")));
+	assert_string_equal(json_string_value(json_object_get(o, "relro")), "partial");
 
 	o = json_array_get(arr, 2);
 	assert_true(json_is_null(json_object_get(o, "linkage")));
+	assert_true(json_is_null(json_object_get(o, "pie")));
+	assert_true(json_is_null(json_object_get(o, "relro")));
+	assert_true(json_is_null(json_object_get(o, "bind_now")));
 	assert_true(json_is_false(json_object_get(o, "ok")));
 	assert_int_equal(json_array_size(json_object_get(o, "needed")), 0);
 	assert_string_equal(json_string_value(json_object_get(o, "error")),
@@ -988,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_dynamic),
 		cmocka_unit_test(test_dynamic_no_sections),
 		cmocka_unit_test(test_static_pie),
+		cmocka_unit_test(test_static_pie_now),
 		cmocka_unit_test(test_object_file),
 		cmocka_unit_test(test_386),
 		cmocka_unit_test(test_aarch64),

@@ -12,15 +12,6 @@
 #include "gsimage/util/strvec.h"
 
 /* The value of KEY in a "K=V" environment vector, or NULL. */
-static const char *env_get(const gs_strvec_t *env, const char *key)
-{
-	size_t n = strlen(key);
-	for (size_t i = 0; i < env->n; i++)
-		if (strncmp(env->v[i], key, n) == 0 && env->v[i][n] == '=')
-			return env->v[i] + n + 1;
-	return NULL;
-}
-
 static char *joined(gs_strvec_t *sv)
 {
 	return gs_strvec_join(sv, " | ");
@@ -53,7 +44,7 @@ static void test_argv_cgo_static(void **state)
 	(void)state;
 	gs_gobuild_t b = base("linux/arm64");
 	b.cgo = 1;
-	b.cc = "/cache/cc/zig-cc-aarch64-linux-musl";
+	b.cc = "zig-cc-aarch64-linux-musl-0.11.0";
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	gs_gobuild_argv(&b, &argv);
 	cleanup_free char *s = joined(&argv);
@@ -78,6 +69,114 @@ static void test_argv_user_flags_appended(void **state)
 			       "-extldflags \"-static -s\" -X main.version=1.2.3 | -- | ./cmd/app");
 }
 
+/* --pie: -buildmode=pie, the static-PIE link, and the ldflags carry a
+ * package pattern (so that go 1.19 links runtime/cgo, see gobuild.c). */
+static void test_argv_pie(void **state)
+{
+	(void)state;
+	gs_gobuild_t b = base("linux/arm64");
+	b.cgo = 1;
+	b.pie = 1;
+	b.cc_kind = GS_CC_ZIG;
+	b.cc = "zig-cc-aarch64-linux-musl-0.11.0";
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	gs_gobuild_argv(&b, &argv);
+	cleanup_free char *s = joined(&argv);
+	assert_string_equal(s, "/usr/bin/go | build | -trimpath | -buildmode=pie | -o=/out/app | "
+			       "-ldflags=.=-s -w -linkmode=external -extldflags \"-static -pie -s "
+			       "-Wl,-z,relro,-z,now\" | -- | .");
+
+	/* Any other C compiler gets GCC's spelling; a pure Go program gets
+	 * netgo,osusergo before the user's tags (spaces become commas). */
+	gs_gobuild_t c = base("linux/amd64");
+	c.cgo = 1;
+	c.pie = 1;
+	c.pie_pure_go = 1;
+	c.cc_kind = GS_CC_PATH;
+	c.cc = "/usr/bin/clang";
+	c.tags = "foo bar,baz";
+	c.ldflags = "-X main.v=1";
+	c.package = "example.com/app";
+	cleanup_strvec gs_strvec_t argv2 = GS_STRVEC_INIT;
+	gs_gobuild_argv(&c, &argv2);
+	cleanup_free char *t = joined(&argv2);
+	assert_string_equal(t, "/usr/bin/go | build | -trimpath | -buildmode=pie | -o=/out/app | "
+			       "-tags=netgo,osusergo,foo,bar,baz | -ldflags=example.com/app=-s -w "
+			       "-linkmode=external -extldflags \"-static-pie -s -Wl,-z,relro,-z,now\" "
+			       "-X main.v=1 | -- | example.com/app");
+
+	/* Without --tags, $GOFLAGS' -tags would be lost: merged instead. */
+	c.tags = NULL;
+	c.goflags_tags = "prod";
+	cleanup_strvec gs_strvec_t argv3 = GS_STRVEC_INIT;
+	gs_gobuild_argv(&c, &argv3);
+	assert_string_equal(argv3.v[5], "-tags=netgo,osusergo,prod");
+}
+
+static void test_pie_supported(void **state)
+{
+	(void)state;
+	size_t n;
+	const gs_platform_t *t = gs_platform_table(&n);
+	size_t yes = 0;
+	for (size_t i = 0; i < n; i++)
+		yes += gs_gobuild_pie_supported(&t[i]) ? 1 : 0;
+	assert_true(gs_gobuild_pie_supported(gs_platform_find("linux/amd64")));
+	assert_true(gs_gobuild_pie_supported(gs_platform_find("linux/arm64")));
+	assert_true(gs_gobuild_pie_supported(gs_platform_find("linux/arm/v7")));
+	assert_true(gs_gobuild_pie_supported(gs_platform_find("linux/riscv64")));
+	assert_true(gs_gobuild_pie_supported(gs_platform_find("linux/ppc64le")));
+	assert_false(gs_gobuild_pie_supported(gs_platform_find("linux/386")));
+	assert_int_equal(yes, n - 1);
+}
+
+/* $GOFLAGS' -ldflags reach the binary: after gsimage's, before --ldflags
+ * (for -X, the last one wins). */
+static void test_argv_goflags_ldflags(void **state)
+{
+	(void)state;
+	gs_gobuild_t b = base("linux/amd64");
+	b.goflags_ldflags = "-X=main.version=1.0";
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	gs_gobuild_argv(&b, &argv);
+	assert_string_equal(argv.v[4], "-ldflags=-s -w -X=main.version=1.0");
+
+	b.ldflags = "-X main.commit=abc";
+	cleanup_strvec gs_strvec_t argv2 = GS_STRVEC_INIT;
+	gs_gobuild_argv(&b, &argv2);
+	assert_string_equal(argv2.v[4], "-ldflags=-s -w -X=main.version=1.0 -X main.commit=abc");
+}
+
+static void test_goflags_value(void **state)
+{
+	(void)state;
+	static const char *const cases[][3] = {
+		{NULL, "ldflags", NULL},
+		{"", "ldflags", NULL},
+		{"-mod=mod", "ldflags", NULL},
+		{"-ldflags=-X=main.v=1", "ldflags", "-X=main.v=1"},
+		{"  --ldflags=-w\t-mod=vendor ", "ldflags", "-w"},
+		{"-ldflags=-w -ldflags=-s", "ldflags", "-s"}, /* the last one wins */
+		{"-ldflags", "ldflags", NULL},                /* no value */
+		{"-ldflagsx=1 -xldflags=2", "ldflags", NULL},
+		{"-ldflags=", "ldflags", ""},
+		{"-tags=a,b -trimpath", "tags", "a,b"},
+		{"ldflags=-w", "ldflags", NULL}, /* not a flag: go refuses it */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cleanup_free char *v = gs_goflags_value(cases[i][0], cases[i][1]);
+		if (!cases[i][2]) {
+			if (v)
+				fail_msg("case %zu: '%s' gave '%s', want none", i, cases[i][0], v);
+		} else {
+			if (!v)
+				fail_msg("case %zu: '%s' gave none, want '%s'", i, cases[i][0],
+					 cases[i][2]);
+			assert_string_equal(v, cases[i][2]);
+		}
+	}
+}
+
 static void test_argv_gccgo(void **state)
 {
 	(void)state;
@@ -98,20 +197,23 @@ static void test_env(void **state)
 	char *base_env[] = {"HOME=/root", "CGO_ENABLED=0", "GOARCH=mips", "PATH=/bin", NULL};
 	gs_gobuild_t b = base("linux/arm/v7");
 	b.cgo = 1;
-	b.cc = "/cc/zig-cc-arm-linux-musleabihf";
+	b.cc = "zig-cc-arm-linux-musleabihf-0.11.0";
+	b.cc_dir = "/cache/cc/0123456789abcdef";
 	b.zig_cache = "/cache/zig";
 	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
 	gs_gobuild_env(&b, base_env, &env);
-	assert_string_equal(env_get(&env, "HOME"), "/root");
-	assert_string_equal(env_get(&env, "PATH"), "/bin");
-	assert_string_equal(env_get(&env, "GOOS"), "linux");
-	assert_string_equal(env_get(&env, "GOARCH"), "arm");
-	assert_string_equal(env_get(&env, "GOARM"), "7");
-	assert_string_equal(env_get(&env, "CGO_ENABLED"), "1");
-	assert_string_equal(env_get(&env, "CC"), "/cc/zig-cc-arm-linux-musleabihf");
-	assert_string_equal(env_get(&env, "ZIG_GLOBAL_CACHE_DIR"), "/cache/zig");
-	assert_string_equal(env_get(&env, "ZIG_LOCAL_CACHE_DIR"), "/cache/zig");
-	assert_null(env_get(&env, "GCCGO"));
+	assert_string_equal(gs_strvec_getenv(&env, "HOME"), "/root");
+	/* CC is a name, found first in PATH: see gs_zig_cc_init(). */
+	assert_string_equal(gs_strvec_getenv(&env, "PATH"), "/cache/cc/0123456789abcdef:/bin");
+	assert_string_equal(gs_strvec_getenv(&env, "GOOS"), "linux");
+	assert_string_equal(gs_strvec_getenv(&env, "GOARCH"), "arm");
+	assert_string_equal(gs_strvec_getenv(&env, "GOARM"), "7");
+	assert_string_equal(gs_strvec_getenv(&env, "CGO_ENABLED"), "1");
+	assert_string_equal(gs_strvec_getenv(&env, "CC"), "zig-cc-arm-linux-musleabihf-0.11.0");
+	assert_string_equal(gs_strvec_getenv(&env, "CXX"), "zig-cc-arm-linux-musleabihf-0.11.0");
+	assert_string_equal(gs_strvec_getenv(&env, "ZIG_GLOBAL_CACHE_DIR"), "/cache/zig");
+	assert_string_equal(gs_strvec_getenv(&env, "ZIG_LOCAL_CACHE_DIR"), "/cache/zig");
+	assert_null(gs_strvec_getenv(&env, "GCCGO"));
 	/* Each key appears once: overrides replace, never duplicate. */
 	size_t count = 0;
 	for (size_t i = 0; i < env.n; i++)
@@ -121,9 +223,17 @@ static void test_env(void **state)
 	cleanup_strvec gs_strvec_t env2 = GS_STRVEC_INIT;
 	gs_gobuild_t pure = base("linux/amd64");
 	gs_gobuild_env(&pure, base_env, &env2);
-	assert_string_equal(env_get(&env2, "CGO_ENABLED"), "0");
-	assert_null(env_get(&env2, "CC"));
-	assert_null(env_get(&env2, "GOARM"));
+	assert_string_equal(gs_strvec_getenv(&env2, "CGO_ENABLED"), "0");
+	assert_null(gs_strvec_getenv(&env2, "CC"));
+	assert_null(gs_strvec_getenv(&env2, "GOARM"));
+	assert_string_equal(gs_strvec_getenv(&env2, "PATH"), "/bin");
+
+	/* No PATH at all: execvp's default after the wrapper's directory. */
+	char *no_path[] = {"HOME=/root", NULL};
+	cleanup_strvec gs_strvec_t env3 = GS_STRVEC_INIT;
+	gs_gobuild_env(&b, no_path, &env3);
+	assert_string_equal(gs_strvec_getenv(&env3, "PATH"),
+			    "/cache/cc/0123456789abcdef:/usr/local/bin:/usr/bin:/bin");
 }
 
 static void test_golist(void **state)
@@ -181,14 +291,39 @@ static void test_parse_enums(void **state)
 	gs_error_release(&err);
 }
 
+/* The wrapper: its name (CC) depends on the zig version and target only,
+ * never on where zig or the cache is; its directory on everything in the
+ * script, so two zigs never share one. */
 static void test_zig_wrapper(void **state)
 {
 	(void)state;
-	cleanup_free char *s = gs_zig_cc_wrapper_script("/opt/zig/zig", "aarch64-linux-musl");
-	assert_non_null(strstr(s, "#!/bin/sh\n"));
-	assert_non_null(strstr(s, "exec '/opt/zig/zig' cc -target aarch64-linux-musl \"$@\"\n"));
-	cleanup_free char *q = gs_zig_cc_wrapper_script("/it's/zig", "x86_64-linux-musl");
-	assert_non_null(strstr(q, "exec '/it'\\''s/zig' cc"));
+	gs_zig_cc_t a, b, c, d;
+	gs_zig_cc_init(&a, "/opt/zig/zig", "0.11.0", "aarch64-linux-musl");
+	assert_string_equal(a.name, "zig-cc-aarch64-linux-musl-0.11.0");
+	assert_non_null(strstr(a.script, "#!/bin/sh\n"));
+	assert_non_null(strstr(a.script, "exec '/opt/zig/zig' cc -target aarch64-linux-musl \"$@\"\n"));
+	assert_non_null(strstr(a.script, "zig 0.11.0"));
+	assert_int_equal(strlen(a.subdir), strlen("cc/") + 16);
+	assert_int_equal(strncmp(a.subdir, "cc/", 3), 0);
+	assert_int_equal(strspn(a.subdir + 3, "0123456789abcdef"), 16);
+
+	/* Another zig of the same version: same CC, another directory. */
+	gs_zig_cc_init(&b, "/home/u/zig-0.11/zig", "0.11.0", "aarch64-linux-musl");
+	assert_string_equal(b.name, a.name);
+	assert_string_not_equal(b.subdir, a.subdir);
+	/* Another version: another CC (Go then rebuilds its cgo packages). */
+	gs_zig_cc_init(&c, "/opt/zig/zig", "0.12.0-dev.1+abc", "aarch64-linux-musl");
+	assert_string_equal(c.name, "zig-cc-aarch64-linux-musl-0.12.0-dev.1+abc");
+	assert_string_not_equal(c.subdir, a.subdir);
+	/* Quotes in the path; odd characters in the version stay out of the name. */
+	gs_zig_cc_init(&d, "/it's/zig", "1.0 (x/y)", "x86_64-linux-musl");
+	assert_non_null(strstr(d.script, "exec '/it'\\''s/zig' cc"));
+	assert_string_equal(d.name, "zig-cc-x86_64-linux-musl-1.0__x_y_");
+	gs_zig_cc_release(&a);
+	gs_zig_cc_release(&b);
+	gs_zig_cc_release(&c);
+	gs_zig_cc_release(&d);
+	assert_null(a.name);
 }
 
 int main(void)
@@ -197,6 +332,10 @@ int main(void)
 		cmocka_unit_test(test_argv_pure_go),
 		cmocka_unit_test(test_argv_cgo_static),
 		cmocka_unit_test(test_argv_user_flags_appended),
+		cmocka_unit_test(test_argv_pie),
+		cmocka_unit_test(test_pie_supported),
+		cmocka_unit_test(test_argv_goflags_ldflags),
+		cmocka_unit_test(test_goflags_value),
 		cmocka_unit_test(test_argv_gccgo),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_golist),

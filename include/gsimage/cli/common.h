@@ -20,6 +20,7 @@ enum {
 	GS_OPT_TAGS,
 	GS_OPT_LDFLAGS,
 	GS_OPT_GCFLAGS,
+	GS_OPT_PIE,
 	GS_OPT_QUIET,
 	GS_OPT_INSECURE,
 	GS_OPT_AUTHFILE,
@@ -47,7 +48,7 @@ enum {
 	GS_OPT_FIRST_COMMAND_SPECIFIC, /* commands number theirs from here */
 };
 
-/* --platform, --cc, --cgo, --compiler, --tags, --ldflags, --gcflags */
+/* --platform, --cc, --cgo, --compiler, --tags, --ldflags, --gcflags, --pie */
 extern const gs_cli_option_t gs_cli_compile_options[];
 /* -q, --quiet */
 extern const gs_cli_option_t gs_cli_quiet_option[];
@@ -63,7 +64,8 @@ typedef struct gs_cli_compile {
 } gs_cli_compile_t;
 
 /* Defaults: host platform, zig, cgo auto, gc, package ".", environment
- * overrides (GSIMAGE_GO, GSIMAGE_ZIG, GSIMAGE_GOLLVM, XDG_CACHE_HOME). */
+ * overrides (GSIMAGE_GO, GSIMAGE_ZIG, GSIMAGE_GOLLVM, GOFLAGS, and
+ * XDG_CACHE_HOME or HOME for the cache: a relative one is a usage error). */
 int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err);
 void gs_cli_compile_release(gs_cli_compile_t *c);
 

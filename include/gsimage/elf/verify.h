@@ -17,6 +17,15 @@ typedef enum gs_elf_linkage {
 	GS_ELF_DYNAMIC,    /* PT_INTERP or DT_NEEDED */
 } gs_elf_linkage_t;
 
+/* RELRO as the ELF file asks for it: PT_GNU_RELRO alone is partial, with
+ * BIND_NOW it is full.  (Whether it is applied at run time is the C
+ * runtime's business: musl's static-pie start code does not mprotect it.) */
+typedef enum gs_elf_relro {
+	GS_ELF_RELRO_NONE,
+	GS_ELF_RELRO_PARTIAL,
+	GS_ELF_RELRO_FULL,
+} gs_elf_relro_t;
+
 typedef struct gs_elf_report {
 	gs_elf_linkage_t linkage;
 	int elf_class;      /* 32 or 64 */
@@ -28,6 +37,10 @@ typedef struct gs_elf_report {
 	gs_strvec_t needed; /* DT_NEEDED entries, in order */
 	int has_dynamic;    /* a PT_DYNAMIC segment is present */
 	int stripped;       /* no SHT_SYMTAB (.symtab) section */
+	int pie;            /* a position-independent executable: ET_DYN with
+			       DF_1_PIE, an interpreter, or static-pie linkage */
+	gs_elf_relro_t relro;
+	int bind_now;       /* DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW */
 	uint64_t size;      /* file size in bytes */
 	char *go_version;   /* from Go build info ("go1.19.8"), or NULL */
 	char *go_path;      /* main package path, or NULL */
@@ -48,8 +61,10 @@ typedef struct gs_elf_report {
 int gs_elf_inspect_mem(const void *buf, size_t len, gs_elf_report_t *report, gs_error_t *err);
 
 /* Inspect a file, mapped read-only (read into memory if it cannot be
- * mapped).  "cannot open: <strerror>", "is a directory", "not a regular
- * file" and "empty file" are reported without the path: the caller adds it. */
+ * mapped).  It is opened non-blocking, so a FIFO or a device never blocks
+ * the caller.  "cannot open: <strerror>", "is a directory", "not a regular
+ * file (a FIFO)" (or a socket, a character device, a block device) and
+ * "empty file" are reported without the path: the caller adds it. */
 int gs_elf_inspect_file(const char *path, gs_elf_report_t *report, gs_error_t *err);
 
 void gs_elf_report_release(gs_elf_report_t *report);
@@ -94,6 +109,7 @@ typedef struct gs_elf_result {
  *    "needed" [...], "static" (bool: static or static-pie),
  *    "machine_ok" (bool: machine, class and byte order match p),
  *    "ok" (bool: gs_elf_check_platform() accepts it), "size", "stripped",
+ *    "pie" (bool), "relro" ("none"|"partial"|"full"), "bind_now" (bool),
  *    "go_version", "go_path", "go_module",
  *    "error" (the inspection error, else the gs_elf_check_platform()
  *             message, else null)}
@@ -103,6 +119,9 @@ char *gs_elf_results_json(const gs_elf_result_t *results, size_t n, const gs_pla
 /* "executable", "shared object" (ET_DYN), "relocatable", "core", or
  * "type <n>" (static buffer for unknown ones: not reentrant). */
 const char *gs_elf_type_name(int type);
+
+/* "none", "partial", "full" */
+const char *gs_elf_relro_name(gs_elf_relro_t relro);
 
 /* "static", "static-pie", "dynamic" */
 const char *gs_elf_linkage_name(gs_elf_linkage_t linkage);

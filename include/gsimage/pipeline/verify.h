@@ -17,7 +17,9 @@ typedef struct gs_verify_outcome {
 } gs_verify_outcome_t;
 
 /* Inspect and check every file for p.  Lines read "hello: static, x86-64,
- * 2.1 MiB, stripped, go1.19.8 example.com/hello", "ls: dynamic, x86-64,
+ * 2.1 MiB, stripped, no PIE, no RELRO, no BIND_NOW, go1.19.8
+ * example.com/hello" (or "static-pie, ..., PIE, full RELRO, BIND_NOW, ..."),
+ * "ls: dynamic, x86-64,
  * interpreter ..., needs ..." or "arm: built for AArch64, not x86-64
  * (linux/amd64)". */
 void gs_verify_files(const char *const *files, size_t n, const gs_platform_t *p, int as_json,

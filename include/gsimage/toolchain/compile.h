@@ -29,6 +29,9 @@ typedef struct gs_compile_opts {
 	gs_cgo_mode_t cgo;
 	gs_go_compiler_t compiler;
 	const char *tags, *ldflags, *gcflags;
+	int pie;               /* static-PIE binaries (--pie): gc, zig or a C
+				  compiler path, cgo on for the link */
+	const char *goflags;   /* $GOFLAGS: its -ldflags and -tags are merged */
 	/* Tool overrides, from GSIMAGE_GO / GSIMAGE_ZIG / GSIMAGE_GOLLVM. */
 	const char *go_override, *zig_override, *gollvm_override;
 	const char *toolchain_dir; /* the bootstrap's .toolchain (zig/zig inside) */
@@ -51,7 +54,8 @@ typedef struct gs_compile_result {
 	char *name;        /* binary name: last element of the import path */
 	char *import_path; /* of the main package */
 	char *dir;         /* the package's directory */
-	int cgo;           /* whether cgo was used */
+	int cgo;           /* whether cgo was used (always with pie: the C
+			      toolchain links every static-PIE binary) */
 	char *go;          /* the go command that built them */
 	gs_cc_kind_t cc_kind;
 	char *cc_driver;   /* the C compiler run for cgo (zig itself, not its

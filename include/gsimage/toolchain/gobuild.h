@@ -19,8 +19,15 @@ typedef struct gs_gobuild {
 	const gs_platform_t *platform;
 	gs_go_compiler_t compiler;
 	int cgo;              /* resolved: 1 = CGO_ENABLED=1 + external static link */
+	int pie;              /* static-PIE: -buildmode=pie, external link (needs cgo) */
+	int pie_pure_go;      /* with pie: the program has no cgo of its own, cgo is
+				 on for the link only, and -tags netgo,osusergo keep
+				 net and os/user pure Go as without --pie */
+	gs_cc_kind_t cc_kind; /* which -static-pie spelling the C linker takes */
 	const char *go;       /* the go command */
-	const char *cc;       /* C compiler path (zig wrapper, musl-gcc, ...), when cgo */
+	const char *cc;       /* CC, when cgo: a path (musl-gcc, --cc PATH) or a
+				 name found in cc_dir (the zig wrapper) */
+	const char *cc_dir;   /* put first in PATH, or NULL */
 	const char *gccgo;    /* gccgo or llvm-goc, for those compilers */
 	const char *zig_cache;/* ZIG_*_CACHE_DIR, or NULL */
 	const char *output;   /* -o */
@@ -28,6 +35,9 @@ typedef struct gs_gobuild {
 	const char *tags;     /* user's --tags, or NULL */
 	const char *ldflags;  /* user's --ldflags, appended to gsimage's */
 	const char *gcflags;  /* user's --gcflags */
+	/* -ldflags and -tags from $GOFLAGS, or NULL: the go command drops them
+	 * when the command line has its own, so gsimage merges them in. */
+	const char *goflags_ldflags, *goflags_tags;
 } gs_gobuild_t;
 
 /* argv of `go build` for b. */
@@ -47,8 +57,36 @@ void gs_golist_cgo_argv(const char *go, const char *package, gs_strvec_t *argv);
  * "/vN" major-version suffix ("example.com/app/v2" -> "app"). Owned. */
 char *gs_gobuild_binary_name(const char *import_path);
 
-/* The shell script used as CC for zig: Go needs CC to be one executable,
- * because its linker probes flags with argv[0] alone. Owned. */
-char *gs_zig_cc_wrapper_script(const char *zig, const char *zig_target);
+/* The value of the last "-name=value" or "--name=value" in $GOFLAGS (Go
+ * splits it at spaces; values cannot hold one), or NULL.  Owned. */
+char *gs_goflags_value(const char *goflags, const char *name);
+
+/* Can gsimage build a working static-PIE binary for p?  Go supports
+ * -buildmode=pie with external linking on every platform gsimage has, but
+ * linux/386 static-PIE binaries linked by zig crash at start-up (a TLS
+ * offset of the Go runtime is resolved wrong), so 386 is refused. */
+int gs_gobuild_pie_supported(const gs_platform_t *p);
+
+/* The C compiler Go uses for zig: Go needs CC to be one executable (its
+ * linker probes flags with argv[0] alone), so it is a small shell script.
+ *
+ * Go hashes the CC string into the build ID of every cgo package (and so
+ * into the binary), but not the directories of PATH.  So CC is a name,
+ * found on PATH in a directory of gsimage's cache: a binary does not
+ * depend on where the cache is or whose it is.  The name carries the zig
+ * version, so a zig upgrade still rebuilds Go's cached cgo packages (for
+ * the standard library Go hashes only the CC string, not the compiler's
+ * version).  The directory is named by a hash of the script, which holds
+ * the zig path, version and target: builds with different zigs sharing a
+ * cache never overwrite each other's wrapper. */
+typedef struct gs_zig_cc {
+	char *name;   /* "zig-cc-x86_64-linux-musl-0.11.0": what CC is set to */
+	char *subdir; /* "cc/<16 hex digits>": its directory in gsimage's cache */
+	char *script; /* its content */
+} gs_zig_cc_t;
+
+void gs_zig_cc_init(gs_zig_cc_t *cc, const char *zig, const char *zig_version,
+		    const char *zig_target);
+void gs_zig_cc_release(gs_zig_cc_t *cc);
 
 #endif

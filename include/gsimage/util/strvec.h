@@ -22,6 +22,8 @@ void gs_strvec_push_all(gs_strvec_t *sv, const gs_strvec_t *from);
 long gs_strvec_find(const gs_strvec_t *sv, const char *s);
 /* Set "KEY=value" in an environment vector, replacing any KEY= already there. */
 void gs_strvec_setenv(gs_strvec_t *env, const char *key, const char *value);
+/* The value of KEY in an environment vector, or NULL (borrowed). */
+const char *gs_strvec_getenv(const gs_strvec_t *env, const char *key);
 /* Split s at each sep and push the pieces (empty pieces kept). */
 void gs_strvec_split(gs_strvec_t *sv, const char *s, char sep);
 /* A freshly allocated "a b c" (sep-joined) string; the caller frees it. */
