@@ -25,7 +25,12 @@ LIB       = $(BUILD)/libgsimage.a
 BIN       = $(BUILD)/gsimage
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-HEADERS  := $(wildcard include/gsimage/*/*.h include/gsimage/*.h)
+# Each compile also writes a .d file next to its output listing the headers
+# it read (-MMD), with an empty rule per header (-MP) so that deleting or
+# renaming a header does not break the build; included at the end.  Outputs
+# also depend on this Makefile: new flags rebuild them, and so does the
+# first build after a tree built without .d files.
+DEPFLAGS  = -MMD -MP
 
 .PHONY: all bootstrap check check-all unit unit-asan unit-tsan unit-valgrind cli demo \
 	install clean bench fuzz fuzz-check fuzz-build man-check
@@ -36,9 +41,9 @@ all: gsimage
 gsimage: $(BIN)
 	cp $(BIN) $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/%.o: %.c $(HEADERS)
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(DEPFLAGS) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(OBJS)
 	@rm -f $@
@@ -47,9 +52,9 @@ $(LIB): $(OBJS)
 $(BIN): $(BUILD)/src/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) \
+	$(CC) $(DEPFLAGS) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) \
 		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 # Test-only makefile fragments (ELF fixtures and the like).
@@ -108,7 +113,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c
 fuzz-build: $(FUZZ_BINS)
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
-	$(CC) $(ALL_CPPFLAGS) $(WARN) $(OPT) $(FUZZ_LINK) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(DEPFLAGS) $(ALL_CPPFLAGS) $(WARN) $(OPT) $(FUZZ_LINK) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 install: gsimage
 	install -D -m 0755 gsimage $(DESTDIR)$(PREFIX)/bin/gsimage
@@ -116,3 +121,6 @@ install: gsimage
 
 clean:
 	rm -rf build gsimage
+
+# The header dependencies the compiler recorded (none before the first build).
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)
