@@ -25,7 +25,12 @@ LIB       = $(BUILD)/libgsimage.a
 BIN       = $(BUILD)/gsimage
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-HEADERS  := $(wildcard include/gsimage/*/*.h include/gsimage/*.h)
+# Each compile also writes a .d file next to its output listing the headers
+# it read (-MMD), with an empty rule per header (-MP) so that deleting or
+# renaming a header does not break the build; included at the end.  Outputs
+# also depend on this Makefile: new flags rebuild them, and so does the
+# first build after a tree built without .d files.
+DEPFLAGS  = -MMD -MP
 
 .PHONY: all bootstrap check check-all unit unit-asan unit-tsan unit-valgrind cli demo \
 	install clean bench fuzz fuzz-check fuzz-build man-check
@@ -36,9 +41,9 @@ all: gsimage
 gsimage: $(BIN)
 	cp $(BIN) $@.tmp && mv -f $@.tmp $@
 
-$(BUILD)/%.o: %.c $(HEADERS)
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(DEPFLAGS) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(OBJS)
 	@rm -f $@
@@ -47,22 +52,38 @@ $(LIB): $(OBJS)
 $(BIN): $(BUILD)/src/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) \
+	$(CC) $(DEPFLAGS) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(LIB) \
 		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
-# Test-only makefile fragments (ELF fixtures and the like).
+# One cache for every test: the CLI tests' (GSIMAGE_TEST_CACHE, else
+# build/test-cache, see tests/cli/lib.sh).  The ELF fixtures are built
+# with zig and go into its zig and Go caches too, so that a fresh machine
+# builds musl for x86 and aarch64 and Go's standard library once instead
+# of once for the fixtures and again for the CLI tests (about 1.5 minutes).
+TEST_CACHE ?= $(or $(GSIMAGE_TEST_CACHE),$(CURDIR)/build/test-cache)
+override ELF_ZIG_ENV = ZIG_GLOBAL_CACHE_DIR=$(TEST_CACHE)/gsimage/zig \
+	ZIG_LOCAL_CACHE_DIR=$(TEST_CACHE)/gsimage/zig
+# The fixtures do not depend on how the library is built: the sanitizer
+# builds use build/fixtures rather than building their own copies.
+FIXTURE_BUILD ?= $(BUILD)
+override ELF_FIX = $(FIXTURE_BUILD)/fixtures
+
+# Test-only makefile fragments (ELF fixtures and the like), after the
+# overrides above.
 -include $(wildcard tests/unit/*.mk)
+$(ELF_FIX)/hello-go $(ELF_FIX)/hello-go-s390x: export GOCACHE = $(TEST_CACHE)/go-build
 
 bootstrap:
 	./scripts/bootstrap
 
+# tests/unit/run finds the fixtures in $BUILD/fixtures.
 unit: $(UNIT_BINS) $(UNIT_DEPS)
-	@BUILD=$(BUILD) tests/unit/run $(UNIT_BINS)
+	@BUILD=$(FIXTURE_BUILD) tests/unit/run $(UNIT_BINS)
 
 unit-asan:
-	$(MAKE) BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	$(MAKE) BUILD=build/asan FIXTURE_BUILD=build OPT='-O1 -g -fno-omit-frame-pointer' \
 		SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' unit
 
 # The threaded code (parallel gzip) under ThreadSanitizer.
@@ -71,7 +92,7 @@ unit-tsan:
 	@BUILD=build/tsan tests/unit/run build/tsan/tests/test_pgzip
 
 unit-valgrind: $(UNIT_BINS) $(UNIT_DEPS)
-	@BUILD=$(BUILD) VALGRIND=1 tests/unit/run $(UNIT_BINS)
+	@BUILD=$(FIXTURE_BUILD) VALGRIND=1 tests/unit/run $(UNIT_BINS)
 
 cli: gsimage
 	tests/cli/run
@@ -108,7 +129,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c
 fuzz-build: $(FUZZ_BINS)
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
-	$(CC) $(ALL_CPPFLAGS) $(WARN) $(OPT) $(FUZZ_LINK) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(DEPFLAGS) $(ALL_CPPFLAGS) $(WARN) $(OPT) $(FUZZ_LINK) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 install: gsimage
 	install -D -m 0755 gsimage $(DESTDIR)$(PREFIX)/bin/gsimage
@@ -116,3 +137,6 @@ install: gsimage
 
 clean:
 	rm -rf build gsimage
+
+# The header dependencies the compiler recorded (none before the first build).
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d $(UNIT_BINS:=.d) $(FUZZ_BINS:=.d)

@@ -17,6 +17,19 @@ pass() { echo "PASS $TEST_NAME: $*"; echo pass >>"$RESULTS"; }
 fail() { echo "FAIL $TEST_NAME: $*"; echo fail >>"$RESULTS"; }
 skip() { echo "SKIP $TEST_NAME: $*"; echo skip >>"$RESULTS"; }
 
+# The cache may be shared with other builds running at the same time (one
+# warm cache for several checkouts): look only at work directories whose
+# gsimage is gone, build-<pid>-XXXXXX with no process <pid>.
+dead_work_dirs() {
+  local d pid
+  for d in "$XDG_CACHE_HOME"/gsimage/work/build-*; do
+    [ -e "$d" ] || continue
+    pid=${d##*/build-}
+    pid=${pid%%-*}
+    [ -d "/proc/$pid" ] || echo "$d"
+  done
+}
+
 # run CMD...: captures stdout, stderr and status in $OUT, $ERR, $RC.
 run() {
   "$@" >"$WORK/.out" 2>"$WORK/.err"
@@ -41,6 +54,13 @@ check() {
 }
 
 has() { command -v "$1" >/dev/null 2>&1; }
+# elf ARGS... FILE: readelf's output in $ELF; false when FILE is missing or
+# empty or readelf fails, so "! grep ... <<<$ELF" never passes on no input.
+elf() {
+  local f=${*: -1}
+  ELF=
+  [ -s "$f" ] && ELF=$(readelf "$@" 2>&1) && [ -n "$ELF" ]
+}
 contains() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 # One line on stderr that starts with "gsimage: error: ".
 one_error_line() {
@@ -48,19 +68,39 @@ one_error_line() {
     [ "$(printf '%s\n' "$ERR" | grep -vc '^gsimage: ')" = 0 ]
 }
 
-# The shared validator needs python3 with jsonschema + referencing; it says
-# so (exit 2) when they are missing.
-VALIDATE="$ROOT/../shared/tools/oci-validate"
+# The shared validator lives in ../shared next to the repository: found
+# from the repository root as given and as resolved, from git's toplevel,
+# and from the main repository of a worktree, so that a clone or worktree
+# anywhere finds the shared/ beside it.  Debian's python3-jsonschema is
+# enough to run it (the bootstrap installs it).
+find_validator() {
+  local d c top common
+  local -a dirs=("$ROOT" "$(cd "$ROOT" && pwd -P)")
+  if top=$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null); then dirs+=("$top"); fi
+  if common=$(git -C "$ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null); then
+    dirs+=("$(dirname "$common")")
+  fi
+  for d in "${dirs[@]}"; do
+    c="$d/../shared/tools/oci-validate"
+    if [ -f "$c" ]; then (cd "$(dirname "$c")" && echo "$(pwd -P)/oci-validate"); return 0; fi
+  done
+  return 1
+}
+VALIDATE=$(find_validator) || VALIDATE=
 validate_layout() { # DIR [args...] -> sets VALIDATE_STATUS: ok | skip:<why> | fail
   local dir=$1
   shift
-  if [ ! -x "$VALIDATE" ]; then VALIDATE_STATUS="skip:../shared/tools/oci-validate not present"; return; fi
+  if [ -z "$VALIDATE" ]; then
+    VALIDATE_STATUS="skip:no ../shared/tools/oci-validate next to $ROOT or its git repository"
+    return
+  fi
   local py out rc
+  # python3 on PATH first; Debian's own when that one lacks jsonschema.
   for py in python3 /usr/bin/python3; do
     out=$("$py" "$VALIDATE" "$dir" "$@" 2>&1); rc=$?
     if [ $rc = 2 ] && contains "$out" "needs python3 jsonschema"; then continue; fi
     if [ $rc = 0 ]; then VALIDATE_STATUS=ok; else VALIDATE_STATUS=fail; echo "$out" | head -20; fi
     return
   done
-  VALIDATE_STATUS="skip:oci-validate needs python3 jsonschema + referencing ($(echo "$out" | head -1))"
+  VALIDATE_STATUS="skip:$VALIDATE needs python3-jsonschema ($(echo "$out" | head -1)); run 'make bootstrap'"
 }
