@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SBOMs with the C side: a cgo program's SPDX and CycloneDX documents name
+# musl and its version (as the zig in use bundles it), zig and its version,
+# and the cgo package; they validate against the official schemas, are
+# deterministic, are attached as OCI 1.1 artifacts under the referrers
+# fallback tag, and travel to a registry with gsimage push.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+PY=/usr/bin/python3
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+json() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+L=$WORK/oci
+run "$GSIMAGE" build -q -t app:sbom --platform linux/amd64,linux/arm64 -o "$L" \
+  --sbom-dir "$WORK/sboms" testdata/cgonet
+TOP=$OUT
+if [ "$RC" != 0 ] || [ -z "$TOP" ]; then
+  fail "building cgonet with SBOMs (rc=$RC): $ERR"
+  exit 0
+fi
+check "--sbom-dir holds both documents for both platforms" \
+  '[ "$(ls "$WORK/sboms" | tr "\n" " ")" = "cgonet-linux-amd64.cdx.json cgonet-linux-amd64.spdx.json cgonet-linux-arm64-v8.cdx.json cgonet-linux-arm64-v8.spdx.json " ]'
+
+# What the documents must say, from the toolchain itself, not hard-coded.
+ZIG=$(command -v zig || echo "$ROOT/.toolchain/zig/zig")
+ZIG_VERSION=$("$ZIG" version 2>/dev/null)
+ZIG_LIB=$("$ZIG" env 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["lib_dir"])' 2>/dev/null)
+MUSL_VERSION=$(sed -n 's/^#define VERSION "\(.*\)"$/\1/p' "$ZIG_LIB/libc/musl/src/internal/version.h" 2>/dev/null)
+check "the toolchain tells its zig and musl versions" '[ -n "$ZIG_VERSION" ] && [ -n "$MUSL_VERSION" ]'
+
+run "$GSIMAGE" sbom "$L:app:sbom" --platform linux/amd64
+printf '%s\n' "$OUT" >"$WORK/spdx.json"
+check "gsimage sbom prints the SPDX document, the same as --sbom-dir wrote" \
+  '[ "$RC" = 0 ] && cmp -s "$WORK/spdx.json" "$WORK/sboms/cgonet-linux-amd64.spdx.json"'
+check "SPDX names musl $MUSL_VERSION, zig $ZIG_VERSION and the cgo package" \
+  "$PY" - "$WORK/spdx.json" "$MUSL_VERSION" "$ZIG_VERSION" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pk = {p["name"]: p for p in d["packages"]}
+refs = lambda p: [r["referenceLocator"] for r in p.get("externalRefs", [])]
+assert pk["musl"]["versionInfo"] == sys.argv[2], pk["musl"]
+assert "pkg:generic/musl@" + sys.argv[2] in refs(pk["musl"])
+assert pk["zig"]["versionInfo"] == sys.argv[3], pk["zig"]
+assert "example.com/cgonet" in pk and "pkg:golang/stdlib@" + pk["stdlib"]["versionInfo"] in refs(pk["stdlib"])
+kinds = {r["relationshipType"] for r in d["relationships"]}
+assert {"DESCRIBES", "CONTAINS", "DEPENDS_ON"} <= kinds, kinds
+assert d["creationInfo"]["created"] == "1970-01-01T00:00:00Z"
+EOF
+run "$GSIMAGE" sbom --format cyclonedx --platform linux/arm64 "$L:app:sbom"
+printf '%s\n' "$OUT" >"$WORK/cdx.json"
+check "CycloneDX names musl $MUSL_VERSION for arm64, with a serial number from digests" \
+  "$PY" - "$WORK/cdx.json" "$MUSL_VERSION" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["bomFormat"] == "CycloneDX" and d["specVersion"] == "1.5"
+names = {c["name"]: c for c in d["components"]}
+assert names["musl"]["version"] == sys.argv[2], names["musl"]
+assert d["serialNumber"].startswith("urn:uuid:")
+assert "arm64" in json.dumps(d["metadata"]["component"])
+EOF
+
+# The shared validator checks the artifact manifests and validates every
+# SBOM layer against the official SPDX 2.3 and CycloneDX 1.5 schemas.
+validate_layout "$L" --strict-repro
+case $VALIDATE_STATUS in
+  ok) pass "the layout with its SBOM artifacts validates, SBOMs against the schemas" ;;
+  skip:*) skip "schema validation: ${VALIDATE_STATUS#skip:}" ;;
+  *) fail "the layout with its SBOM artifacts does not validate" ;;
+esac
+check "every platform image has its referrers-fallback tag listing SPDX and CycloneDX" \
+  "$PY" - "$L" "$TOP" <<'EOF'
+import json, sys
+root, top = sys.argv[1], sys.argv[2]
+blob = lambda d: json.load(open(root + "/blobs/sha256/" + d[7:]))
+tags = {m["annotations"]["org.opencontainers.image.ref.name"]: m for m in json.load(open(root + "/index.json"))["manifests"]}
+for m in blob(top)["manifests"]:
+    ref = tags["sha256-" + m["digest"][7:]]
+    types = sorted(r["artifactType"] for r in blob(ref["digest"])["manifests"])
+    assert types == ["application/spdx+json", "application/vnd.cyclonedx+json"], types
+    for r in blob(ref["digest"])["manifests"]:
+        art = blob(r["digest"])
+        assert art["subject"]["digest"] == m["digest"] and art["config"]["mediaType"] == "application/vnd.oci.empty.v1+json"
+EOF
+
+# Deterministic: another layout, another time, the same SBOM blobs.
+sleep 1
+run "$GSIMAGE" build -q -t app:sbom --platform linux/amd64,linux/arm64 -o "$WORK/again" testdata/cgonet
+check "a second build gives the same image and byte-identical SBOM blobs" \
+  '[ "$OUT" = "$TOP" ] && diff -r "$L/blobs" "$WORK/again/blobs" >/dev/null && cmp -s "$L/index.json" "$WORK/again/index.json"'
+run "$GSIMAGE" build -q --sbom none -t app:none -o "$WORK/none" testdata/cgonet
+check "--sbom none attaches nothing" \
+  '[ "$RC" = 0 ] && ! grep -q "sha256-" "$WORK/none/index.json"'
+run "$GSIMAGE" sbom "$WORK/none:app:none"
+check "gsimage sbom says when an image has none" '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "no SBOM"'
+run "$GSIMAGE" build -q --sbom spdx,xml -o "$WORK/none" testdata/cgonet
+check "an unknown SBOM format is a usage error" '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "xml"'
+
+# --- to a registry: the image, then the fallback tags --------------------------
+if has docker-registry && has skopeo && has curl; then
+  PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$WORK/reg"
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$WORK/reg" "$PORT" >"$WORK/reg.yml"
+  docker-registry serve "$WORK/reg.yml" >"$WORK/reg.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.2; done
+  run "$GSIMAGE" push -q --insecure "$L:app:sbom" "127.0.0.1:$PORT/app:sbom"
+  check "push of a two-platform image with its SBOMs" '[ "$RC" = 0 ] && [ "$OUT" = "127.0.0.1:$PORT/app:sbom@$TOP" ]'
+  run skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$PORT/app:sbom"
+  check "the registry serves the index byte for byte" \
+    '[ "$RC" = 0 ] && [ "$OUT" = "$(cat "$L/blobs/sha256/${TOP#sha256:}")" ]'
+  AMD64=$(json "$L/blobs/sha256/${TOP#sha256:}" 'd["manifests"][0]["digest"]')
+  run skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$PORT/app:sha256-${AMD64#sha256:}"
+  printf '%s' "$OUT" >"$WORK/remote-ref.json"
+  check "the registry's fallback tag sha256-<hex> lists both SBOMs, with their digests" \
+    '[ "$RC" = 0 ] && [ "$(json "$WORK/remote-ref.json" "sorted(m[\"digest\"] for m in d[\"manifests\"])")" = "$(json "$L/blobs/sha256/$(json "$L/index.json" "[m for m in d[\"manifests\"] if m[\"annotations\"][\"org.opencontainers.image.ref.name\"]==\"sha256-${AMD64#sha256:}\"][0][\"digest\"][7:]")" "sorted(m[\"digest\"] for m in d[\"manifests\"])")" ]'
+  ART=$(json "$WORK/remote-ref.json" 'd["manifests"][0]["digest"]')
+  run skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$PORT/app@$ART"
+  check "each SBOM artifact manifest is in the registry, its subject the image" \
+    '[ "$RC" = 0 ] && contains "$OUT" "\"subject\"" && contains "$OUT" "$AMD64"'
+else
+  skip "SBOMs in a registry: docker-registry, skopeo or curl not installed"
+fi
