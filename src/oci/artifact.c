@@ -8,38 +8,21 @@
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
-static void set(json_t *obj, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new_nocheck(obj, key, v) < 0)
-		abort(); /* only on out of memory */
-}
-
-static char *dump(json_t *root, size_t *len)
-{
-	char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!s)
-		abort();
-	if (len)
-		*len = strlen(s);
-	return s;
-}
-
 static json_t *descriptor(const gs_artifact_desc_t *d)
 {
 	json_t *o = json_object();
-	set(o, "mediaType", gs_json_string(d->media_type));
-	set(o, "digest", gs_json_string(d->digest.s));
-	set(o, "size", json_integer((json_int_t)d->size));
+	gs_json_set(o, "mediaType", gs_json_string(d->media_type));
+	gs_json_set(o, "digest", gs_json_string(d->digest.s));
+	gs_json_set(o, "size", json_integer((json_int_t)d->size));
 	if (d->artifact_type)
-		set(o, "artifactType", gs_json_string(d->artifact_type));
+		gs_json_set(o, "artifactType", gs_json_string(d->artifact_type));
 	if (d->title || d->created) {
 		json_t *a = json_object();
 		if (d->created)
-			set(a, "org.opencontainers.image.created", gs_json_string(d->created));
+			gs_json_set(a, "org.opencontainers.image.created", gs_json_string(d->created));
 		if (d->title)
-			set(a, "org.opencontainers.image.title", gs_json_string(d->title));
-		set(o, "annotations", a);
+			gs_json_set(a, "org.opencontainers.image.title", gs_json_string(d->title));
+		gs_json_set(o, "annotations", a);
 	}
 	return o;
 }
@@ -49,36 +32,36 @@ char *gs_artifact_manifest_json(const char *artifact_type, const gs_artifact_des
 				size_t *len)
 {
 	json_t *root = json_object();
-	set(root, "schemaVersion", json_integer(2));
-	set(root, "mediaType", json_string(GS_MT_MANIFEST));
-	set(root, "artifactType", gs_json_string(artifact_type));
+	gs_json_set(root, "schemaVersion", json_integer(2));
+	gs_json_set(root, "mediaType", json_string(GS_MT_MANIFEST));
+	gs_json_set(root, "artifactType", gs_json_string(artifact_type));
 	gs_artifact_desc_t empty = {.media_type = GS_MT_EMPTY, .size = 2};
 	gs_digest_buffer(GS_EMPTY_JSON, 2, &empty.digest);
 	json_t *config = descriptor(&empty);
-	set(config, "data", json_string("e30=")); /* base64 of "{}" */
-	set(root, "config", config);
+	gs_json_set(config, "data", json_string("e30=")); /* base64 of "{}" */
+	gs_json_set(root, "config", config);
 	json_t *layers = json_array();
 	json_array_append_new(layers, descriptor(layer));
-	set(root, "layers", layers);
-	set(root, "subject", descriptor(subject));
+	gs_json_set(root, "layers", layers);
+	gs_json_set(root, "subject", descriptor(subject));
 	if (created) {
 		json_t *a = json_object();
-		set(a, "org.opencontainers.image.created", gs_json_string(created));
-		set(root, "annotations", a);
+		gs_json_set(a, "org.opencontainers.image.created", gs_json_string(created));
+		gs_json_set(root, "annotations", a);
 	}
-	return dump(root, len);
+	return gs_json_dump_compact(root, len);
 }
 
 char *gs_referrers_index_json(const gs_artifact_desc_t *referrers, size_t n, size_t *len)
 {
 	json_t *root = json_object();
-	set(root, "schemaVersion", json_integer(2));
-	set(root, "mediaType", json_string(GS_MT_INDEX));
+	gs_json_set(root, "schemaVersion", json_integer(2));
+	gs_json_set(root, "mediaType", json_string(GS_MT_INDEX));
 	json_t *ms = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(ms, descriptor(&referrers[i]));
-	set(root, "manifests", ms);
-	return dump(root, len);
+	gs_json_set(root, "manifests", ms);
+	return gs_json_dump_compact(root, len);
 }
 
 static const char *annotation(json_t *desc, const char *key)

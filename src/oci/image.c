@@ -25,17 +25,11 @@
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
-static void set(json_t *obj, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new_nocheck(obj, key, v) < 0)
-		abort(); /* only on out of memory */
-}
-
 /* Keys come from user "K=V" strings, so they are checked too. */
 static void set_user_key(json_t *obj, const char *key, json_t *v)
 {
 	json_t *k = gs_json_string(key);
-	set(obj, json_string_value(k), v);
+	gs_json_set(obj, json_string_value(k), v);
 	json_decref(k);
 }
 
@@ -61,23 +55,12 @@ static json_t *kv_object(const gs_strvec_t *sv)
 	return o;
 }
 
-static char *dump(json_t *root, size_t *len)
-{
-	char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	if (!s)
-		abort();
-	if (len)
-		*len = strlen(s);
-	return s;
-}
-
 static json_t *descriptor(const char *media_type, const gs_digest_t *digest, uint64_t size)
 {
 	json_t *d = json_object();
-	set(d, "mediaType", gs_json_string(media_type));
-	set(d, "digest", gs_json_string(digest->s));
-	set(d, "size", json_integer((json_int_t)size));
+	gs_json_set(d, "mediaType", gs_json_string(media_type));
+	gs_json_set(d, "digest", gs_json_string(digest->s));
+	gs_json_set(d, "size", json_integer((json_int_t)size));
 	return d;
 }
 
@@ -85,86 +68,86 @@ char *gs_image_config_json(const gs_image_config_t *cfg, const gs_layer_info_t *
 			   size_t n_layers, size_t *len)
 {
 	json_t *root = json_object();
-	set(root, "architecture", gs_json_string(cfg->architecture));
-	set(root, "os", gs_json_string(cfg->os));
+	gs_json_set(root, "architecture", gs_json_string(cfg->architecture));
+	gs_json_set(root, "os", gs_json_string(cfg->os));
 	if (cfg->variant && *cfg->variant)
-		set(root, "variant", gs_json_string(cfg->variant));
+		gs_json_set(root, "variant", gs_json_string(cfg->variant));
 	if (cfg->created)
-		set(root, "created", gs_json_string(cfg->created));
+		gs_json_set(root, "created", gs_json_string(cfg->created));
 
 	json_t *c = json_object();
 	if (cfg->user && *cfg->user)
-		set(c, "User", gs_json_string(cfg->user));
+		gs_json_set(c, "User", gs_json_string(cfg->user));
 	if (cfg->env.n)
-		set(c, "Env", str_array(&cfg->env));
+		gs_json_set(c, "Env", str_array(&cfg->env));
 	if (cfg->entrypoint.n)
-		set(c, "Entrypoint", str_array(&cfg->entrypoint));
+		gs_json_set(c, "Entrypoint", str_array(&cfg->entrypoint));
 	if (cfg->cmd.n)
-		set(c, "Cmd", str_array(&cfg->cmd));
+		gs_json_set(c, "Cmd", str_array(&cfg->cmd));
 	if (cfg->working_dir && *cfg->working_dir)
-		set(c, "WorkingDir", gs_json_string(cfg->working_dir));
+		gs_json_set(c, "WorkingDir", gs_json_string(cfg->working_dir));
 	if (cfg->labels.n)
-		set(c, "Labels", kv_object(&cfg->labels));
+		gs_json_set(c, "Labels", kv_object(&cfg->labels));
 	if (cfg->exposed_ports.n) {
 		json_t *ports = json_object();
 		for (size_t i = 0; i < cfg->exposed_ports.n; i++)
 			set_user_key(ports, cfg->exposed_ports.v[i], json_object());
-		set(c, "ExposedPorts", ports);
+		gs_json_set(c, "ExposedPorts", ports);
 	}
 	if (cfg->stop_signal && *cfg->stop_signal)
-		set(c, "StopSignal", gs_json_string(cfg->stop_signal));
-	set(root, "config", c);
+		gs_json_set(c, "StopSignal", gs_json_string(cfg->stop_signal));
+	gs_json_set(root, "config", c);
 
 	json_t *rootfs = json_object();
-	set(rootfs, "type", gs_json_string("layers"));
+	gs_json_set(rootfs, "type", gs_json_string("layers"));
 	json_t *ids = json_array();
 	for (size_t i = 0; i < n_layers; i++)
 		json_array_append_new(ids, gs_json_string(layers[i].diff_id.s));
-	set(rootfs, "diff_ids", ids);
-	set(root, "rootfs", rootfs);
+	gs_json_set(rootfs, "diff_ids", ids);
+	gs_json_set(root, "rootfs", rootfs);
 
 	if (cfg->n_history) {
 		json_t *hist = json_array();
 		for (size_t i = 0; i < cfg->n_history; i++) {
 			json_t *h = json_object();
 			if (cfg->created)
-				set(h, "created", gs_json_string(cfg->created));
+				gs_json_set(h, "created", gs_json_string(cfg->created));
 			if (cfg->history[i].created_by)
-				set(h, "created_by", gs_json_string(cfg->history[i].created_by));
+				gs_json_set(h, "created_by", gs_json_string(cfg->history[i].created_by));
 			if (cfg->history[i].comment)
-				set(h, "comment", gs_json_string(cfg->history[i].comment));
+				gs_json_set(h, "comment", gs_json_string(cfg->history[i].comment));
 			json_array_append_new(hist, h);
 		}
-		set(root, "history", hist);
+		gs_json_set(root, "history", hist);
 	}
-	return dump(root, len);
+	return gs_json_dump_compact(root, len);
 }
 
 char *gs_image_manifest_json(const gs_descriptor_t *config, const gs_layer_info_t *layers,
 			     size_t n_layers, const gs_strvec_t *annotations, size_t *len)
 {
 	json_t *root = json_object();
-	set(root, "schemaVersion", json_integer(2));
-	set(root, "mediaType", gs_json_string(GS_MT_MANIFEST));
-	set(root, "config",
+	gs_json_set(root, "schemaVersion", json_integer(2));
+	gs_json_set(root, "mediaType", gs_json_string(GS_MT_MANIFEST));
+	gs_json_set(root, "config",
 	    descriptor(config->media_type ? config->media_type : GS_MT_CONFIG, &config->digest,
 		       config->size));
 	json_t *ls = json_array();
 	for (size_t i = 0; i < n_layers; i++)
 		json_array_append_new(ls, descriptor(gs_mediatype_layer(layers[i].compression),
 						     &layers[i].digest, layers[i].size));
-	set(root, "layers", ls);
+	gs_json_set(root, "layers", ls);
 	if (annotations && annotations->n)
-		set(root, "annotations", kv_object(annotations));
-	return dump(root, len);
+		gs_json_set(root, "annotations", kv_object(annotations));
+	return gs_json_dump_compact(root, len);
 }
 
 char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 			  const gs_strvec_t *annotations, size_t *len)
 {
 	json_t *root = json_object();
-	set(root, "schemaVersion", json_integer(2));
-	set(root, "mediaType", gs_json_string(GS_MT_INDEX));
+	gs_json_set(root, "schemaVersion", json_integer(2));
+	gs_json_set(root, "mediaType", gs_json_string(GS_MT_INDEX));
 	json_t *ms = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const gs_descriptor_t *m = &manifests[i];
@@ -172,20 +155,20 @@ char *gs_image_index_json(const gs_descriptor_t *manifests, size_t n,
 				       m->size);
 		if (m->os || m->architecture) {
 			json_t *p = json_object();
-			set(p, "architecture", gs_json_string(m->architecture ? m->architecture : ""));
-			set(p, "os", gs_json_string(m->os ? m->os : ""));
+			gs_json_set(p, "architecture", gs_json_string(m->architecture ? m->architecture : ""));
+			gs_json_set(p, "os", gs_json_string(m->os ? m->os : ""));
 			if (m->variant && *m->variant)
-				set(p, "variant", gs_json_string(m->variant));
-			set(d, "platform", p);
+				gs_json_set(p, "variant", gs_json_string(m->variant));
+			gs_json_set(d, "platform", p);
 		}
 		if (m->annotations.n)
-			set(d, "annotations", kv_object(&m->annotations));
+			gs_json_set(d, "annotations", kv_object(&m->annotations));
 		json_array_append_new(ms, d);
 	}
-	set(root, "manifests", ms);
+	gs_json_set(root, "manifests", ms);
 	if (annotations && annotations->n)
-		set(root, "annotations", kv_object(annotations));
-	return dump(root, len);
+		gs_json_set(root, "annotations", kv_object(annotations));
+	return gs_json_dump_compact(root, len);
 }
 
 char *gs_image_time(int64_t epoch)

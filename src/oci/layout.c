@@ -197,12 +197,6 @@ int gs_layout_check(const gs_store_t *store, gs_error_t *err)
 	return read_index(store, &root, NULL, err);
 }
 
-static void set(json_t *obj, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new(obj, key, v) < 0)
-		abort(); /* out of memory (keys and values were checked) */
-}
-
 /* The same object with "mediaType" right after "schemaVersion". */
 static json_t *with_media_type(json_t *root)
 {
@@ -212,18 +206,16 @@ static json_t *with_media_type(json_t *root)
 	const char *k;
 	json_t *v;
 	json_object_foreach (root, k, v) {
-		set(o, k, json_incref(v));
+		gs_json_set(o, k, json_incref(v));
 		if (strcmp(k, "schemaVersion") == 0)
-			set(o, "mediaType", json_string(GS_MT_INDEX));
+			gs_json_set(o, "mediaType", json_string(GS_MT_INDEX));
 	}
 	return o;
 }
 
 static int write_index(gs_store_t *store, json_t *root, gs_error_t *err)
 {
-	cleanup_free char *text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!text)
-		abort();
+	cleanup_free char *text = gs_json_dump_compact(json_incref(root), NULL);
 	cleanup_free char *path = gs_path_join(gs_store_dir(store), "index.json");
 	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
 }
@@ -237,8 +229,8 @@ static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *f
 		return -1;
 	if (!old) {
 		old = json_object();
-		set(old, "schemaVersion", json_integer(2));
-		set(old, "manifests", json_array());
+		gs_json_set(old, "schemaVersion", json_integer(2));
+		gs_json_set(old, "manifests", json_array());
 	}
 	cleanup_json json_t *root = with_media_type(old);
 
@@ -255,16 +247,16 @@ static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *f
 		json_array_append(ms, d);
 	}
 	json_t *desc = json_object();
-	set(desc, "mediaType", json_string(media_type));
-	set(desc, "digest", json_string(digest->s));
-	set(desc, "size", json_integer((json_int_t)size));
+	gs_json_set(desc, "mediaType", json_string(media_type));
+	gs_json_set(desc, "digest", json_string(digest->s));
+	gs_json_set(desc, "size", json_integer((json_int_t)size));
 	json_t *ann = json_object();
 	if (full_name)
-		set(ann, GS_ANN_CONTAINERD_NAME, json_string(full_name));
-	set(ann, GS_ANN_REF_NAME, json_string(ref_name));
-	set(desc, "annotations", ann);
+		gs_json_set(ann, GS_ANN_CONTAINERD_NAME, json_string(full_name));
+	gs_json_set(ann, GS_ANN_REF_NAME, json_string(ref_name));
+	gs_json_set(desc, "annotations", ann);
 	json_array_append_new(ms, desc);
-	set(root, "manifests", ms);
+	gs_json_set(root, "manifests", ms);
 
 	return write_index(store, root, err);
 }
@@ -312,7 +304,7 @@ static int remove_tags_locked(gs_store_t *store, const gs_strvec_t *names, gs_er
 		else
 			json_array_append(ms, d);
 	}
-	set(root, "manifests", ms);
+	gs_json_set(root, "manifests", ms);
 	return removed ? write_index(store, root, err) : 0;
 }
 

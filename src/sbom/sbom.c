@@ -42,15 +42,9 @@
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static void set(json_t *obj, const char *key, json_t *v)
-{
-	if (!v || json_object_set_new_nocheck(obj, key, v) < 0)
-		abort(); /* only on out of memory */
-}
-
 static void set_str(json_t *obj, const char *key, const char *s)
 {
-	set(obj, key, gs_json_string(s));
+	gs_json_set(obj, key, gs_json_string(s));
 }
 
 static void push(json_t *arr, json_t *v)
@@ -576,13 +570,13 @@ static json_t *spdx_package(const item_t *it)
 	if (it->version)
 		set_str(p, "versionInfo", it->version);
 	set_str(p, "downloadLocation", NOASSERTION);
-	set(p, "filesAnalyzed", json_false());
+	gs_json_set(p, "filesAnalyzed", json_false());
 	if (it->sha256[0]) {
 		json_t *cs = json_array(), *c = json_object();
 		set_str(c, "algorithm", "SHA256");
 		set_str(c, "checksumValue", it->sha256);
 		push(cs, c);
-		set(p, "checksums", cs);
+		gs_json_set(p, "checksums", cs);
 	}
 	set_str(p, "licenseConcluded", NOASSERTION);
 	set_str(p, "licenseDeclared", it->license ? it->license : NOASSERTION);
@@ -595,7 +589,7 @@ static json_t *spdx_package(const item_t *it)
 		set_str(r, "referenceType", "purl");
 		set_str(r, "referenceLocator", it->purl);
 		push(refs, r);
-		set(p, "externalRefs", refs);
+		gs_json_set(p, "externalRefs", refs);
 	}
 	set_str(p, "primaryPackagePurpose", spdx_purpose(it->kind));
 	return p;
@@ -648,13 +642,13 @@ int gs_sbom_spdx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 			     : xstrdup("Tool: " TOOL_NAME);
 	push(creators, gs_json_string(tool));
 	free(tool);
-	set(ci, "creators", creators);
-	set(root, "creationInfo", ci);
+	gs_json_set(ci, "creators", creators);
+	gs_json_set(root, "creationInfo", ci);
 
 	json_t *pkgs = json_array();
 	for (size_t i = 0; i < m.n; i++)
 		push(pkgs, spdx_package(&m.items[i]));
-	set(root, "packages", pkgs);
+	gs_json_set(root, "packages", pkgs);
 
 	json_t *rels = json_array();
 	push(rels, spdx_rel("SPDXRef-DOCUMENT", "DESCRIBES", m.items[0].spdx_id, NULL));
@@ -663,7 +657,7 @@ int gs_sbom_spdx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 		push(rels, spdx_rel(m.items[r->from].spdx_id, rel_names[r->kind],
 				    m.items[r->to].spdx_id, r->comment));
 	}
-	set(root, "relationships", rels);
+	gs_json_set(root, "relationships", rels);
 
 	char uuid[37];
 	doc_uuid(root, "SPDX-2.3", in->manifest_digest, uuid);
@@ -685,7 +679,7 @@ static json_t *cdx_license(const char *expr)
 	} else {
 		json_t *l = json_object();
 		set_str(l, "id", expr);
-		set(o, "license", l);
+		gs_json_set(o, "license", l);
 	}
 	push(arr, o);
 	return arr;
@@ -722,10 +716,10 @@ static json_t *cdx_component(const model_t *m, size_t index)
 		set_str(h, "alg", "SHA-256");
 		set_str(h, "content", it->sha256);
 		push(hs, h);
-		set(c, "hashes", hs);
+		gs_json_set(c, "hashes", hs);
 	}
 	if (it->license)
-		set(c, "licenses", cdx_license(it->license));
+		gs_json_set(c, "licenses", cdx_license(it->license));
 	if (it->purl)
 		set_str(c, "purl", it->purl);
 	if (it->anc_name) {
@@ -737,8 +731,8 @@ static json_t *cdx_component(const model_t *m, size_t index)
 		if (it->anc_purl)
 			set_str(a, "purl", it->anc_purl);
 		push(ancs, a);
-		set(ped, "ancestors", ancs);
-		set(c, "pedigree", ped);
+		gs_json_set(ped, "ancestors", ancs);
+		gs_json_set(c, "pedigree", ped);
 	}
 	/* The cgo packages a module contains. */
 	json_t *subs = NULL;
@@ -750,7 +744,7 @@ static json_t *cdx_component(const model_t *m, size_t index)
 		push(subs, cdx_component(m, i));
 	}
 	if (subs)
-		set(c, "components", subs);
+		gs_json_set(c, "components", subs);
 	if (it->props.n) {
 		json_t *ps = json_array();
 		for (size_t i = 0; i + 1 < it->props.n; i += 2) {
@@ -759,7 +753,7 @@ static json_t *cdx_component(const model_t *m, size_t index)
 			set_str(p, "value", it->props.v[i + 1]);
 			push(ps, p);
 		}
-		set(c, "properties", ps);
+		gs_json_set(c, "properties", ps);
 	}
 	return c;
 }
@@ -777,7 +771,7 @@ int gs_sbom_cyclonedx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 	set_str(root, "bomFormat", "CycloneDX");
 	set_str(root, "specVersion", "1.5");
 	set_str(root, "serialNumber", ""); /* set last, from the rest */
-	set(root, "version", json_integer(1));
+	gs_json_set(root, "version", json_integer(1));
 
 	json_t *meta = json_object();
 	set_str(meta, "timestamp", m.created);
@@ -787,16 +781,16 @@ int gs_sbom_cyclonedx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 	if (in->tool_version && *in->tool_version)
 		set_str(tool, "version", in->tool_version);
 	push(tcs, tool);
-	set(tools, "components", tcs);
-	set(meta, "tools", tools);
-	set(meta, "component", cdx_component(&m, 0));
-	set(root, "metadata", meta);
+	gs_json_set(tools, "components", tcs);
+	gs_json_set(meta, "tools", tools);
+	gs_json_set(meta, "component", cdx_component(&m, 0));
+	gs_json_set(root, "metadata", meta);
 
 	json_t *comps = json_array();
 	for (size_t i = 1; i < m.n; i++)
 		if (m.items[i].parent < 0)
 			push(comps, cdx_component(&m, i));
-	set(root, "components", comps);
+	gs_json_set(root, "components", comps);
 
 	/* DEPENDS_ON, and the image's CONTAINS (what it ships), grouped by
 	 * source in item order; musl is known to depend on nothing. */
@@ -816,10 +810,10 @@ int gs_sbom_cyclonedx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 			continue;
 		json_t *d = json_object();
 		set_str(d, "ref", m.items[i].bom_ref);
-		set(d, "dependsOn", on ? on : json_array());
+		gs_json_set(d, "dependsOn", on ? on : json_array());
 		push(deps, d);
 	}
-	set(root, "dependencies", deps);
+	gs_json_set(root, "dependencies", deps);
 
 	char uuid[37];
 	doc_uuid(root, "CycloneDX-1.5", in->manifest_digest, uuid);

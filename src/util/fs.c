@@ -212,10 +212,10 @@ void gs_tempfile_discard(const char *path)
 	gs_tempfile_forget(path);
 }
 
-int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
-		       gs_error_t *err)
+/* The directory part of path: "." for a bare name, "/" for "/x". */
+static char *dir_of(const char *path)
 {
-	cleanup_free char *dir = xstrdup(path);
+	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
 	if (slash == dir)
 		dir[1] = '\0';
@@ -223,7 +223,13 @@ int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
+	return dir;
+}
 
+int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		       gs_error_t *err)
+{
+	cleanup_free char *dir = dir_of(path);
 	cleanup_free char *tmp = NULL;
 	cleanup_close int fd = gs_tempfile_create(dir, ".tmp-", &tmp, err);
 	if (fd < 0)
@@ -242,18 +248,6 @@ int gs_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
 	return gs_fs_fsync_dir(dir, err);
 }
 
-static char *dir_of(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash == dir)
-		dir[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	else
-		strcpy(dir, ".");
-	return dir;
-}
 
 int gs_output_open(const char *path, gs_output_t *out, gs_error_t *err)
 {

@@ -1,6 +1,7 @@
 #include "gsimage/util/json.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "gsimage/util/utf8.h"
 
@@ -15,4 +16,21 @@ json_t *gs_json_string(const char *s)
 	if (!j)
 		abort(); /* only on out of memory */
 	return j;
+}
+
+void gs_json_set(json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new_nocheck(obj, key, v) < 0)
+		abort(); /* only on out of memory */
+}
+
+char *gs_json_dump_compact(json_t *root, size_t *len)
+{
+	char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!s)
+		abort();
+	if (len)
+		*len = strlen(s);
+	return s;
 }

@@ -104,3 +104,33 @@ validate_layout() { # DIR [args...] -> sets VALIDATE_STATUS: ok | skip:<why> | f
   done
   VALIDATE_STATUS="skip:$VALIDATE needs python3-jsonschema ($(echo "$out" | head -1)); run 'make bootstrap'"
 }
+
+# Servers a test starts (a registry, containerd): stop_servers kills them;
+# a test that starts any sets its EXIT trap to stop them and remove $WORK.
+SERVER_PIDS=()
+stop_servers() {
+  local p
+  for p in "${SERVER_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_registry NAME [HTPASSWD]: docker-registry on 127.0.0.1 only, its
+# data under $WORK/NAME; sets PORT.  Fails when it does not answer.
+start_registry() {
+  local name=$1 htpasswd=${2:-}
+  PORT=$(free_port)
+  mkdir -p "$WORK/$name"
+  {
+    printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$WORK/$name"
+    [ -n "$htpasswd" ] && printf 'auth:\n  htpasswd:\n    realm: test\n    path: %s\n' "$htpasswd"
+    printf 'http:\n  addr: 127.0.0.1:%s\n' "$PORT"
+  } >"$WORK/$name.yml"
+  docker-registry serve "$WORK/$name.yml" >"$WORK/$name.log" 2>&1 &
+  SERVER_PIDS+=($!)
+  for _ in $(seq 50); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && return 0
+    sleep 0.2
+  done
+  return 1
+}

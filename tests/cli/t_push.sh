@@ -6,35 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 PY=/usr/bin/python3
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_registry NAME [HTPASSWD] -> sets PORT; the registry keeps its data
-# under $WORK/NAME.
-start_registry() {
-  local name=$1 htpasswd=${2:-}
-  PORT=$(free_port)
-  mkdir -p "$WORK/$name"
-  {
-    printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\n' "$WORK/$name"
-    [ -n "$htpasswd" ] && printf 'auth:\n  htpasswd:\n    realm: test\n    path: %s\n' "$htpasswd"
-    printf 'http:\n  addr: 127.0.0.1:%s\n' "$PORT"
-  } >"$WORK/$name.yml"
-  docker-registry serve "$WORK/$name.yml" >"$WORK/$name.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && return 0
-    sleep 0.2
-  done
-  return 1
-}
+trap stop_servers EXIT
 
 snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 
@@ -188,7 +160,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   address = "$C/containerd.sock"
 TOML
   containerd --config "$C/config.toml" >"$C/log" 2>&1 &
-  PIDS+=($!)
+  SERVER_PIDS+=($!)
   for _ in $(seq 50); do [ -S "$C/containerd.sock" ] && break; sleep 0.2; done
   run timeout 120 ctr -a "$C/containerd.sock" images pull --plain-http "$IMG"
   check "containerd pulls the resolved reference from the registry" '[ "$RC" = 0 ]'

@@ -7,13 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 PY=/usr/bin/python3
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap stop_servers EXIT
 json() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 L=$WORK/oci
@@ -103,13 +97,10 @@ check "an unknown SBOM format is a usage error" '[ "$RC" = 2 ] && one_error_line
 
 # --- to a registry: the image, then the fallback tags --------------------------
 if has docker-registry && has skopeo && has curl; then
-  PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$WORK/reg"
-  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
-    "$WORK/reg" "$PORT" >"$WORK/reg.yml"
-  docker-registry serve "$WORK/reg.yml" >"$WORK/reg.log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.2; done
+  if ! start_registry reg; then
+    fail "the test registry did not start: $(tail -3 "$WORK/reg.log")"
+    exit 0
+  fi
   run "$GSIMAGE" push -q --insecure "$L:app:sbom" "127.0.0.1:$PORT/app:sbom"
   check "push of a two-platform image with its SBOMs" '[ "$RC" = 0 ] && [ "$OUT" = "127.0.0.1:$PORT/app:sbom@$TOP" ]'
   run skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$PORT/app:sbom"
