@@ -104,8 +104,9 @@ static int list_main_package(const gs_compile_opts_t *o, const char *go, const c
 		/* A one-line complaint is already in the error line itself. */
 		if (strcmp(why, errout) != 0 && strchr(errout, '\n') != errout + strlen(errout) - 1)
 			gs_error_set_detail(err, errout);
-		return gs_error_set(err, 0, "'%s' is not a buildable Go package: %s", o->package,
-				    why);
+		/* Not always the package's fault (no build cache, a VCS status
+		 * go cannot read): say what failed, and Go's reason. */
+		return gs_error_set(err, 0, "go cannot load package '%s': %s", o->package, why);
 	}
 	/* One line: "name\timport path\tdir" */
 	size_t len = strlen(out);

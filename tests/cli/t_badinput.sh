@@ -337,6 +337,17 @@ bad "--pie with --cgo off" 2 "--pie links with the C toolchain, which needs cgo"
 bad "--pie with --compiler gccgo" 2 "--pie needs --compiler gc" - "${B[@]}" --pie --compiler gccgo $H
 bad "--pie with --cc musl-gcc" 2 "--pie cannot use --cc musl-gcc" - "${B[@]}" --pie --cc musl-gcc $H
 
+# Go's own trouble is not called the package's (issue 11: item 11).
+bad "no HOME and no XDG_CACHE_HOME: go names its build cache, not a bad package" 1 \
+  "go cannot load package 'testdata/hello': build cache is required" - \
+  env -u HOME -u XDG_CACHE_HOME "$GSIMAGE" build -q -o "$L" testdata/hello
+# One entry per image name (issue 11: item 11).
+T=$WORK/twospell
+run "$GSIMAGE" build -q --sbom none -t hello:v1 -o "$T" testdata/hello
+run "$GSIMAGE" build -q --sbom none -t docker.io/library/hello:v1 -o "$T" testdata/hello
+check "hello:v1 and docker.io/library/hello:v1 are one entry, not two with one image name" \
+  '[ "$RC" = 0 ] && [ "$(grep -o "io.containerd.image.name" "$T/index.json" | wc -l)" = 1 ] && grep -q "\"org.opencontainers.image.ref.name\":\"docker.io/library/hello:v1\"" "$T/index.json"'
+
 check "the kept layout still has its tag" \
   'run "$GSIMAGE" inspect "$L:keep:me"; [ "$RC" = 0 ] && contains "$OUT" "keep:me"'
 echo "bad inputs tried: $N"
