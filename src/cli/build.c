@@ -397,6 +397,7 @@ static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 					      "build --help'", argc - operand);
 		if (operand < argc)
 			req->compile.package = argv[operand];
+		gs_cli_compile_finish(&a->compile);
 	}
 	return gs_cli_image_finish(req, err);
 }

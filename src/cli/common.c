@@ -24,6 +24,8 @@ const gs_cli_option_t gs_cli_compile_options[] = {
 	GS_CLI_OPT("gcflags", 0, "FLAGS", GS_OPT_GCFLAGS, "go build -gcflags"),
 	GS_CLI_OPT("pie", 0, NULL, GS_OPT_PIE,
 	 "static-PIE binaries (ASLR), full RELRO, BIND_NOW; links with zig"),
+	GS_CLI_OPT("optimize", 0, "size|speed", GS_OPT_OPTIMIZE,
+	 "cgo C code: -Os or -O2 (default), unused code dropped; CGO_CFLAGS wins"),
 	GS_CLI_END,
 };
 
@@ -110,6 +112,9 @@ int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err)
 	c->opts.gollvm_override = getenv("GSIMAGE_GOLLVM");
 	c->opts.toolchain_dir = GS_TOOLCHAIN_DIR;
 	c->opts.goflags = getenv("GOFLAGS");
+	c->opts.optimize = GS_OPTIMIZE_SPEED;
+	const char *cflags = getenv("CGO_CFLAGS");
+	c->opts.user_cgo_cflags = cflags && *cflags;
 	if (cache_dir_from_env(&c->cache_dir, err) < 0)
 		return -1;
 	c->opts.cache_dir = c->cache_dir;
@@ -161,11 +166,31 @@ int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error
 	case GS_OPT_PIE:
 		c->opts.pie = 1;
 		return 1;
+	case GS_OPT_OPTIMIZE:
+		return gs_optimize_parse(arg, &c->opts.optimize, err) < 0 ? -1 : 1;
 	case GS_OPT_QUIET:
 		c->quiet = 1;
 		return 1;
 	}
 	return 0;
+}
+
+void gs_cli_compile_finish(gs_cli_compile_t *c)
+{
+	const char *mode = gs_optimize_name(c->opts.optimize);
+	if (c->opts.user_cgo_cflags) {
+		cleanup_free char *line = x_asprintf(
+			"CGO_CFLAGS is set: cgo C code is compiled with '%s', not with "
+			"'--optimize %s' (%s)", getenv("CGO_CFLAGS"), mode,
+			gs_optimize_cflags(c->opts.optimize));
+		gs_cli_progress(&c->quiet, line);
+		return;
+	}
+	/* gs_gobuild_env() sets CGO_CFLAGS from opts.optimize once the compile
+	 * driver hands the mode down; until then go build gets it through the
+	 * environment it starts from, which is also what the SBOM records.
+	 * Only cgo builds read it. */
+	setenv("CGO_CFLAGS", gs_optimize_cflags(c->opts.optimize), 1);
 }
 
 void gs_cli_progress(void *quiet_flag, const char *line)

@@ -62,6 +62,7 @@ int gs_cmd_compile(int argc, char **argv, gs_error_t *err)
 	if (operand < argc)
 		a.c.opts.package = argv[operand];
 	a.c.opts.out_dir = a.out_dir;
+	gs_cli_compile_finish(&a.c);
 
 	gs_binaries_t bins;
 	if (gs_binaries_compile(&a.c.opts, &bins, err) < 0)

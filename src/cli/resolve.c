@@ -100,6 +100,7 @@ static int check_args(struct resolve_args *a, int argc, int operand, gs_error_t 
 	size_t n = strlen(a->req.repo);
 	if (a->req.repo[n - 1] == '/')
 		return gs_error_usage(err, "'--repo %s' ends with '/'; drop it", a->req.repo);
+	gs_cli_compile_finish(&a->compile);
 	gs_build_request_t *b = &a->req.build;
 	b->compile = a->compile.opts;
 	b->cache_dir = a->compile.cache_dir;

@@ -550,6 +550,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			.tag = refs[0].tag,
 			.epoch = req->image.epoch,
 			.cgo_cflags = req->cgo_cflags,
+			.optimize = req->compile.user_cgo_cflags ? NULL : gs_optimize_name(req->compile.optimize),
 			.tags = req->compile.tags,
 			.package_dir = set->dir,
 		};

@@ -40,6 +40,38 @@ const char *gs_go_compiler_name(gs_go_compiler_t c)
 	return compiler_names[c];
 }
 
+static const char *const optimize_names[] = {NULL, "size", "speed"};
+
+int gs_optimize_parse(const char *s, gs_optimize_t *out, gs_error_t *err)
+{
+	if (strcmp(s, "size") == 0)
+		*out = GS_OPTIMIZE_SIZE;
+	else if (strcmp(s, "speed") == 0)
+		*out = GS_OPTIMIZE_SPEED;
+	else
+		return gs_error_usage(err, "invalid '--optimize %s'; use size or speed", s);
+	return 0;
+}
+
+const char *gs_optimize_name(gs_optimize_t m)
+{
+	return optimize_names[m];
+}
+
+const char *gs_optimize_cflags(gs_optimize_t m)
+{
+	switch (m) {
+	case GS_OPTIMIZE_SIZE:
+		return "-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables "
+		       "-fno-unwind-tables";
+	case GS_OPTIMIZE_SPEED:
+		return "-O2 -ffunction-sections -fdata-sections";
+	case GS_OPTIMIZE_GO:
+		break;
+	}
+	return NULL;
+}
+
 /* Tags "a b,c" as "a,b,c" (Go takes either, but not both in one list). */
 static void push_tags(gs_strvec_t *out, const char *tags)
 {
@@ -139,6 +171,9 @@ void gs_gobuild_env(const gs_gobuild_t *b, char *const *base, gs_strvec_t *env)
 	}
 	if (b->compiler != GS_COMPILER_GC && b->gccgo)
 		gs_strvec_setenv(env, "GCCGO", b->gccgo);
+	const char *cflags = gs_optimize_cflags(b->optimize);
+	if (b->cgo && cflags && !b->user_cgo_cflags)
+		gs_strvec_setenv(env, "CGO_CFLAGS", cflags);
 	if (b->zig_cache) {
 		gs_strvec_setenv(env, "ZIG_GLOBAL_CACHE_DIR", b->zig_cache);
 		gs_strvec_setenv(env, "ZIG_LOCAL_CACHE_DIR", b->zig_cache);

@@ -291,6 +291,86 @@ static void test_parse_enums(void **state)
 	gs_error_release(&err);
 }
 
+/* --optimize: C flags for cgo builds only, C++ flags never touched, the
+ * user's CGO_CFLAGS kept as they are. */
+static void test_env_optimize(void **state)
+{
+	(void)state;
+	char *base_env[] = {"PATH=/bin", "CGO_CXXFLAGS=-O1 -g", NULL};
+	gs_gobuild_t b = base("linux/amd64");
+	b.cgo = 1;
+	b.cc = "zig-cc-x86_64-linux-musl-0.11.0";
+
+	b.optimize = GS_OPTIMIZE_SIZE;
+	cleanup_strvec gs_strvec_t size = GS_STRVEC_INIT;
+	gs_gobuild_env(&b, base_env, &size);
+	assert_string_equal(gs_strvec_getenv(&size, "CGO_CFLAGS"),
+			    "-Os -ffunction-sections -fdata-sections "
+			    "-fno-asynchronous-unwind-tables -fno-unwind-tables");
+	assert_string_equal(gs_strvec_getenv(&size, "CGO_CXXFLAGS"), "-O1 -g");
+
+	b.optimize = GS_OPTIMIZE_SPEED;
+	cleanup_strvec gs_strvec_t speed = GS_STRVEC_INIT;
+	gs_gobuild_env(&b, base_env, &speed);
+	assert_string_equal(gs_strvec_getenv(&speed, "CGO_CFLAGS"),
+			    "-O2 -ffunction-sections -fdata-sections");
+	assert_null(strstr(gs_strvec_getenv(&speed, "CGO_CFLAGS"), "unwind"));
+	assert_string_equal(gs_strvec_getenv(&speed, "CGO_CXXFLAGS"), "-O1 -g");
+
+	/* No CGO_CXXFLAGS in the base: none added, whatever the mode. */
+	char *plain[] = {"PATH=/bin", NULL};
+	b.optimize = GS_OPTIMIZE_SIZE;
+	cleanup_strvec gs_strvec_t nocxx = GS_STRVEC_INIT;
+	gs_gobuild_env(&b, plain, &nocxx);
+	assert_null(gs_strvec_getenv(&nocxx, "CGO_CXXFLAGS"));
+	assert_non_null(gs_strvec_getenv(&nocxx, "CGO_CFLAGS"));
+
+	/* The user's CGO_CFLAGS win, in either mode; each key once. */
+	char *user_env[] = {"PATH=/bin", "CGO_CFLAGS=-O3 -march=native", NULL};
+	b.user_cgo_cflags = 1;
+	for (int m = GS_OPTIMIZE_SIZE; m <= GS_OPTIMIZE_SPEED; m++) {
+		b.optimize = (gs_optimize_t)m;
+		cleanup_strvec gs_strvec_t user = GS_STRVEC_INIT;
+		gs_gobuild_env(&b, user_env, &user);
+		assert_string_equal(gs_strvec_getenv(&user, "CGO_CFLAGS"), "-O3 -march=native");
+		size_t count = 0;
+		for (size_t i = 0; i < user.n; i++)
+			count += strncmp(user.v[i], "CGO_CFLAGS=", 11) == 0;
+		assert_int_equal(count, 1);
+	}
+
+	/* Pure Go, or Go's own default: the environment is left alone. */
+	b.user_cgo_cflags = 0;
+	b.cgo = 0;
+	cleanup_strvec gs_strvec_t pure = GS_STRVEC_INIT;
+	gs_gobuild_env(&b, plain, &pure);
+	assert_null(gs_strvec_getenv(&pure, "CGO_CFLAGS"));
+	b.cgo = 1;
+	b.optimize = GS_OPTIMIZE_GO;
+	cleanup_strvec gs_strvec_t godef = GS_STRVEC_INIT;
+	gs_gobuild_env(&b, plain, &godef);
+	assert_null(gs_strvec_getenv(&godef, "CGO_CFLAGS"));
+}
+
+static void test_optimize_parse(void **state)
+{
+	(void)state;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_optimize_t m = GS_OPTIMIZE_GO;
+	assert_int_equal(gs_optimize_parse("size", &m, &err), 0);
+	assert_int_equal(m, GS_OPTIMIZE_SIZE);
+	assert_string_equal(gs_optimize_name(m), "size");
+	assert_int_equal(gs_optimize_parse("speed", &m, &err), 0);
+	assert_int_equal(m, GS_OPTIMIZE_SPEED);
+	assert_string_equal(gs_optimize_name(m), "speed");
+	assert_null(gs_optimize_name(GS_OPTIMIZE_GO));
+	assert_null(gs_optimize_cflags(GS_OPTIMIZE_GO));
+	assert_int_equal(gs_optimize_parse("O3", &m, &err), -1);
+	assert_int_equal(gs_error_exit_status(&err), GS_EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "use size or speed"));
+	gs_error_release(&err);
+}
+
 /* The wrapper: its name (CC) depends on the zig version and target only,
  * never on where zig or the cache is; its directory on everything in the
  * script, so two zigs never share one. */
@@ -338,6 +418,8 @@ int main(void)
 		cmocka_unit_test(test_goflags_value),
 		cmocka_unit_test(test_argv_gccgo),
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_env_optimize),
+		cmocka_unit_test(test_optimize_parse),
 		cmocka_unit_test(test_golist),
 		cmocka_unit_test(test_binary_name),
 		cmocka_unit_test(test_parse_enums),

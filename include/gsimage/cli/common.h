@@ -21,6 +21,7 @@ enum {
 	GS_OPT_LDFLAGS,
 	GS_OPT_GCFLAGS,
 	GS_OPT_PIE,
+	GS_OPT_OPTIMIZE,
 	GS_OPT_QUIET,
 	GS_OPT_INSECURE,
 	GS_OPT_AUTHFILE,
@@ -48,7 +49,8 @@ enum {
 	GS_OPT_FIRST_COMMAND_SPECIFIC, /* commands number theirs from here */
 };
 
-/* --platform, --cc, --cgo, --compiler, --tags, --ldflags, --gcflags, --pie */
+/* --platform, --cc, --cgo, --compiler, --tags, --ldflags, --gcflags, --pie,
+ * --optimize */
 extern const gs_cli_option_t gs_cli_compile_options[];
 /* -q, --quiet */
 extern const gs_cli_option_t gs_cli_quiet_option[];
@@ -72,6 +74,11 @@ void gs_cli_compile_release(gs_cli_compile_t *c);
 /* Handle one of gs_cli_compile_options (or --quiet): 1 when handled, 0 when
  * id is not one of them, -1 on a bad value. */
 int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err);
+
+/* After the options: apply --optimize, or say once on stderr (unless -q)
+ * that the user's CGO_CFLAGS win over it.  Call before anything reads
+ * CGO_CFLAGS for the SBOM (gs_cli_image_finish). */
+void gs_cli_compile_finish(gs_cli_compile_t *c);
 
 /* --compression, --compression-level */
 extern const gs_cli_option_t gs_cli_compression_options[];

@@ -32,6 +32,8 @@ typedef struct gs_compile_opts {
 	int pie;               /* static-PIE binaries (--pie): gc, zig or a C
 				  compiler path, cgo on for the link */
 	const char *goflags;   /* $GOFLAGS: its -ldflags and -tags are merged */
+	gs_optimize_t optimize; /* --optimize: CGO_CFLAGS of cgo builds */
+	int user_cgo_cflags;   /* $CGO_CFLAGS is set: the user's flags win */
 	/* Tool overrides, from GSIMAGE_GO / GSIMAGE_ZIG / GSIMAGE_GOLLVM. */
 	const char *go_override, *zig_override, *gollvm_override;
 	const char *toolchain_dir; /* the bootstrap's .toolchain (zig/zig inside) */

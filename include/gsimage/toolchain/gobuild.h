@@ -10,10 +10,26 @@
 typedef enum gs_cgo_mode { GS_CGO_AUTO, GS_CGO_ON, GS_CGO_OFF } gs_cgo_mode_t;
 typedef enum gs_go_compiler { GS_COMPILER_GC, GS_COMPILER_GCCGO, GS_COMPILER_GOLLVM } gs_go_compiler_t;
 typedef enum gs_cc_kind { GS_CC_ZIG, GS_CC_MUSL_GCC, GS_CC_PATH } gs_cc_kind_t;
+/* How cgo's C code is compiled (--optimize).  GS_OPTIMIZE_GO keeps Go's own
+ * default (-g -O2); it is what a zero-initialised request means. */
+typedef enum gs_optimize {
+	GS_OPTIMIZE_GO = 0,
+	GS_OPTIMIZE_SIZE,
+	GS_OPTIMIZE_SPEED,
+} gs_optimize_t;
 
 int gs_cgo_mode_parse(const char *s, gs_cgo_mode_t *out, gs_error_t *err);
 int gs_go_compiler_parse(const char *s, gs_go_compiler_t *out, gs_error_t *err);
 const char *gs_go_compiler_name(gs_go_compiler_t c);
+/* "size" or "speed" (not "go": the CLI does not offer Go's default). */
+int gs_optimize_parse(const char *s, gs_optimize_t *out, gs_error_t *err);
+/* "size", "speed", or NULL for GS_OPTIMIZE_GO. */
+const char *gs_optimize_name(gs_optimize_t m);
+/* CGO_CFLAGS for a mode, or NULL for GS_OPTIMIZE_GO.  C only: unwind
+ * tables are dropped here but never from C++ (CGO_CXXFLAGS), whose
+ * exceptions need them.  The section flags let the linker's --gc-sections
+ * (zig's default) drop every unused function and object. */
+const char *gs_optimize_cflags(gs_optimize_t m);
 
 typedef struct gs_gobuild {
 	const gs_platform_t *platform;
@@ -38,13 +54,17 @@ typedef struct gs_gobuild {
 	/* -ldflags and -tags from $GOFLAGS, or NULL: the go command drops them
 	 * when the command line has its own, so gsimage merges them in. */
 	const char *goflags_ldflags, *goflags_tags;
+	gs_optimize_t optimize; /* CGO_CFLAGS for cgo builds, see gs_optimize_cflags() */
+	int user_cgo_cflags;    /* the user set CGO_CFLAGS: theirs win, base keeps it */
 } gs_gobuild_t;
 
 /* argv of `go build` for b. */
 void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv);
 
 /* Environment for go build: base (NULL-terminated "K=V" array, e.g.
- * environ) with GOOS/GOARCH/GOARM/CGO_ENABLED/CC/GCCGO/ZIG_* set. */
+ * environ) with GOOS/GOARCH/GOARM/CGO_ENABLED/CC/GCCGO/ZIG_* set, and with
+ * cgo CGO_CFLAGS for b->optimize unless b->user_cgo_cflags.  CGO_CXXFLAGS
+ * is never touched. */
 void gs_gobuild_env(const gs_gobuild_t *b, char *const *base, gs_strvec_t *env);
 
 /* argv of `go list` printing the package's name, import path and directory

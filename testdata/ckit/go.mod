@@ -1,0 +1,3 @@
+module example.com/ckit
+
+go 1.19
