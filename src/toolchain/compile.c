@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,14 +92,32 @@ static char *first_line(const char *s)
 	return xstrndup(s, n);
 }
 
+/* One `go list -deps` answers both questions: the named package (a line
+ * "M\tname\timport path\tdir") and whether any non-standard package in its
+ * build uses cgo (a line "C").  -buildvcs=false: listing needs no VCS
+ * stamp, and git would cost more than the listing. */
+static void golist_argv(const char *go, const char *pkg, gs_strvec_t *argv)
+{
+	gs_strvec_push(argv, go);
+	gs_strvec_push(argv, "list");
+	gs_strvec_push(argv, "-buildvcs=false");
+	gs_strvec_push(argv, "-deps");
+	/* The standard library's cgo users (net, os/user) have pure-Go
+	 * fallbacks, so only the program's own cgo forces cgo on. */
+	gs_strvec_push(argv, "-f={{if not .DepOnly}}M\t{{.Name}}\t{{.ImportPath}}\t{{.Dir}}\n{{end}}"
+			     "{{if and .CgoFiles (not .Standard)}}C{{end}}");
+	gs_strvec_push(argv, "--");
+	gs_strvec_push(argv, pkg);
+}
+
 static int list_main_package(const gs_compile_opts_t *o, const char *go, const char *cwd,
 			     const char *pkg, char *const *envp, gs_compile_result_t *res,
-			     gs_error_t *err)
+			     int *cgo, gs_error_t *err)
 {
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	cleanup_free char *out = NULL, *errout = NULL;
 	int status;
-	gs_golist_main_argv(go, pkg, &argv);
+	golist_argv(go, pkg, &argv);
 	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
 		return gs_error_wrap(err, "listing package '%s'", o->package);
 	if (status != 0) {
@@ -107,45 +128,96 @@ static int list_main_package(const gs_compile_opts_t *o, const char *go, const c
 		return gs_error_set(err, 0, "'%s' is not a buildable Go package: %s", o->package,
 				    why);
 	}
-	/* One line: "name\timport path\tdir" */
-	size_t len = strlen(out);
-	if (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	char *tab1 = strchr(out, '\t');
+	char *main_line = NULL;
+	int n_main = 0;
+	*cgo = 0;
+	for (char *line = out, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strcmp(line, "C") == 0) {
+			*cgo = 1;
+		} else if (strncmp(line, "M\t", 2) == 0) {
+			n_main++;
+			main_line = line + 2;
+		}
+	}
+	/* One named package: "name\timport path\tdir" */
+	char *tab1 = main_line ? strchr(main_line, '\t') : NULL;
 	char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-	if (!tab2 || strchr(out, '\n'))
+	if (!tab2 || n_main != 1)
 		return gs_error_usage(err, "'%s' names several packages; give one main package",
 				      o->package);
 	*tab1 = *tab2 = '\0';
-	if (strcmp(out, "main") != 0)
+	if (strcmp(main_line, "main") != 0)
 		return gs_error_usage(err, "'%s' is package %s, not a main package; give the "
-				      "directory of a package main", o->package, out);
+				      "directory of a package main", o->package, main_line);
 	res->import_path = xstrdup(tab1 + 1);
 	res->dir = xstrdup(tab2 + 1);
 	res->name = gs_gobuild_binary_name(res->import_path);
 	return 0;
 }
 
-static int detect_cgo(const char *go, const char *cwd, const char *pkg, char *const *envp,
-		      int *cgo, gs_error_t *err)
+/* 64-bit FNV-1a, continued from h: names cache entries.  A collision costs
+ * a relink or a fresh `zig version`, never a wrong result (Go's own
+ * up-to-date check decides whether a binary is current). */
+static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_free char *out = NULL, *errout = NULL;
-	int status;
-	gs_golist_cgo_argv(go, pkg, &argv);
-	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
-		return -1;
-	if (status != 0) {
-		cleanup_free char *why = first_line(errout);
-		gs_error_set_detail(err, errout);
-		return gs_error_set(err, 0, "listing the dependencies of '%s': %s", pkg, why);
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
 	}
-	*cgo = strspn(out, " \n") != strlen(out);
-	return 0;
+	h ^= 0xff; /* a separator: ("ab","c") != ("a","bc") */
+	return h * 0x100000001b3ULL;
 }
 
-/* zig's version ("0.11.0"), owned; it names the CC wrapper. */
-static char *zig_version(const char *zig, gs_error_t *err)
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+static char *zig_version_run(const char *zig, gs_error_t *err);
+
+/* zig's version ("0.11.0"), owned; it names the CC wrapper.  Cached under
+ * cache_dir/zig/ keyed by the zig binary's identity (path, device, inode,
+ * size, mtime, ctime): a replaced zig is asked again. */
+static char *zig_version(const char *cache_dir, const char *zig, gs_error_t *err)
+{
+	struct stat st;
+	if (!cache_dir || stat(zig, &st) < 0)
+		return zig_version_run(zig, err);
+	cleanup_free char *id = x_asprintf("%s|%llu|%llu|%lld|%lld.%09ld|%lld.%09ld", zig,
+					   (unsigned long long)st.st_dev,
+					   (unsigned long long)st.st_ino, (long long)st.st_size,
+					   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+					   (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	cleanup_free char *name = x_asprintf("zig/version-%016llx", (unsigned long long)fnv1a(FNV_INIT, id));
+	cleanup_free char *path = gs_path_join(cache_dir, name);
+	cleanup_free char *cached = NULL;
+	gs_error_t ignored = GS_ERROR_INIT;
+	if (gs_fs_read_file(path, &cached, NULL, &ignored) == 0) {
+		/* "<identity>\n<version>\n": anything else is rebuilt */
+		size_t idlen = strlen(id);
+		if (strncmp(cached, id, idlen) == 0 && cached[idlen] == '\n') {
+			char *v = cached + idlen + 1;
+			size_t n = strcspn(v, "\n");
+			if (n > 0 && n < 64 && v[n] == '\n' && v[n + 1] == '\0') {
+				gs_error_release(&ignored);
+				return xstrndup(v, n);
+			}
+		}
+	}
+	gs_error_release(&ignored);
+	char *v = zig_version_run(zig, err);
+	if (v) {
+		cleanup_free char *text = x_asprintf("%s\n%s\n", id, v);
+		cleanup_free char *dir = gs_path_join(cache_dir, "zig");
+		gs_error_t e2 = GS_ERROR_INIT;
+		if (gs_fs_mkdir_p(dir, 0755, &e2) == 0)
+			gs_fs_write_atomic(path, text, strlen(text), 0644, &e2); /* a hint only */
+		gs_error_release(&e2);
+	}
+	return v;
+}
+
+static char *zig_version_run(const char *zig, gs_error_t *err)
 {
 	char *argv[] = {(char *)zig, "version", NULL};
 	cleanup_free char *out = NULL, *errout = NULL;
@@ -240,7 +312,9 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 }
 
 /* Run go build into tmp, let the caller check the result, rename it to
- * final. */
+ * final.  With tmp == final (a stable output), go writes the final path
+ * itself (it skips the link when that binary is up to date), the check
+ * runs on it, and a refused binary is removed. */
 static int build_and_check(const gs_compile_opts_t *o, size_t index, const gs_proc_opts_t *po,
 			   const char *tmp, const char *final, const char *zig_marker_path,
 			   const gs_platform_t *p, gs_error_t *err)
@@ -268,6 +342,8 @@ static int build_and_check(const gs_compile_opts_t *o, size_t index, const gs_pr
 		unlink(tmp);
 		return -1;
 	}
+	if (strcmp(tmp, final) == 0) /* a stable path: go wrote it in place */
+		return 0;
 	if (rename(tmp, final) < 0) {
 		int e = errno;
 		unlink(tmp);
@@ -282,6 +358,57 @@ struct settled {
 	int cgo, pie_pure_go;
 	const char *goflags_ldflags, *goflags_tags;
 };
+
+/* The stable output directory of one build key, cache_dir/out/<hash>:
+ * everything that selects a different binary (package, platform, compiler,
+ * C compiler, cgo, tags, ldflags, gcflags, GOFLAGS, pie, go and zig).  Go's
+ * up-to-date check, not this key, decides whether the binary there is
+ * current; the key only keeps different builds from relinking over each
+ * other.  Owned. */
+static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
+			    const gs_platform_t *p, const char *cc, const char *base)
+{
+	const char *parts[] = {
+		"gsimage-out-v1", s->cwd, s->pkg, base, p->name,
+		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
+		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
+		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
+		s->pie_pure_go ? "pie-pure-go" : "", o->pie ? "pie" : "",
+		o->tags ? o->tags : "", o->ldflags ? o->ldflags : "",
+		o->gcflags ? o->gcflags : "", o->goflags ? o->goflags : "",
+		s->go ? s->go : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
+		s->gccgo ? s->gccgo : "",
+	};
+	uint64_t h = FNV_INIT;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		h = fnv1a(h, parts[i]);
+	cleanup_free char *rel = x_asprintf("out/%016llx", (unsigned long long)h);
+	return gs_path_join(o->cache_dir, rel);
+}
+
+/* Take the key's flock (dir/lock), creating dir: another gsimage building
+ * the same key waits, so go never writes a binary another one is reading.
+ * Returns the fd. */
+static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_error_t *err)
+{
+	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	cleanup_free char *path = gs_path_join(dir, "lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gs_error_set(err, errno, "opening '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	progress(o, "waiting for another gsimage building the same binary (%s)", dir);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		int e = errno;
+		close(fd);
+		return gs_error_set(err, e, "locking '%s'", path);
+	}
+	return fd;
+}
 
 static int build_one(const gs_compile_opts_t *o, size_t index, const struct settled *s,
 		     const gs_platform_t *p, gs_compiled_t *bin, const char *name, gs_error_t *err)
@@ -305,9 +432,17 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const struct sett
 
 	cleanup_free char *suffix = gs_platform_suffix(p);
 	cleanup_free char *base = x_asprintf("%s-%s", name, suffix);
+	cleanup_free char *stable_dir = NULL;
+	cleanup_close int lock_fd = -1;
+	if (o->stable_output) {
+		stable_dir = stable_out_dir(o, s, p, cc, base);
+		if ((lock_fd = lock_key(o, stable_dir, err)) < 0)
+			return -1;
+		out_dir = stable_dir;
+	}
 	cleanup_free char *final = gs_path_join(out_dir, base);
 	cleanup_free char *tmpbase = x_asprintf(".%s.tmp-%ld", base, (long)getpid());
-	cleanup_free char *tmp = gs_path_join(out_dir, tmpbase);
+	cleanup_free char *tmp = o->stable_output ? xstrdup(final) : gs_path_join(out_dir, tmpbase);
 
 	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
 			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
@@ -346,6 +481,16 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const struct sett
 	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
 	gs_gobuild_argv(&b, &argv);
 	gs_gobuild_env(&b, environ, &env);
+	if (o->stable_output) {
+		/* go renames its link output onto the stable path: its work
+		 * directory on the same file system makes that one rename, so
+		 * the binary is never seen half-written. */
+		cleanup_free char *gotmp = gs_path_join(o->cache_dir, "out/tmp");
+		if (gs_fs_mkdir_p(gotmp, 0700, err) < 0)
+			return -1;
+		cleanup_free char *kv = x_asprintf("GOTMPDIR=%s", gotmp);
+		gs_strvec_push(&env, kv);
+	}
 
 	gs_proc_opts_t po = {
 		.argv = argv.v,
@@ -353,16 +498,23 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const struct sett
 		.cwd = cwd,
 		.stdout_to_stderr = 1,
 	};
-	gs_tempfile_register(tmp); /* an interrupt removes the half-written binary */
+	/* An interrupt removes a half-written temp binary.  A stable output
+	 * is never half-written (go renames it into place) and is a cache
+	 * entry, not a temp file. */
+	if (!o->stable_output)
+		gs_tempfile_register(tmp);
 	int r = build_and_check(o, index, &po, tmp, final, uses_zig ? marker : NULL, p, err);
-	gs_tempfile_forget(tmp);
+	if (!o->stable_output)
+		gs_tempfile_forget(tmp);
 	if (r < 0)
 		return -1;
-	if (o->outputs_are_temporary)
+	if (o->outputs_are_temporary && !o->stable_output)
 		gs_tempfile_register(final);
 	bin->platform = p;
 	bin->path = final;
 	final = NULL;
+	bin->lock = lock_fd + 1;
+	lock_fd = -1;
 	return 0;
 }
 
@@ -450,7 +602,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
 	gs_gobuild_t lb = {.platform = first, .compiler = GS_COMPILER_GC, .cgo = 1};
 	gs_gobuild_env(&lb, environ, &list_env);
-	if (list_main_package(o, go, cwd, pkg, list_env.v, res, err) < 0)
+	int uses_cgo = 0;
+	if (list_main_package(o, go, cwd, pkg, list_env.v, res, &uses_cgo, err) < 0)
 		return -1;
 
 	switch (o->cgo) {
@@ -463,8 +616,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	case GS_CGO_AUTO:
 		if (o->compiler != GS_COMPILER_GC)
 			res->cgo = 1; /* gccgo always links with its C runtime */
-		else if (detect_cgo(go, cwd, pkg, list_env.v, &res->cgo, err) < 0)
-			return -1;
+		else
+			res->cgo = uses_cgo;
 		/* A static-PIE is linked by the C toolchain, which needs cgo on
 		 * (CGO_ENABLED=1) even for a pure Go program. */
 		if (o->pie && !res->cgo) {
@@ -490,7 +643,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");
 			return -1;
 		}
-		if (!(zig_ver = zig_version(zig, err)))
+		if (!(zig_ver = zig_version(o->cache_dir, zig, err)))
 			return -1;
 	}
 
@@ -501,10 +654,10 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 			       : o->cc_kind == GS_CC_MUSL_GCC ? gs_proc_which("musl-gcc", NULL)
 							      : gs_proc_which(o->cc, NULL);
 
-	if (gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
+	cleanup_free char *out_dir = NULL;
+	if (!o->stable_output && gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
 		return -1;
-	cleanup_free char *out_dir = realpath(o->out_dir, NULL);
-	if (!out_dir) {
+	if (!o->stable_output && !(out_dir = realpath(o->out_dir, NULL))) {
 		gs_error_set(err, errno, "resolving output directory '%s'", o->out_dir);
 		return -1;
 	}
@@ -539,8 +692,11 @@ int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t 
 
 void gs_compile_result_release(gs_compile_result_t *res)
 {
-	for (size_t i = 0; i < res->n_bins; i++)
+	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
+		if (res->bins[i].lock > 0)
+			close(res->bins[i].lock - 1); /* lets go of the key's flock */
+	}
 	free(res->bins);
 	free(res->go);
 	free(res->cc_driver);

@@ -36,6 +36,11 @@ typedef struct gs_compile_opts {
 	const char *go_override, *zig_override, *gollvm_override;
 	const char *toolchain_dir; /* the bootstrap's .toolchain (zig/zig inside) */
 	const char *cache_dir;     /* gsimage's cache: zig cache, CC wrappers */
+	int stable_output;         /* link at a stable path per build key under
+				      cache_dir/out/ (out_dir unused), held
+				      under a per-key flock until the result is
+				      released, so an unchanged build is a Go
+				      no-op */
 	int outputs_are_temporary; /* register each binary with the temp-file
 				      registry as soon as it exists (build's
 				      work directory), so an interrupt removes it */
@@ -48,6 +53,8 @@ typedef struct gs_compile_opts {
 typedef struct gs_compiled {
 	const gs_platform_t *platform;
 	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
+	int lock;                /* stable_output: the key's flock fd + 1,
+				    held until release; 0 = none */
 } gs_compiled_t;
 
 typedef struct gs_compile_result {
