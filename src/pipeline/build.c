@@ -481,6 +481,15 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path};
 	req->image.name = set->name;
 	standard_annotations(req, set);
+	/* Unchanged layers already in the layout are reused; this runs under
+	 * the gc lock, so a verified blob stays until a tag refers to it. */
+	cleanup_free char *layer_cache = req->cache_dir ? gs_path_join(req->cache_dir, "layers")
+							: NULL;
+	req->image.cache = (gs_layercache_t){
+		.dir = layer_cache,
+		.warn = req->compile.progress,
+		.warn_ctx = req->compile.progress_ctx,
+	};
 	progress(req, "writing image layers and manifests");
 	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
@@ -530,6 +539,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	}
 	r = 0;
 out:
+	req->image.cache = (gs_layercache_t){0};
 	free(pack_bins);
 	for (size_t i = 0; i < n_refs; i++)
 		gs_ref_release(&refs[i]);
