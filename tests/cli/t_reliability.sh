@@ -41,9 +41,9 @@ trial_args() { # N: the build a trial runs (after writing its own file)
     --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet)
 }
 # The go builds of this script's builds: they run in testdata/cgonet with
-# their -o in the cache's work directory.  One still alive after its
-# gsimage was killed is an orphan.
-WORK_PREFIX="$(cd "$XDG_CACHE_HOME" && pwd -P)/gsimage/work/build-"
+# their -o at a stable path under the cache's out/.  One still alive after
+# its gsimage was killed is an orphan.
+WORK_PREFIX="$(cd "$XDG_CACHE_HOME" && pwd -P)/gsimage/out/"
 CGONET_DIR="$(pwd -P)/testdata/cgonet"
 go_builds() {
   local p
