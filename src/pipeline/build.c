@@ -504,6 +504,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			.cgo_cflags = req->cgo_cflags,
 			.tags = req->compile.tags,
 			.package_dir = set->dir,
+			.cache_dir = req->cache_dir,
 		};
 		progress(req, "writing the SBOMs and attaching them to the image");
 		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)

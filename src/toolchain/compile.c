@@ -96,15 +96,19 @@ static char *first_line(const char *s)
  * "M\tname\timport path\tdir") and whether any non-standard package in its
  * build uses cgo (a line "C").  -buildvcs=false: listing needs no VCS
  * stamp, and git would cost more than the listing. */
-static void golist_argv(const char *go, const char *pkg, gs_strvec_t *argv)
+static void golist_argv(const char *go, const char *pkg, const char *tags, gs_strvec_t *argv)
 {
 	gs_strvec_push(argv, go);
 	gs_strvec_push(argv, "list");
 	gs_strvec_push(argv, "-buildvcs=false");
 	gs_strvec_push(argv, "-deps");
+	if (tags && *tags)
+		gs_strvec_pushf(argv, "-tags=%s", tags);
 	/* The standard library's cgo users (net, os/user) have pure-Go
-	 * fallbacks, so only the program's own cgo forces cgo on. */
+	 * fallbacks, so only the program's own cgo forces cgo on ("C"); every
+	 * cgo package is listed for the SBOM ("P\t<import path>"). */
 	gs_strvec_push(argv, "-f={{if not .DepOnly}}M\t{{.Name}}\t{{.ImportPath}}\t{{.Dir}}\n{{end}}"
+			     "{{if .CgoFiles}}P\t{{.ImportPath}}\n{{end}}"
 			     "{{if and .CgoFiles (not .Standard)}}C{{end}}");
 	gs_strvec_push(argv, "--");
 	gs_strvec_push(argv, pkg);
@@ -117,7 +121,7 @@ static int list_main_package(const gs_compile_opts_t *o, const char *go, const c
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	cleanup_free char *out = NULL, *errout = NULL;
 	int status;
-	golist_argv(go, pkg, &argv);
+	golist_argv(go, pkg, o->tags, &argv);
 	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
 		return gs_error_wrap(err, "listing package '%s'", o->package);
 	if (status != 0) {
@@ -137,6 +141,8 @@ static int list_main_package(const gs_compile_opts_t *o, const char *go, const c
 			*next++ = '\0';
 		if (strcmp(line, "C") == 0) {
 			*cgo = 1;
+		} else if (strncmp(line, "P\t", 2) == 0) {
+			gs_strvec_push(&res->cgo_packages, line + 2);
 		} else if (strncmp(line, "M\t", 2) == 0) {
 			n_main++;
 			main_line = line + 2;
@@ -605,6 +611,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	int uses_cgo = 0;
 	if (list_main_package(o, go, cwd, pkg, list_env.v, res, &uses_cgo, err) < 0)
 		return -1;
+	res->cgo_packages_for = first;
 
 	switch (o->cgo) {
 	case GS_CGO_ON:
@@ -698,6 +705,7 @@ void gs_compile_result_release(gs_compile_result_t *res)
 			close(res->bins[i].lock - 1); /* lets go of the key's flock */
 	}
 	free(res->bins);
+	gs_strvec_release(&res->cgo_packages);
 	free(res->go);
 	free(res->cc_driver);
 	free(res->name);

@@ -9,6 +9,7 @@
 #include "gsimage/toolchain/gobuild.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/strvec.h"
 
 /* Progress reporting: one line, no trailing newline.  May be NULL. */
 typedef void (*gs_progress_fn)(void *ctx, const char *line);
@@ -69,6 +70,11 @@ typedef struct gs_compile_result {
 			      wrapper; musl-gcc; --cc's path), NULL without */
 	gs_compiled_t *bins;
 	size_t n_bins;
+	/* Every package with cgo files (standard ones too) in the build, as
+	 * go list saw it for cgo_packages_for (the first platform) with the
+	 * options' tags: the SBOM's cgo package list for that platform. */
+	gs_strvec_t cgo_packages;
+	const gs_platform_t *cgo_packages_for;
 } gs_compile_result_t;
 
 /* Build one binary per platform.  A binary that fails opts->check is
