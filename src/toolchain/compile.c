@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/file.h>
 #include <string.h>
@@ -317,47 +318,6 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 	return gs_path_join(o->cache_dir, name);
 }
 
-/* Run go build into tmp, let the caller check the result, rename it to
- * final.  With tmp == final (a stable output), go writes the final path
- * itself (it skips the link when that binary is up to date), the check
- * runs on it, and a refused binary is removed. */
-static int build_and_check(const gs_compile_opts_t *o, size_t index, const gs_proc_opts_t *po,
-			   const char *tmp, const char *final, const char *zig_marker_path,
-			   const gs_platform_t *p, gs_error_t *err)
-{
-	cleanup_free char *errout = NULL;
-	int status;
-	gs_proc_opts_t run = *po;
-	run.capture_stderr = &errout;
-	if (gs_proc_run(&run, &status, err) < 0) {
-		unlink(tmp);
-		return gs_error_wrap(err, "compiling for %s", p->name);
-	}
-	if (status != 0) {
-		unlink(tmp);
-		gs_error_set_detail(err, errout);
-		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
-					    "above", p->name, status);
-	}
-	if (zig_marker_path && access(zig_marker_path, F_OK) != 0) {
-		gs_error_t ignored = GS_ERROR_INIT;
-		gs_fs_write_atomic(zig_marker_path, "", 0, 0644, &ignored); /* a progress hint */
-		gs_error_release(&ignored);
-	}
-	if (o->check && o->check(o->check_ctx, index, tmp, p, err) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	if (strcmp(tmp, final) == 0) /* a stable path: go wrote it in place */
-		return 0;
-	if (rename(tmp, final) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return gs_error_set(err, e, "renaming '%s' to '%s'", tmp, final);
-	}
-	return 0;
-}
-
 /* What compile_all settled for every platform (all borrowed). */
 struct settled {
 	const char *go, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
@@ -416,52 +376,66 @@ static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_error_t *err
 	return fd;
 }
 
-static int build_one(const gs_compile_opts_t *o, size_t index, const struct settled *s,
-		     const gs_platform_t *p, gs_compiled_t *bin, const char *name, gs_error_t *err)
+/* One platform's build: prepared on the main thread, go build run on a
+ * worker (or inline), finished (check, rename) on the main thread again. */
+struct job {
+	const gs_platform_t *p;
+	size_t index;
+	char *final, *tmp, *marker; /* marker: zig's libc for p, NULL without zig */
+	char *stable_dir;           /* stable_output: the key's directory */
+	int lock_fd;                /* stable_output: the key's flock, once taken */
+	gs_strvec_t argv, env;
+	const char *cwd;
+	/* the run's outcome */
+	int run_rc, status;
+	char *errout;
+	gs_error_t err;
+};
+
+static void job_release(struct job *j)
 {
-	const char *go = s->go, *zig = s->zig, *gccgo = s->gccgo, *cwd = s->cwd, *pkg = s->pkg;
+	free(j->final);
+	free(j->tmp);
+	free(j->marker);
+	free(j->stable_dir);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	gs_strvec_release(&j->argv);
+	gs_strvec_release(&j->env);
+	free(j->errout);
+	gs_error_release(&j->err);
+}
+
+static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, struct job *j,
+		       const char *name, gs_error_t *err)
+{
+	const gs_platform_t *p = j->p;
 	const char *out_dir = s->out_dir;
 	int cgo = s->cgo;
 	cleanup_free char *cc = NULL, *cc_dir = NULL;
 	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
-	cleanup_free char *marker = zig_marker(o, p);
 	/* gccgo and gollvm compile and link C with their own driver. */
 	int needs_cc = cgo && o->compiler == GS_COMPILER_GC;
 	int uses_zig = needs_cc && o->cc_kind == GS_CC_ZIG;
 	if (needs_cc) {
-		cc = c_compiler_for(o, p, zig, s->zig_version, &cc_dir, err);
+		cc = c_compiler_for(o, p, s->zig, s->zig_version, &cc_dir, err);
 		if (!cc)
 			return -1;
 	}
 	if (uses_zig && gs_fs_mkdir_p(zig_cache, 0755, err) < 0)
 		return -1;
+	if (uses_zig)
+		j->marker = zig_marker(o, p);
 
 	cleanup_free char *suffix = gs_platform_suffix(p);
 	cleanup_free char *base = x_asprintf("%s-%s", name, suffix);
-	cleanup_free char *stable_dir = NULL;
-	cleanup_close int lock_fd = -1;
 	if (o->stable_output) {
-		stable_dir = stable_out_dir(o, s, p, cc, base);
-		if ((lock_fd = lock_key(o, stable_dir, err)) < 0)
-			return -1;
-		out_dir = stable_dir;
+		j->stable_dir = stable_out_dir(o, s, p, cc, base);
+		out_dir = j->stable_dir;
 	}
-	cleanup_free char *final = gs_path_join(out_dir, base);
+	j->final = gs_path_join(out_dir, base);
 	cleanup_free char *tmpbase = x_asprintf(".%s.tmp-%ld", base, (long)getpid());
-	cleanup_free char *tmp = o->stable_output ? xstrdup(final) : gs_path_join(out_dir, tmpbase);
-
-	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
-			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
-							    : "the given C compiler";
-	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
-				 : !cgo ? xstrdup("gc, pure Go")
-					: x_asprintf("gc, %s %s", s->pie_pure_go ? "pure Go linked with"
-										 : "cgo with",
-						     ccname);
-	progress(o, "compiling %s for %s (%s%s)", name, p->name, how, o->pie ? ", static-PIE" : "");
-	if (uses_zig && access(marker, F_OK) != 0)
-		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
-			 p->zig_target);
+	j->tmp = o->stable_output ? xstrdup(j->final) : gs_path_join(out_dir, tmpbase);
 
 	gs_gobuild_t b = {
 		.platform = p,
@@ -470,23 +444,21 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const struct sett
 		.pie = o->pie,
 		.pie_pure_go = s->pie_pure_go,
 		.cc_kind = o->cc_kind,
-		.go = go,
+		.go = s->go,
 		.cc = cc,
 		.cc_dir = cc_dir,
-		.gccgo = gccgo,
+		.gccgo = s->gccgo,
 		.zig_cache = uses_zig ? zig_cache : NULL,
-		.output = tmp,
-		.package = pkg,
+		.output = j->tmp,
+		.package = s->pkg,
 		.tags = o->tags,
 		.ldflags = o->ldflags,
 		.gcflags = o->gcflags,
 		.goflags_ldflags = s->goflags_ldflags,
 		.goflags_tags = s->goflags_tags,
 	};
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
-	gs_gobuild_argv(&b, &argv);
-	gs_gobuild_env(&b, environ, &env);
+	gs_gobuild_argv(&b, &j->argv);
+	gs_gobuild_env(&b, environ, &j->env);
 	if (o->stable_output) {
 		/* go renames its link output onto the stable path: its work
 		 * directory on the same file system makes that one rename, so
@@ -494,34 +466,219 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const struct sett
 		cleanup_free char *gotmp = gs_path_join(o->cache_dir, "out/tmp");
 		if (gs_fs_mkdir_p(gotmp, 0700, err) < 0)
 			return -1;
-		cleanup_free char *kv = x_asprintf("GOTMPDIR=%s", gotmp);
-		gs_strvec_push(&env, kv);
+		gs_strvec_pushf(&j->env, "GOTMPDIR=%s", gotmp);
 	}
+	j->cwd = s->cwd;
+	return 0;
+}
 
+static void announce(const gs_compile_opts_t *o, const struct settled *s, const struct job *j,
+		     const char *name)
+{
+	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
+			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
+							    : "the given C compiler";
+	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
+				 : !s->cgo ? xstrdup("gc, pure Go")
+					   : x_asprintf("gc, %s %s", s->pie_pure_go ? "pure Go linked with"
+										    : "cgo with",
+							ccname);
+	progress(o, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
+	if (j->marker && access(j->marker, F_OK) != 0)
+		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
+			 j->p->zig_target);
+}
+
+/* go build: safe on a worker thread (it touches only j). */
+static void run_one(struct job *j)
+{
 	gs_proc_opts_t po = {
-		.argv = argv.v,
-		.envp = env.v,
-		.cwd = cwd,
+		.argv = j->argv.v,
+		.envp = j->env.v,
+		.cwd = j->cwd,
 		.stdout_to_stderr = 1,
+		.capture_stderr = &j->errout,
 	};
+	j->run_rc = gs_proc_run(&po, &j->status, &j->err);
+}
+
+/* Let the caller check the result, rename it to final.  With tmp == final
+ * (a stable output), go wrote the final path itself (it skips the link when
+ * that binary is up to date), the check runs on it, and a refused binary is
+ * removed. */
+static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *bin,
+		      gs_error_t *err)
+{
+	const gs_platform_t *p = j->p;
+	if (j->run_rc < 0) {
+		unlink(j->tmp);
+		gs_error_release(err);
+		*err = j->err; /* moved */
+		j->err = (gs_error_t)GS_ERROR_INIT;
+		return gs_error_wrap(err, "compiling for %s", p->name);
+	}
+	if (j->status != 0) {
+		unlink(j->tmp);
+		gs_error_set_detail(err, j->errout);
+		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
+					    "above", p->name, j->status);
+	}
+	if (j->marker && access(j->marker, F_OK) != 0) {
+		gs_error_t ignored = GS_ERROR_INIT;
+		gs_fs_write_atomic(j->marker, "", 0, 0644, &ignored); /* a progress hint */
+		gs_error_release(&ignored);
+	}
+	if (o->check && o->check(o->check_ctx, j->index, j->tmp, p, err) < 0) {
+		unlink(j->tmp);
+		return -1;
+	}
+	if (strcmp(j->tmp, j->final) != 0 && rename(j->tmp, j->final) < 0) {
+		int e = errno;
+		unlink(j->tmp);
+		return gs_error_set(err, e, "renaming '%s' to '%s'", j->tmp, j->final);
+	}
+	if (o->outputs_are_temporary && !o->stable_output)
+		gs_tempfile_register(j->final);
+	bin->platform = p;
+	bin->path = j->final;
+	j->final = NULL;
+	bin->lock = j->lock_fd + 1;
+	j->lock_fd = -1;
+	return 0;
+}
+
+/* The workers: each takes the next job of jobs[from..n) until none is
+ * left. */
+struct pool {
+	struct job *jobs;
+	size_t next, n;
+	pthread_mutex_t mu;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+	for (;;) {
+		pthread_mutex_lock(&pl->mu);
+		size_t i = pl->next < pl->n ? pl->next++ : pl->n;
+		pthread_mutex_unlock(&pl->mu);
+		if (i >= pl->n)
+			return NULL;
+		run_one(&pl->jobs[i]);
+	}
+}
+
+/* Run jobs[from..n) with up to max_jobs go builds at once. */
+static void run_jobs(struct job *jobs, size_t from, size_t n, size_t max_jobs)
+{
+	struct pool pl = {.jobs = jobs, .next = from, .n = n};
+	size_t count = n - from;
+	size_t nthreads = max_jobs < count ? max_jobs : count;
+	if (nthreads <= 1) {
+		for (size_t i = from; i < n; i++)
+			run_one(&jobs[i]);
+		return;
+	}
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_t *t = xcalloc(nthreads, sizeof *t);
+	size_t started = 0;
+	for (; started < nthreads; started++)
+		if (pthread_create(&t[started], NULL, worker, &pl) != 0)
+			break;
+	worker(&pl); /* this thread works too (and alone, if none started) */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	pthread_mutex_destroy(&pl.mu);
+}
+
+static int cmp_job_dir(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
+	return strcmp(x->stable_dir, y->stable_dir);
+}
+
+/* Build every platform: prepare all, take the keys' locks in one order
+ * (sorted by directory, so two gsimage processes never wait for each
+ * other in a cycle), run the go builds (those that first build zig's libc
+ * for a target one at a time, since zig's cache races when cold; the rest
+ * up to o->jobs at once), then check and keep each in platform order. */
+static int build_all(const gs_compile_opts_t *o, const struct settled *s,
+		     gs_compile_result_t *res, gs_error_t *err)
+{
+	size_t n = o->n_platforms;
+	struct job *jobs = xcalloc(n, sizeof *jobs);
+	int r = -1;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].p = o->platforms[i];
+		jobs[i].index = i;
+		jobs[i].lock_fd = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (prepare_one(o, s, &jobs[i], res->name, err) < 0)
+			goto out;
 	/* An interrupt removes a half-written temp binary.  A stable output
 	 * is never half-written (go renames it into place) and is a cache
 	 * entry, not a temp file. */
-	if (!o->stable_output)
-		gs_tempfile_register(tmp);
-	int r = build_and_check(o, index, &po, tmp, final, uses_zig ? marker : NULL, p, err);
-	if (!o->stable_output)
-		gs_tempfile_forget(tmp);
-	if (r < 0)
-		return -1;
-	if (o->outputs_are_temporary && !o->stable_output)
-		gs_tempfile_register(final);
-	bin->platform = p;
-	bin->path = final;
-	final = NULL;
-	bin->lock = lock_fd + 1;
-	lock_fd = -1;
-	return 0;
+	for (size_t i = 0; !o->stable_output && i < n; i++)
+		gs_tempfile_register(jobs[i].tmp);
+	if (o->stable_output) {
+		struct job **order = xcalloc(n, sizeof *order);
+		for (size_t i = 0; i < n; i++)
+			order[i] = &jobs[i];
+		qsort(order, n, sizeof *order, cmp_job_dir);
+		for (size_t i = 0; i < n; i++) {
+			/* The same key twice (cannot happen today): one lock. */
+			if (i > 0 && strcmp(order[i]->stable_dir, order[i - 1]->stable_dir) == 0)
+				continue;
+			if ((order[i]->lock_fd = lock_key(o, order[i]->stable_dir, err)) < 0) {
+				free(order);
+				goto out;
+			}
+		}
+		free(order);
+	}
+	/* Cold zig targets first, one by one; then the rest together. */
+	struct job *sorted = xcalloc(n, sizeof *sorted);
+	size_t n_cold = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].marker && access(jobs[i].marker, F_OK) != 0)
+			n_cold++;
+	size_t cold = 0, warm = n_cold;
+	for (size_t i = 0; i < n; i++)
+		sorted[jobs[i].marker && access(jobs[i].marker, F_OK) != 0 ? cold++ : warm++] = jobs[i];
+	for (size_t i = 0; i < n; i++)
+		announce(o, s, &sorted[i], res->name);
+	size_t max_jobs = o->jobs > 0 ? (size_t)o->jobs : 1;
+	for (k = 0; k < n_cold; k++)
+		run_jobs(sorted, k, k + 1, 1);
+	run_jobs(sorted, n_cold, n, max_jobs);
+	/* Back in platform order. */
+	for (size_t i = 0; i < n; i++)
+		jobs[sorted[i].index] = sorted[i];
+	free(sorted);
+
+	res->bins = xcalloc(n, sizeof *res->bins);
+	for (size_t i = 0; i < n; i++) {
+		if (finish_one(o, &jobs[i], &res->bins[res->n_bins], err) < 0) {
+			/* The others' binaries are already in place (stable) or
+			 * removed below (temp names). */
+			for (size_t m = i + 1; m < n; m++)
+				if (!o->stable_output)
+					unlink(jobs[m].tmp);
+			goto out;
+		}
+		res->n_bins++;
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (!o->stable_output && jobs[i].tmp)
+			gs_tempfile_forget(jobs[i].tmp);
+		job_release(&jobs[i]);
+	}
+	free(jobs);
+	return r;
 }
 
 /* --pie's limits, checked before anything runs: usage errors. */
@@ -677,14 +834,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	st.pkg = pkg;
 	st.out_dir = out_dir;
 	st.cgo = res->cgo;
-	res->bins = xcalloc(o->n_platforms, sizeof *res->bins);
-	for (size_t i = 0; i < o->n_platforms; i++) {
-		if (build_one(o, i, &st, o->platforms[i], &res->bins[res->n_bins], res->name,
-			      err) < 0)
-			return -1;
-		res->n_bins++;
-	}
-	return 0;
+	return build_all(o, &st, res, err);
 }
 
 int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)

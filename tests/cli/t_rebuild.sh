@@ -117,6 +117,20 @@ check "three concurrent builds of the same key all succeed, with one digest" \
 check "their layouts are valid" 'valid "$WORK/c1" && valid "$WORK/c2" && valid "$L"'
 check "the concurrently built image runs the new binary" runs_as "$WORK/c2" "hello, concurrently"
 
+# --- several platforms at once give what one after the other gives ---------
+P=(build -q --cgo off --platform linux/amd64,linux/arm64 -t app:1)
+run "$GSIMAGE" "${P[@]}" -j 1 -o "$WORK/j1" "$WORK/hello"
+j1=$(top)
+run "$GSIMAGE" "${P[@]}" -j 2 -o "$WORK/j2" "$WORK/hello"
+check "-j 2 and -j 1 build the same two-platform image" '[ "$RC" = 0 ] && [ "$(top)" = "$j1" ]'
+sed -i 's/hello, concurrently/hello, in parallel/' "$WORK/hello/main.go"
+run "$GSIMAGE" "${P[@]}" -j 2 -o "$WORK/j2" "$WORK/hello"
+check "-j 2 relinks both platforms after an edit" \
+  '[ "$RC" = 0 ] && [ "$(top)" != "$j1" ] && valid "$WORK/j2"'
+sed -i 's/hello, in parallel/hello, concurrently/' "$WORK/hello/main.go"
+run "$GSIMAGE" build -j 0 "$WORK/hello"
+check "-j 0 is a usage error" '[ "$RC" = 2 ] && one_error_line'
+
 # --- deleting the cache is safe ---------------------------------------------
 want=$(cat "$WORK/c1.out")
 rm -rf "$XDG_CACHE_HOME"

@@ -42,6 +42,8 @@ typedef struct gs_compile_opts {
 				      under a per-key flock until the result is
 				      released, so an unchanged build is a Go
 				      no-op */
+	int jobs;                  /* go builds at once over the platforms (-j);
+				      <= 0: one */
 	int outputs_are_temporary; /* register each binary with the temp-file
 				      registry as soon as it exists (build's
 				      work directory), so an interrupt removes it */
