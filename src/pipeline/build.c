@@ -483,8 +483,12 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	standard_annotations(req, set);
 	/* Unchanged layers already in the layout are reused; this runs under
 	 * the gc lock, so a verified blob stays until a tag refers to it. */
-	cleanup_free char *layer_cache = req->cache_dir ? gs_path_join(req->cache_dir, "layers")
-							: NULL;
+	/* Only for compiled binaries: the edit-build loop.  gsimage pack of a
+	 * prebuilt binary into a new layout would pay the key's extra hash of
+	 * the binary for nothing. */
+	cleanup_free char *layer_cache = req->cache_dir && !req->n_prebuilt
+						 ? gs_path_join(req->cache_dir, "layers")
+						 : NULL;
 	req->image.cache = (gs_layercache_t){
 		.dir = layer_cache,
 		.warn = req->compile.progress,
