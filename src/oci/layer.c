@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <search.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -615,4 +616,107 @@ out:
 	gs_sha256_free(p.diff_hash);
 	gs_sha256_free(p.hash);
 	return r;
+}
+
+/* ---- the layer's key ------------------------------------------------------ */
+
+static void key_str(gs_sha256_t *h, const char *s)
+{
+	gs_sha256_update(h, s, strlen(s) + 1); /* with its NUL: a separator */
+}
+
+static void key_num(gs_sha256_t *h, long long n)
+{
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", n);
+	key_str(h, buf);
+}
+
+/* The content of src_path into h (sha256 of the file, then its size). */
+static int key_file(gs_sha256_t *h, const char *src_path, gs_error_t *err)
+{
+	cleanup_close int fd = open(src_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gs_error_set(err, errno, "opening '%s'", src_path);
+	gs_sha256_t *fh = gs_sha256_new();
+	static const size_t bufsize = 1 << 16;
+	cleanup_free char *buf = xmalloc(bufsize);
+	long long total = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, bufsize);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			gs_sha256_free(fh);
+			return gs_error_set(err, e, "reading '%s'", src_path);
+		}
+		if (n == 0)
+			break;
+		gs_sha256_update(fh, buf, (size_t)n);
+		total += n;
+	}
+	gs_digest_t d;
+	gs_sha256_final(fh, &d);
+	gs_sha256_free(fh);
+	key_str(h, d.s);
+	key_num(h, total);
+	return 0;
+}
+
+int gs_layer_key(const gs_layer_t *l, const gs_layer_write_opts_t *o, const char *salt,
+		 uint64_t max_file_bytes, gs_digest_t *key, gs_error_t *err)
+{
+	uint64_t file_bytes = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct stat st;
+		if (l->v[i]->kind != K_FILE)
+			continue;
+		if (stat(l->v[i]->src, &st) < 0)
+			return gs_error_set(err, errno, "reading '%s'", l->v[i]->src);
+		file_bytes += (uint64_t)st.st_size;
+	}
+	if (file_bytes > max_file_bytes)
+		return 1;
+	gs_sha256_t *h = gs_sha256_new();
+	key_str(h, "gsimage-layer-key-v1");
+	key_str(h, salt ? salt : "");
+	/* The writer's libraries: another zstd (or libarchive's tar) may give
+	 * other bytes.  gzip is pgzip over libdeflate. */
+	key_str(h, archive_version_details());
+	key_str(h, gs_pgzip_version());
+	key_str(h, gs_compression_name(o->compression));
+	key_num(h, o->level);
+	key_num(h, o->mtime);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lentry *e = l->v[i];
+		key_num(h, e->kind);
+		key_str(h, e->path);
+		key_num(h, e->mode);
+		key_num(h, e->uid);
+		key_num(h, e->gid);
+		switch (e->kind) {
+		case K_DIR:
+			break;
+		case K_FILE:
+			if (key_file(h, e->src, err) < 0) {
+				gs_sha256_free(h);
+				return -1;
+			}
+			break;
+		case K_DATA: {
+			gs_digest_t d;
+			gs_digest_buffer(e->data, e->len, &d);
+			key_str(h, d.s);
+			key_num(h, (long long)e->len);
+			break;
+		}
+		case K_SYMLINK:
+			key_str(h, e->target);
+			break;
+		}
+	}
+	gs_sha256_final(h, key);
+	gs_sha256_free(h);
+	return 0;
 }

@@ -264,3 +264,8 @@ void gs_pgzip_free(gs_pgzip_t *z)
 	pthread_cond_destroy(&z->done);
 	free(z);
 }
+
+const char *gs_pgzip_version(void)
+{
+	return "pgzip-1 libdeflate " LIBDEFLATE_VERSION_STRING;
+}

@@ -321,64 +321,6 @@ static int tags_to_set(const gs_build_request_t *req, const char *name, gs_ref_t
 	return 0;
 }
 
-/* ---- the work directory ------------------------------------------------- */
-
-/* Remove a work directory and the binaries in it (it holds nothing else). */
-static void remove_work_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *f;
-	while (d && (f = readdir(d))) {
-		if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
-			continue;
-		cleanup_free char *path = gs_path_join(dir, f->d_name);
-		unlink(path);
-		gs_tempfile_forget(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-	gs_tempfile_forget(dir);
-}
-
-/* A build killed with SIGKILL leaves build-<pid>-XXXXXX behind; remove the
- * ones whose process is gone (their files are only compiled binaries). */
-static void remove_stale_work_dirs(const char *parent)
-{
-	DIR *d = opendir(parent);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		long pid;
-		if (sscanf(de->d_name, "build-%ld-", &pid) != 1 || pid <= 0 ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		cleanup_free char *dir = gs_path_join(parent, de->d_name);
-		remove_work_dir(dir);
-	}
-	closedir(d);
-}
-
-/* A fresh work directory for this build's binaries; an interrupt removes
- * it.  Owned. */
-static char *make_work_dir(const char *cache_dir, gs_error_t *err)
-{
-	cleanup_free char *parent = gs_path_join(cache_dir, "work");
-	if (gs_fs_mkdir_p(parent, 0700, err) < 0)
-		return NULL;
-	remove_stale_work_dirs(parent);
-	cleanup_free char *name = x_asprintf("build-%ld-XXXXXX", (long)getpid());
-	char *dir = gs_path_join(parent, name);
-	if (!mkdtemp(dir)) {
-		gs_error_set(err, errno, "creating a work directory in '%s'", parent);
-		free(dir);
-		return NULL;
-	}
-	gs_tempfile_register(dir); /* an interrupt removes it (once empty) */
-	return dir;
-}
-
 /* ---- the layout --------------------------------------------------------- */
 
 /* An -o we cannot write to fails with "...: Read-only file system" (or
@@ -504,8 +446,7 @@ static int built_for(const gs_compile_result_t *set, const char *platform)
 	return 0;
 }
 
-static int get_binaries(gs_build_request_t *req, const char *work_dir, gs_binaries_t *bins,
-			gs_error_t *err)
+static int get_binaries(gs_build_request_t *req, gs_binaries_t *bins, gs_error_t *err)
 {
 	if (req->n_prebuilt) {
 		if (gs_binaries_prebuilt(req->prebuilt, req->n_prebuilt,
@@ -517,9 +458,11 @@ static int get_binaries(gs_build_request_t *req, const char *work_dir, gs_binari
 					      "binary given", req->docker_platform);
 		return 0;
 	}
+	/* Each binary links at its build key's stable path in the cache, so
+	 * Go skips an unchanged link; it stays locked until bins is released,
+	 * after the image refers to its layer. */
 	gs_compile_opts_t o = req->compile;
-	o.out_dir = work_dir;
-	o.outputs_are_temporary = 1; /* an interrupt removes them */
+	o.stable_output = 1;
 	return gs_binaries_compile(&o, bins, err);
 }
 
@@ -538,6 +481,19 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path};
 	req->image.name = set->name;
 	standard_annotations(req, set);
+	/* Unchanged layers already in the layout are reused; this runs under
+	 * the gc lock, so a verified blob stays until a tag refers to it. */
+	/* Only for compiled binaries: the edit-build loop.  gsimage pack of a
+	 * prebuilt binary into a new layout would pay the key's extra hash of
+	 * the binary for nothing. */
+	cleanup_free char *layer_cache = req->cache_dir && !req->n_prebuilt
+						 ? gs_path_join(req->cache_dir, "layers")
+						 : NULL;
+	req->image.cache = (gs_layercache_t){
+		.dir = layer_cache,
+		.warn = req->compile.progress,
+		.warn_ctx = req->compile.progress_ctx,
+	};
 	progress(req, "writing image layers and manifests");
 	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
@@ -549,10 +505,14 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			.name = repo,
 			.tag = refs[0].tag,
 			.epoch = req->image.epoch,
-			.cgo_cflags = req->cgo_cflags,
+			/* the C flags go build used: the user's, or --optimize's */
+			.cgo_cflags = req->compile.user_cgo_cflags
+					      ? req->cgo_cflags
+					      : gs_optimize_cflags(req->compile.optimize),
 			.optimize = req->compile.user_cgo_cflags ? NULL : gs_optimize_name(req->compile.optimize),
 			.tags = req->compile.tags,
 			.package_dir = set->dir,
+			.cache_dir = req->cache_dir,
 		};
 		progress(req, "writing the SBOMs and attaching them to the image");
 		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)
@@ -588,6 +548,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	}
 	r = 0;
 out:
+	req->image.cache = (gs_layercache_t){0};
 	free(pack_bins);
 	for (size_t i = 0; i < n_refs; i++)
 		gs_ref_release(&refs[i]);
@@ -602,7 +563,6 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 		return -1;
 
 	gs_store_t *store = NULL;
-	cleanup_free char *work_dir = NULL;
 	gs_binaries_t bins = {0};
 	int r = -1, gc_hold = -1;
 	/* The gc lock (shared) is held from the layout's opening to the tags,
@@ -613,9 +573,7 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 		       : (open_layout(req->layout_dir, &store, err) < 0 ||
 			  gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0))
 		goto out;
-	if (!req->n_prebuilt && !(work_dir = make_work_dir(req->cache_dir, err)))
-		goto out;
-	if (get_binaries(req, work_dir, &bins, err) < 0)
+	if (get_binaries(req, &bins, err) < 0)
 		goto out;
 	if (new_layout && (open_layout(req->layout_dir, &store, err) < 0 ||
 			   gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0))
@@ -633,8 +591,6 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 	}
 out:
 	gs_binaries_release(&bins);
-	if (work_dir)
-		remove_work_dir(work_dir);
 	gs_store_gc_unlock(gc_hold);
 	gs_store_free(store);
 	if (r < 0)

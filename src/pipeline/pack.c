@@ -6,6 +6,10 @@
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/xalloc.h"
 
+#ifndef GS_VERSION
+#define GS_VERSION "dev"
+#endif
+
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define DEFAULT_USER "65532:65532"
 
@@ -14,14 +18,30 @@ static int sink_to_blob(void *ctx, const void *data, size_t len, gs_error_t *err
 	return gs_blob_writer_write(ctx, data, len, err);
 }
 
-/* Write a layer into the store; info gets its digests and sizes. */
+/* Layers whose files are bigger than this are not cached: keying them by
+ * content costs about as much as writing them. */
+#define CACHE_MAX_FILE_BYTES (64u << 20)
+
+/* Write a layer into the store; info gets its digests and sizes.  A layer
+ * the cache knows, whose blob is intact in the store, is reused as is. */
 static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_t *o,
 		       int64_t mtime, gs_layer_info_t *info, gs_error_t *err)
 {
+	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = mtime};
+	gs_digest_t key;
+	int keyed = 0;
+	if (o->cache.dir) {
+		int k = gs_layer_key(layer, &wo, "gsimage " GS_VERSION, CACHE_MAX_FILE_BYTES, &key,
+				     err);
+		if (k < 0)
+			return -1;
+		keyed = k == 0;
+		if (keyed && gs_layercache_lookup(&o->cache, store, &key, o->compression, info))
+			return 0;
+	}
 	gs_blob_writer_t *w = NULL;
 	if (gs_blob_writer_new(store, &w, err) < 0)
 		return -1;
-	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = mtime};
 	gs_digest_t committed;
 	uint64_t size;
 	if (gs_layer_write(layer, &wo, sink_to_blob, w, info, err) < 0 ||
@@ -30,6 +50,8 @@ static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_
 		return -1;
 	}
 	gs_blob_writer_free(w);
+	if (keyed)
+		gs_layercache_record(&o->cache, &key, info);
 	return 0;
 }
 

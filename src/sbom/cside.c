@@ -360,6 +360,7 @@ void gs_sbom_cgo_packages_argv(const char *go, const char *package, const char *
 {
 	gs_strvec_push(argv, go);
 	gs_strvec_push(argv, "list");
+	gs_strvec_push(argv, "-buildvcs=false"); /* no git run: listing needs no stamp */
 	gs_strvec_push(argv, "-deps");
 	if (tags && *tags)
 		gs_strvec_pushf(argv, "-tags=%s", tags);

@@ -5,6 +5,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/file.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -89,14 +93,36 @@ static char *first_line(const char *s)
 	return xstrndup(s, n);
 }
 
+/* One `go list -deps` answers both questions: the named package (a line
+ * "M\tname\timport path\tdir") and whether any non-standard package in its
+ * build uses cgo (a line "C").  -buildvcs=false: listing needs no VCS
+ * stamp, and git would cost more than the listing. */
+static void golist_argv(const char *go, const char *pkg, const char *tags, gs_strvec_t *argv)
+{
+	gs_strvec_push(argv, go);
+	gs_strvec_push(argv, "list");
+	gs_strvec_push(argv, "-buildvcs=false");
+	gs_strvec_push(argv, "-deps");
+	if (tags && *tags)
+		gs_strvec_pushf(argv, "-tags=%s", tags);
+	/* The standard library's cgo users (net, os/user) have pure-Go
+	 * fallbacks, so only the program's own cgo forces cgo on ("C"); every
+	 * cgo package is listed for the SBOM ("P\t<import path>"). */
+	gs_strvec_push(argv, "-f={{if not .DepOnly}}M\t{{.Name}}\t{{.ImportPath}}\t{{.Dir}}\n{{end}}"
+			     "{{if .CgoFiles}}P\t{{.ImportPath}}\n{{end}}"
+			     "{{if and .CgoFiles (not .Standard)}}C{{end}}");
+	gs_strvec_push(argv, "--");
+	gs_strvec_push(argv, pkg);
+}
+
 static int list_main_package(const gs_compile_opts_t *o, const char *go, const char *cwd,
 			     const char *pkg, char *const *envp, gs_compile_result_t *res,
-			     gs_error_t *err)
+			     int *cgo, gs_error_t *err)
 {
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	cleanup_free char *out = NULL, *errout = NULL;
 	int status;
-	gs_golist_main_argv(go, pkg, &argv);
+	golist_argv(go, pkg, o->tags, &argv);
 	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
 		return gs_error_wrap(err, "listing package '%s'", o->package);
 	if (status != 0) {
@@ -108,45 +134,98 @@ static int list_main_package(const gs_compile_opts_t *o, const char *go, const c
 		 * go cannot read): say what failed, and Go's reason. */
 		return gs_error_set(err, 0, "go cannot load package '%s': %s", o->package, why);
 	}
-	/* One line: "name\timport path\tdir" */
-	size_t len = strlen(out);
-	if (len && out[len - 1] == '\n')
-		out[--len] = '\0';
-	char *tab1 = strchr(out, '\t');
+	char *main_line = NULL;
+	int n_main = 0;
+	*cgo = 0;
+	for (char *line = out, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strcmp(line, "C") == 0) {
+			*cgo = 1;
+		} else if (strncmp(line, "P\t", 2) == 0) {
+			gs_strvec_push(&res->cgo_packages, line + 2);
+		} else if (strncmp(line, "M\t", 2) == 0) {
+			n_main++;
+			main_line = line + 2;
+		}
+	}
+	/* One named package: "name\timport path\tdir" */
+	char *tab1 = main_line ? strchr(main_line, '\t') : NULL;
 	char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-	if (!tab2 || strchr(out, '\n'))
+	if (!tab2 || n_main != 1)
 		return gs_error_usage(err, "'%s' names several packages; give one main package",
 				      o->package);
 	*tab1 = *tab2 = '\0';
-	if (strcmp(out, "main") != 0)
+	if (strcmp(main_line, "main") != 0)
 		return gs_error_usage(err, "'%s' is package %s, not a main package; give the "
-				      "directory of a package main", o->package, out);
+				      "directory of a package main", o->package, main_line);
 	res->import_path = xstrdup(tab1 + 1);
 	res->dir = xstrdup(tab2 + 1);
 	res->name = gs_gobuild_binary_name(res->import_path);
 	return 0;
 }
 
-static int detect_cgo(const char *go, const char *cwd, const char *pkg, char *const *envp,
-		      int *cgo, gs_error_t *err)
+/* 64-bit FNV-1a, continued from h: names cache entries.  A collision costs
+ * a relink or a fresh `zig version`, never a wrong result (Go's own
+ * up-to-date check decides whether a binary is current). */
+static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_free char *out = NULL, *errout = NULL;
-	int status;
-	gs_golist_cgo_argv(go, pkg, &argv);
-	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
-		return -1;
-	if (status != 0) {
-		cleanup_free char *why = first_line(errout);
-		gs_error_set_detail(err, errout);
-		return gs_error_set(err, 0, "listing the dependencies of '%s': %s", pkg, why);
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
 	}
-	*cgo = strspn(out, " \n") != strlen(out);
-	return 0;
+	h ^= 0xff; /* a separator: ("ab","c") != ("a","bc") */
+	return h * 0x100000001b3ULL;
 }
 
-/* zig's version ("0.11.0"), owned; it names the CC wrapper. */
-static char *zig_version(const char *zig, gs_error_t *err)
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+static char *zig_version_run(const char *zig, gs_error_t *err);
+
+/* zig's version ("0.11.0"), owned; it names the CC wrapper.  Cached under
+ * cache_dir/zig/ keyed by the zig binary's identity (path, device, inode,
+ * size, mtime, ctime): a replaced zig is asked again. */
+static char *zig_version(const char *cache_dir, const char *zig, gs_error_t *err)
+{
+	struct stat st;
+	if (!cache_dir || stat(zig, &st) < 0)
+		return zig_version_run(zig, err);
+	cleanup_free char *id = x_asprintf("%s|%llu|%llu|%lld|%lld.%09ld|%lld.%09ld", zig,
+					   (unsigned long long)st.st_dev,
+					   (unsigned long long)st.st_ino, (long long)st.st_size,
+					   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+					   (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	cleanup_free char *name = x_asprintf("zig/version-%016llx", (unsigned long long)fnv1a(FNV_INIT, id));
+	cleanup_free char *path = gs_path_join(cache_dir, name);
+	cleanup_free char *cached = NULL;
+	gs_error_t ignored = GS_ERROR_INIT;
+	if (gs_fs_read_file(path, &cached, NULL, &ignored) == 0) {
+		/* "<identity>\n<version>\n": anything else is rebuilt */
+		size_t idlen = strlen(id);
+		if (strncmp(cached, id, idlen) == 0 && cached[idlen] == '\n') {
+			char *v = cached + idlen + 1;
+			size_t n = strcspn(v, "\n");
+			if (n > 0 && n < 64 && v[n] == '\n' && v[n + 1] == '\0') {
+				gs_error_release(&ignored);
+				return xstrndup(v, n);
+			}
+		}
+	}
+	gs_error_release(&ignored);
+	char *v = zig_version_run(zig, err);
+	if (v) {
+		cleanup_free char *text = x_asprintf("%s\n%s\n", id, v);
+		cleanup_free char *dir = gs_path_join(cache_dir, "zig");
+		gs_error_t e2 = GS_ERROR_INIT;
+		if (gs_fs_mkdir_p(dir, 0755, &e2) == 0)
+			gs_fs_write_atomic(path, text, strlen(text), 0644, &e2); /* a hint only */
+		gs_error_release(&e2);
+	}
+	return v;
+}
+
+static char *zig_version_run(const char *zig, gs_error_t *err)
 {
 	char *argv[] = {(char *)zig, "version", NULL};
 	cleanup_free char *out = NULL, *errout = NULL;
@@ -240,43 +319,6 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 	return gs_path_join(o->cache_dir, name);
 }
 
-/* Run go build into tmp, let the caller check the result, rename it to
- * final. */
-static int build_and_check(const gs_compile_opts_t *o, size_t index, const gs_proc_opts_t *po,
-			   const char *tmp, const char *final, const char *zig_marker_path,
-			   const gs_platform_t *p, gs_error_t *err)
-{
-	cleanup_free char *errout = NULL;
-	int status;
-	gs_proc_opts_t run = *po;
-	run.capture_stderr = &errout;
-	if (gs_proc_run(&run, &status, err) < 0) {
-		unlink(tmp);
-		return gs_error_wrap(err, "compiling for %s", p->name);
-	}
-	if (status != 0) {
-		unlink(tmp);
-		gs_error_set_detail(err, errout);
-		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
-					    "above", p->name, status);
-	}
-	if (zig_marker_path && access(zig_marker_path, F_OK) != 0) {
-		gs_error_t ignored = GS_ERROR_INIT;
-		gs_fs_write_atomic(zig_marker_path, "", 0, 0644, &ignored); /* a progress hint */
-		gs_error_release(&ignored);
-	}
-	if (o->check && o->check(o->check_ctx, index, tmp, p, err) < 0) {
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, final) < 0) {
-		int e = errno;
-		unlink(tmp);
-		return gs_error_set(err, e, "renaming '%s' to '%s'", tmp, final);
-	}
-	return 0;
-}
-
 /* What compile_all settled for every platform (all borrowed). */
 struct settled {
 	const char *go, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
@@ -284,44 +326,117 @@ struct settled {
 	const char *goflags_ldflags, *goflags_tags;
 };
 
-static int build_one(const gs_compile_opts_t *o, size_t index, const struct settled *s,
-		     const gs_platform_t *p, gs_compiled_t *bin, const char *name, gs_error_t *err)
+/* The stable output directory of one build key, cache_dir/out/<hash>:
+ * everything that selects a different binary (package, platform, compiler,
+ * C compiler, cgo, tags, ldflags, gcflags, GOFLAGS, pie, go and zig).  Go's
+ * up-to-date check, not this key, decides whether the binary there is
+ * current; the key only keeps different builds from relinking over each
+ * other.  Owned. */
+static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
+			    const gs_platform_t *p, const char *cc, const char *base)
 {
-	const char *go = s->go, *zig = s->zig, *gccgo = s->gccgo, *cwd = s->cwd, *pkg = s->pkg;
+	const char *parts[] = {
+		"gsimage-out-v1", s->cwd, s->pkg, base, p->name,
+		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
+		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
+		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
+		s->pie_pure_go ? "pie-pure-go" : "", o->pie ? "pie" : "",
+		o->tags ? o->tags : "", o->ldflags ? o->ldflags : "",
+		o->gcflags ? o->gcflags : "", o->goflags ? o->goflags : "",
+		s->go ? s->go : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
+		s->gccgo ? s->gccgo : "",
+	};
+	uint64_t h = FNV_INIT;
+	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+		h = fnv1a(h, parts[i]);
+	cleanup_free char *rel = x_asprintf("out/%016llx", (unsigned long long)h);
+	return gs_path_join(o->cache_dir, rel);
+}
+
+/* Take the key's flock (dir/lock), creating dir: another gsimage building
+ * the same key waits, so go never writes a binary another one is reading.
+ * Returns the fd. */
+static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_error_t *err)
+{
+	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	cleanup_free char *path = gs_path_join(dir, "lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gs_error_set(err, errno, "opening '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	progress(o, "waiting for another gsimage building the same binary (%s)", dir);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		int e = errno;
+		close(fd);
+		return gs_error_set(err, e, "locking '%s'", path);
+	}
+	return fd;
+}
+
+/* One platform's build: prepared on the main thread, go build run on a
+ * worker (or inline), finished (check, rename) on the main thread again. */
+struct job {
+	const gs_platform_t *p;
+	size_t index;
+	char *final, *tmp, *marker; /* marker: zig's libc for p, NULL without zig */
+	char *stable_dir;           /* stable_output: the key's directory */
+	int lock_fd;                /* stable_output: the key's flock, once taken */
+	gs_strvec_t argv, env;
+	const char *cwd;
+	/* the run's outcome */
+	int run_rc, status;
+	char *errout;
+	gs_error_t err;
+};
+
+static void job_release(struct job *j)
+{
+	free(j->final);
+	free(j->tmp);
+	free(j->marker);
+	free(j->stable_dir);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	gs_strvec_release(&j->argv);
+	gs_strvec_release(&j->env);
+	free(j->errout);
+	gs_error_release(&j->err);
+}
+
+static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, struct job *j,
+		       const char *name, gs_error_t *err)
+{
+	const gs_platform_t *p = j->p;
 	const char *out_dir = s->out_dir;
 	int cgo = s->cgo;
 	cleanup_free char *cc = NULL, *cc_dir = NULL;
 	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
-	cleanup_free char *marker = zig_marker(o, p);
 	/* gccgo and gollvm compile and link C with their own driver. */
 	int needs_cc = cgo && o->compiler == GS_COMPILER_GC;
 	int uses_zig = needs_cc && o->cc_kind == GS_CC_ZIG;
 	if (needs_cc) {
-		cc = c_compiler_for(o, p, zig, s->zig_version, &cc_dir, err);
+		cc = c_compiler_for(o, p, s->zig, s->zig_version, &cc_dir, err);
 		if (!cc)
 			return -1;
 	}
 	if (uses_zig && gs_fs_mkdir_p(zig_cache, 0755, err) < 0)
 		return -1;
+	if (uses_zig)
+		j->marker = zig_marker(o, p);
 
 	cleanup_free char *suffix = gs_platform_suffix(p);
 	cleanup_free char *base = x_asprintf("%s-%s", name, suffix);
-	cleanup_free char *final = gs_path_join(out_dir, base);
+	if (o->stable_output) {
+		j->stable_dir = stable_out_dir(o, s, p, cc, base);
+		out_dir = j->stable_dir;
+	}
+	j->final = gs_path_join(out_dir, base);
 	cleanup_free char *tmpbase = x_asprintf(".%s.tmp-%ld", base, (long)getpid());
-	cleanup_free char *tmp = gs_path_join(out_dir, tmpbase);
-
-	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
-			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
-							    : "the given C compiler";
-	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
-				 : !cgo ? xstrdup("gc, pure Go")
-					: x_asprintf("gc, %s %s", s->pie_pure_go ? "pure Go linked with"
-										 : "cgo with",
-						     ccname);
-	progress(o, "compiling %s for %s (%s%s)", name, p->name, how, o->pie ? ", static-PIE" : "");
-	if (uses_zig && access(marker, F_OK) != 0)
-		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
-			 p->zig_target);
+	j->tmp = o->stable_output ? xstrdup(j->final) : gs_path_join(out_dir, tmpbase);
 
 	gs_gobuild_t b = {
 		.platform = p,
@@ -330,41 +445,243 @@ static int build_one(const gs_compile_opts_t *o, size_t index, const struct sett
 		.pie = o->pie,
 		.pie_pure_go = s->pie_pure_go,
 		.cc_kind = o->cc_kind,
-		.go = go,
+		.go = s->go,
 		.cc = cc,
 		.cc_dir = cc_dir,
-		.gccgo = gccgo,
+		.gccgo = s->gccgo,
 		.zig_cache = uses_zig ? zig_cache : NULL,
-		.output = tmp,
-		.package = pkg,
+		.output = j->tmp,
+		.package = s->pkg,
 		.tags = o->tags,
 		.ldflags = o->ldflags,
 		.gcflags = o->gcflags,
 		.goflags_ldflags = s->goflags_ldflags,
 		.goflags_tags = s->goflags_tags,
+		.optimize = o->optimize,
+		.user_cgo_cflags = o->user_cgo_cflags,
 	};
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
-	gs_gobuild_argv(&b, &argv);
-	gs_gobuild_env(&b, environ, &env);
-
-	gs_proc_opts_t po = {
-		.argv = argv.v,
-		.envp = env.v,
-		.cwd = cwd,
-		.stdout_to_stderr = 1,
-	};
-	gs_tempfile_register(tmp); /* an interrupt removes the half-written binary */
-	int r = build_and_check(o, index, &po, tmp, final, uses_zig ? marker : NULL, p, err);
-	gs_tempfile_forget(tmp);
-	if (r < 0)
-		return -1;
-	if (o->outputs_are_temporary)
-		gs_tempfile_register(final);
-	bin->platform = p;
-	bin->path = final;
-	final = NULL;
+	gs_gobuild_argv(&b, &j->argv);
+	gs_gobuild_env(&b, environ, &j->env);
+	if (o->stable_output) {
+		/* go renames its link output onto the stable path: its work
+		 * directory on the same file system makes that one rename, so
+		 * the binary is never seen half-written. */
+		cleanup_free char *gotmp = gs_path_join(o->cache_dir, "out/tmp");
+		if (gs_fs_mkdir_p(gotmp, 0700, err) < 0)
+			return -1;
+		gs_strvec_pushf(&j->env, "GOTMPDIR=%s", gotmp);
+	}
+	j->cwd = s->cwd;
 	return 0;
+}
+
+static void announce(const gs_compile_opts_t *o, const struct settled *s, const struct job *j,
+		     const char *name)
+{
+	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
+			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
+							    : "the given C compiler";
+	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
+				 : !s->cgo ? xstrdup("gc, pure Go")
+					   : x_asprintf("gc, %s %s", s->pie_pure_go ? "pure Go linked with"
+										    : "cgo with",
+							ccname);
+	progress(o, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
+	if (j->marker && access(j->marker, F_OK) != 0)
+		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
+			 j->p->zig_target);
+}
+
+/* go build: safe on a worker thread (it touches only j). */
+static void run_one(struct job *j)
+{
+	gs_proc_opts_t po = {
+		.argv = j->argv.v,
+		.envp = j->env.v,
+		.cwd = j->cwd,
+		.stdout_to_stderr = 1,
+		.capture_stderr = &j->errout,
+	};
+	j->run_rc = gs_proc_run(&po, &j->status, &j->err);
+}
+
+/* Let the caller check the result, rename it to final.  With tmp == final
+ * (a stable output), go wrote the final path itself (it skips the link when
+ * that binary is up to date), the check runs on it, and a refused binary is
+ * removed. */
+static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *bin,
+		      gs_error_t *err)
+{
+	const gs_platform_t *p = j->p;
+	if (j->run_rc < 0) {
+		unlink(j->tmp);
+		gs_error_release(err);
+		*err = j->err; /* moved */
+		j->err = (gs_error_t)GS_ERROR_INIT;
+		return gs_error_wrap(err, "compiling for %s", p->name);
+	}
+	if (j->status != 0) {
+		unlink(j->tmp);
+		gs_error_set_detail(err, j->errout);
+		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
+					    "above", p->name, j->status);
+	}
+	if (j->marker && access(j->marker, F_OK) != 0) {
+		gs_error_t ignored = GS_ERROR_INIT;
+		gs_fs_write_atomic(j->marker, "", 0, 0644, &ignored); /* a progress hint */
+		gs_error_release(&ignored);
+	}
+	if (o->check && o->check(o->check_ctx, j->index, j->tmp, p, err) < 0) {
+		unlink(j->tmp);
+		return -1;
+	}
+	if (strcmp(j->tmp, j->final) != 0 && rename(j->tmp, j->final) < 0) {
+		int e = errno;
+		unlink(j->tmp);
+		return gs_error_set(err, e, "renaming '%s' to '%s'", j->tmp, j->final);
+	}
+	if (o->outputs_are_temporary && !o->stable_output)
+		gs_tempfile_register(j->final);
+	bin->platform = p;
+	bin->path = j->final;
+	j->final = NULL;
+	bin->lock = j->lock_fd + 1;
+	j->lock_fd = -1;
+	return 0;
+}
+
+/* The workers: each takes the next job of jobs[from..n) until none is
+ * left. */
+struct pool {
+	struct job *jobs;
+	size_t next, n;
+	pthread_mutex_t mu;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+	for (;;) {
+		pthread_mutex_lock(&pl->mu);
+		size_t i = pl->next < pl->n ? pl->next++ : pl->n;
+		pthread_mutex_unlock(&pl->mu);
+		if (i >= pl->n)
+			return NULL;
+		run_one(&pl->jobs[i]);
+	}
+}
+
+/* Run jobs[from..n) with up to max_jobs go builds at once. */
+static void run_jobs(struct job *jobs, size_t from, size_t n, size_t max_jobs)
+{
+	struct pool pl = {.jobs = jobs, .next = from, .n = n};
+	size_t count = n - from;
+	size_t nthreads = max_jobs < count ? max_jobs : count;
+	if (nthreads <= 1) {
+		for (size_t i = from; i < n; i++)
+			run_one(&jobs[i]);
+		return;
+	}
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_t *t = xcalloc(nthreads, sizeof *t);
+	size_t started = 0;
+	for (; started < nthreads; started++)
+		if (pthread_create(&t[started], NULL, worker, &pl) != 0)
+			break;
+	worker(&pl); /* this thread works too (and alone, if none started) */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	pthread_mutex_destroy(&pl.mu);
+}
+
+static int cmp_job_dir(const void *a, const void *b)
+{
+	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
+	return strcmp(x->stable_dir, y->stable_dir);
+}
+
+/* Build every platform: prepare all, take the keys' locks in one order
+ * (sorted by directory, so two gsimage processes never wait for each
+ * other in a cycle), run the go builds (those that first build zig's libc
+ * for a target one at a time, since zig's cache races when cold; the rest
+ * up to o->jobs at once), then check and keep each in platform order. */
+static int build_all(const gs_compile_opts_t *o, const struct settled *s,
+		     gs_compile_result_t *res, gs_error_t *err)
+{
+	size_t n = o->n_platforms;
+	struct job *jobs = xcalloc(n, sizeof *jobs);
+	int r = -1;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].p = o->platforms[i];
+		jobs[i].index = i;
+		jobs[i].lock_fd = -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (prepare_one(o, s, &jobs[i], res->name, err) < 0)
+			goto out;
+	/* An interrupt removes a half-written temp binary.  A stable output
+	 * is never half-written (go renames it into place) and is a cache
+	 * entry, not a temp file. */
+	for (size_t i = 0; !o->stable_output && i < n; i++)
+		gs_tempfile_register(jobs[i].tmp);
+	if (o->stable_output) {
+		struct job **order = xcalloc(n, sizeof *order);
+		for (size_t i = 0; i < n; i++)
+			order[i] = &jobs[i];
+		qsort(order, n, sizeof *order, cmp_job_dir);
+		for (size_t i = 0; i < n; i++) {
+			/* The same key twice (cannot happen today): one lock. */
+			if (i > 0 && strcmp(order[i]->stable_dir, order[i - 1]->stable_dir) == 0)
+				continue;
+			if ((order[i]->lock_fd = lock_key(o, order[i]->stable_dir, err)) < 0) {
+				free(order);
+				goto out;
+			}
+		}
+		free(order);
+	}
+	/* Cold zig targets first, one by one; then the rest together. */
+	struct job *sorted = xcalloc(n, sizeof *sorted);
+	size_t n_cold = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].marker && access(jobs[i].marker, F_OK) != 0)
+			n_cold++;
+	size_t cold = 0, warm = n_cold;
+	for (size_t i = 0; i < n; i++)
+		sorted[jobs[i].marker && access(jobs[i].marker, F_OK) != 0 ? cold++ : warm++] = jobs[i];
+	for (size_t i = 0; i < n; i++)
+		announce(o, s, &sorted[i], res->name);
+	size_t max_jobs = o->jobs > 0 ? (size_t)o->jobs : 1;
+	for (k = 0; k < n_cold; k++)
+		run_jobs(sorted, k, k + 1, 1);
+	run_jobs(sorted, n_cold, n, max_jobs);
+	/* Back in platform order. */
+	for (size_t i = 0; i < n; i++)
+		jobs[sorted[i].index] = sorted[i];
+	free(sorted);
+
+	res->bins = xcalloc(n, sizeof *res->bins);
+	for (size_t i = 0; i < n; i++) {
+		if (finish_one(o, &jobs[i], &res->bins[res->n_bins], err) < 0) {
+			/* The others' binaries are already in place (stable) or
+			 * removed below (temp names). */
+			for (size_t m = i + 1; m < n; m++)
+				if (!o->stable_output)
+					unlink(jobs[m].tmp);
+			goto out;
+		}
+		res->n_bins++;
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (!o->stable_output && jobs[i].tmp)
+			gs_tempfile_forget(jobs[i].tmp);
+		job_release(&jobs[i]);
+	}
+	free(jobs);
+	return r;
 }
 
 /* --pie's limits, checked before anything runs: usage errors. */
@@ -451,8 +768,10 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
 	gs_gobuild_t lb = {.platform = first, .compiler = GS_COMPILER_GC, .cgo = 1};
 	gs_gobuild_env(&lb, environ, &list_env);
-	if (list_main_package(o, go, cwd, pkg, list_env.v, res, err) < 0)
+	int uses_cgo = 0;
+	if (list_main_package(o, go, cwd, pkg, list_env.v, res, &uses_cgo, err) < 0)
 		return -1;
+	res->cgo_packages_for = first;
 
 	switch (o->cgo) {
 	case GS_CGO_ON:
@@ -464,8 +783,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	case GS_CGO_AUTO:
 		if (o->compiler != GS_COMPILER_GC)
 			res->cgo = 1; /* gccgo always links with its C runtime */
-		else if (detect_cgo(go, cwd, pkg, list_env.v, &res->cgo, err) < 0)
-			return -1;
+		else
+			res->cgo = uses_cgo;
 		/* A static-PIE is linked by the C toolchain, which needs cgo on
 		 * (CGO_ENABLED=1) even for a pure Go program. */
 		if (o->pie && !res->cgo) {
@@ -491,7 +810,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");
 			return -1;
 		}
-		if (!(zig_ver = zig_version(zig, err)))
+		if (!(zig_ver = zig_version(o->cache_dir, zig, err)))
 			return -1;
 	}
 
@@ -502,10 +821,10 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 			       : o->cc_kind == GS_CC_MUSL_GCC ? gs_proc_which("musl-gcc", NULL)
 							      : gs_proc_which(o->cc, NULL);
 
-	if (gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
+	cleanup_free char *out_dir = NULL;
+	if (!o->stable_output && gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
 		return -1;
-	cleanup_free char *out_dir = realpath(o->out_dir, NULL);
-	if (!out_dir) {
+	if (!o->stable_output && !(out_dir = realpath(o->out_dir, NULL))) {
 		gs_error_set(err, errno, "resolving output directory '%s'", o->out_dir);
 		return -1;
 	}
@@ -518,14 +837,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	st.pkg = pkg;
 	st.out_dir = out_dir;
 	st.cgo = res->cgo;
-	res->bins = xcalloc(o->n_platforms, sizeof *res->bins);
-	for (size_t i = 0; i < o->n_platforms; i++) {
-		if (build_one(o, i, &st, o->platforms[i], &res->bins[res->n_bins], res->name,
-			      err) < 0)
-			return -1;
-		res->n_bins++;
-	}
-	return 0;
+	return build_all(o, &st, res, err);
 }
 
 int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
@@ -540,9 +852,13 @@ int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t 
 
 void gs_compile_result_release(gs_compile_result_t *res)
 {
-	for (size_t i = 0; i < res->n_bins; i++)
+	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
+		if (res->bins[i].lock > 0)
+			close(res->bins[i].lock - 1); /* lets go of the key's flock */
+	}
 	free(res->bins);
+	gs_strvec_release(&res->cgo_packages);
 	free(res->go);
 	free(res->cc_driver);
 	free(res->name);

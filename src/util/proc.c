@@ -16,15 +16,37 @@
 
 extern char **environ;
 
-/* Process group of the child being waited for, so a signal handler can
- * take it down with us (go build's compile/link/zig children included). */
-static volatile sig_atomic_t running_pgid;
+/* Process groups of the children being waited for (one per thread that
+ * runs one: the compile stage builds platforms concurrently), so a signal
+ * handler can take them down with us (go build's compile/link/zig children
+ * included).  A slot is claimed with an atomic compare-and-swap. */
+#define MAX_RUNNING 32
+static volatile sig_atomic_t running_pgid[MAX_RUNNING];
 
 void gs_proc_kill_running(void)
 {
-	pid_t pgid = (pid_t)running_pgid;
-	if (pgid > 0)
-		kill(-pgid, SIGKILL);
+	for (int i = 0; i < MAX_RUNNING; i++) {
+		pid_t pgid = (pid_t)running_pgid[i];
+		if (pgid > 0)
+			kill(-pgid, SIGKILL);
+	}
+}
+
+static int running_add(pid_t pgid)
+{
+	for (int i = 0; i < MAX_RUNNING; i++) {
+		sig_atomic_t zero = 0;
+		if (__atomic_compare_exchange_n(&running_pgid[i], &zero, (sig_atomic_t)pgid, 0,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return i;
+	}
+	return -1; /* more than MAX_RUNNING at once: PR_SET_PDEATHSIG still applies */
+}
+
+static void running_remove(int slot)
+{
+	if (slot >= 0)
+		__atomic_store_n(&running_pgid[slot], 0, __ATOMIC_SEQ_CST);
 }
 
 typedef struct buf {
@@ -175,7 +197,7 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 	}
 
 	setpgid(pid, pid); /* also here: whichever runs first wins the race */
-	running_pgid = pid;
+	int slot = running_add(pid);
 	buf_t out = {0}, errb = {0};
 	if (out_pipe[1] >= 0)
 		close(out_pipe[1]);
@@ -186,13 +208,13 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 	int ws;
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR) {
-			running_pgid = 0;
+			running_remove(slot);
 			free(out.data);
 			free(errb.data);
 			return gs_error_set(err, errno, "waiting for '%s'", opts->argv[0]);
 		}
 	}
-	running_pgid = 0;
+	running_remove(slot);
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	if (opts->capture_stdout)
 		*opts->capture_stdout = out.data ? out.data : xstrdup("");

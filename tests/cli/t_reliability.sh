@@ -43,9 +43,9 @@ trial_args() { # N: the build a trial runs (after writing its own file)
     --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet)
 }
 # The go builds of this script's builds: they run in testdata/cgonet with
-# their -o in the cache's work directory.  One still alive after its
-# gsimage was killed is an orphan.
-WORK_PREFIX="$(cd "$XDG_CACHE_HOME" && pwd -P)/gsimage/work/build-"
+# their -o at a stable path under the cache's out/.  One still alive after
+# its gsimage was killed is an orphan.
+WORK_PREFIX="$(cd "$XDG_CACHE_HOME" && pwd -P)/gsimage/out/"
 CGONET_DIR="$(pwd -P)/testdata/cgonet"
 go_builds() {
   local p
@@ -139,8 +139,10 @@ fi
 # --- SIGINT / SIGTERM --------------------------------------------------------
 for sig in INT TERM; do
   want=$([ $sig = INT ] && echo 130 || echo 143)
-  "$GSIMAGE" build -t "sig:$sig" --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet \
-    >/dev/null 2>"$WORK/sig.err" &
+  # New ldflags force a relink: an unchanged build is a no-op, over
+  # before the signal.
+  "$GSIMAGE" build -t "sig:$sig" --ldflags "-X main.sigTrial=$sig-$$-$RANDOM" \
+    --platform linux/amd64,linux/arm64 -o "$L" testdata/cgonet >/dev/null 2>"$WORK/sig.err" &
   pid=$!
   for _ in $(seq 100); do grep -q compiling "$WORK/sig.err" && break; sleep 0.05; done
   sleep 0.3

@@ -435,12 +435,12 @@ static void test_cgo_packages(void **state)
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	gs_sbom_cgo_packages_argv("/usr/bin/go", "./cmd/app", "netgo osusergo", &argv);
 	cleanup_free char *s = gs_strvec_join(&argv, " | ");
-	assert_string_equal(s, "/usr/bin/go | list | -deps | -tags=netgo osusergo | "
+	assert_string_equal(s, "/usr/bin/go | list | -buildvcs=false | -deps | -tags=netgo osusergo | "
 			       "-f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | ./cmd/app");
 	cleanup_strvec gs_strvec_t argv2 = GS_STRVEC_INIT;
 	gs_sbom_cgo_packages_argv("go", ".", NULL, &argv2);
 	cleanup_free char *s2 = gs_strvec_join(&argv2, " | ");
-	assert_string_equal(s2, "go | list | -deps | -f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | .");
+	assert_string_equal(s2, "go | list | -buildvcs=false | -deps | -f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | .");
 
 	cleanup_strvec gs_strvec_t pk = GS_STRVEC_INIT;
 	gs_sbom_cgo_packages_parse("\n\nruntime/cgo\n\nnet\r\nos/user\nnet\n\nexample.com/app\n", &pk);

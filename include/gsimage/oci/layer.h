@@ -61,4 +61,14 @@ typedef struct gs_layer_info {
 int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_sink_fn sink,
 		   void *sink_ctx, gs_layer_info_t *info, gs_error_t *err);
 
+/* What decides the layer's bytes, hashed: every entry (path, kind, mode,
+ * owner, and the sha256 of its content: files are read), the write options,
+ * the tar and compression libraries' versions and the caller's salt (its own
+ * version).  Equal keys give byte-identical layers; the layer cache
+ * (pipeline/layercache.h) is keyed by it.  Returns 1 (no key) when the
+ * files in the layer are more than max_file_bytes: hashing them would cost
+ * about as much as writing the layer. */
+int gs_layer_key(const gs_layer_t *l, const gs_layer_write_opts_t *opts, const char *salt,
+		 uint64_t max_file_bytes, gs_digest_t *key, gs_error_t *err);
+
 #endif

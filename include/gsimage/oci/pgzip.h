@@ -28,4 +28,8 @@ int gs_pgzip_finish(gs_pgzip_t *z, gs_error_t *err);
 /* Stops the workers; safe at any point (output after an error is dropped). */
 void gs_pgzip_free(gs_pgzip_t *z);
 
+/* "pgzip-1 libdeflate <version>": what decides the bytes besides the input
+ * and the level (for cache keys).  Static. */
+const char *gs_pgzip_version(void);
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/layer.h"
+#include "gsimage/pipeline/layercache.h"
 #include "gsimage/pipeline/rootfs.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
@@ -36,6 +37,8 @@ typedef struct gs_pack_opts {
 	gs_strvec_t annotations;   /* "K=V", on every manifest and the index */
 	int bare;                  /* no essentials layer: the binary alone */
 	gs_essentials_opts_t essentials;
+	gs_layercache_t cache;     /* reuse of unchanged layers (dir NULL: none);
+				      borrowed */
 	gs_layer_t *adds;          /* the --add files (gs_adds_layer()), or NULL;
 				      copied into every app layer; owned */
 } gs_pack_opts_t;

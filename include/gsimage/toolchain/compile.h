@@ -9,6 +9,7 @@
 #include "gsimage/toolchain/gobuild.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/strvec.h"
 
 /* Progress reporting: one line, no trailing newline.  May be NULL. */
 typedef void (*gs_progress_fn)(void *ctx, const char *line);
@@ -38,6 +39,13 @@ typedef struct gs_compile_opts {
 	const char *go_override, *zig_override, *gollvm_override;
 	const char *toolchain_dir; /* the bootstrap's .toolchain (zig/zig inside) */
 	const char *cache_dir;     /* gsimage's cache: zig cache, CC wrappers */
+	int stable_output;         /* link at a stable path per build key under
+				      cache_dir/out/ (out_dir unused), held
+				      under a per-key flock until the result is
+				      released, so an unchanged build is a Go
+				      no-op */
+	int jobs;                  /* go builds at once over the platforms (-j);
+				      <= 0: one */
 	int outputs_are_temporary; /* register each binary with the temp-file
 				      registry as soon as it exists (build's
 				      work directory), so an interrupt removes it */
@@ -50,6 +58,8 @@ typedef struct gs_compile_opts {
 typedef struct gs_compiled {
 	const gs_platform_t *platform;
 	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
+	int lock;                /* stable_output: the key's flock fd + 1,
+				    held until release; 0 = none */
 } gs_compiled_t;
 
 typedef struct gs_compile_result {
@@ -64,6 +74,11 @@ typedef struct gs_compile_result {
 			      wrapper; musl-gcc; --cc's path), NULL without */
 	gs_compiled_t *bins;
 	size_t n_bins;
+	/* Every package with cgo files (standard ones too) in the build, as
+	 * go list saw it for cgo_packages_for (the first platform) with the
+	 * options' tags: the SBOM's cgo package list for that platform. */
+	gs_strvec_t cgo_packages;
+	const gs_platform_t *cgo_packages_for;
 } gs_compile_result_t;
 
 /* Build one binary per platform.  A binary that fails opts->check is

@@ -1,0 +1,43 @@
+/* The layer cache: what goes into a layer (gs_layer_key()) -> the finished
+ * layer's descriptor, so an unchanged layer already in the target layout is
+ * reused without tarring, compressing or hashing its input again.
+ *
+ * Entries are files <dir>/<key hex>.json, written atomically.  An entry is
+ * only a hint: a reused blob must be in the layout as a regular file of the
+ * recorded size whose content hashes to its name (the verified blob reader
+ * checks it), or the layer is written again.  An entry that does not parse,
+ * or whose self-check does not match, is ignored with a warning.  Deleting
+ * the directory is always safe.  The caller holds the layout's gc lock
+ * (gs_build() does), so a verified blob stays until the image refers to it. */
+#ifndef GSIMAGE_PIPELINE_LAYERCACHE_H
+#define GSIMAGE_PIPELINE_LAYERCACHE_H
+
+#include "gsimage/oci/blobstore.h"
+#include "gsimage/oci/layer.h"
+
+/* A warning line (no newline); may be NULL. */
+typedef void (*gs_layercache_warn_fn)(void *ctx, const char *line);
+
+typedef struct gs_layercache {
+	const char *dir; /* NULL: no cache (every lookup misses) */
+	gs_layercache_warn_fn warn;
+	void *warn_ctx;
+} gs_layercache_t;
+
+/* 1 with *info filled when key's layer is in store and intact; 0 when not
+ * (a miss: write the layer).  Never fails: trouble is a warning and a
+ * miss. */
+int gs_layercache_lookup(const gs_layercache_t *c, const gs_store_t *store,
+			 const gs_digest_t *key, gs_compression_t compression,
+			 gs_layer_info_t *info);
+
+/* Remember key -> info (best effort: a cache that cannot be written is
+ * only slower). */
+void gs_layercache_record(const gs_layercache_t *c, const gs_digest_t *key,
+			  const gs_layer_info_t *info);
+
+/* The entry's self-check: sha256 over its fields (exposed for tests).  */
+void gs_layercache_check(const gs_digest_t *key, const gs_layer_info_t *info,
+			 gs_digest_t *out);
+
+#endif

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# No-op and incremental rebuilds: binaries linked at stable paths in the
+# cache, layers reused from the layer cache.  The caches are only hints: a
+# reused layer gives the same image as a fresh build, a corrupted blob or
+# cache entry is rebuilt with a warning, an edited source gives the new
+# binary, concurrent builds of one key both succeed, and deleting the cache
+# is safe.  Pure Go (--cgo off) with a cache of its own, so no zig is needed.
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+# Go's own build cache stays the warm shared one; gsimage's is fresh.
+GOCACHE=$(go env GOCACHE) && export GOCACHE
+export XDG_CACHE_HOME="$WORK/cache"
+export SOURCE_DATE_EPOCH=1700000000
+cp -r testdata/hello "$WORK/hello" # outside git: no VCS stamp
+B=(build --cgo off --platform linux/amd64 -t app:1)
+L="$WORK/oci"
+
+blobs_intact() { # DIR: every blob hashes to its name
+  local f
+  for f in "$1"/blobs/sha256/*; do
+    [ -f "$f" ] && [ "$(sha256sum <"$f" | cut -d' ' -f1)" = "${f##*/}" ] || return 1
+  done
+}
+valid() { # DIR: oci-validate when present, and the blobs' hashes
+  blobs_intact "$1" || return 1
+  validate_layout "$1" --tag app:1
+  case $VALIDATE_STATUS in ok | skip:*) return 0 ;; esac
+  return 1
+}
+top() { printf '%s\n' "$OUT" | tail -1; }
+app_layer() { # the app layer's blob: the last layer of the manifest
+  python3 -c 'import json,sys
+d=sys.argv[1]; idx=json.load(open(d+"/index.json"))
+m=[e for e in idx["manifests"] if e.get("annotations",{}).get("org.opencontainers.image.ref.name")=="app:1"][0]["digest"].split(":")[1]
+man=json.load(open(d+"/blobs/sha256/"+m))
+print(d+"/blobs/sha256/"+man["layers"][-1]["digest"].split(":")[1])' "$1"
+}
+runs_as() { # DIR WANT: umoci unpack, run the binary, compare its output
+  local b="$WORK/bundle.$RANDOM"
+  umoci unpack --rootless --image "$1:app:1" "$b" >/dev/null 2>&1 &&
+    [ "$("$b/rootfs/usr/local/bin/hello")" = "$2" ]
+}
+
+# --- a reused layer gives a byte-identical image -----------------------------
+run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
+first=$(top)
+check "first build" '[ "$RC" = 0 ] && [ -n "$first" ]'
+check "the layer cache has entries" '[ -n "$(ls "$XDG_CACHE_HOME"/gsimage/layers/*.json 2>/dev/null)" ]'
+layer=$(app_layer "$L")
+ino=$(stat -c %i "$layer")
+run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
+check "a no-op rebuild gives the same digest" '[ "$RC" = 0 ] && [ "$(top)" = "$first" ]'
+check "a no-op rebuild reuses the layer blob in place" '[ "$(stat -c %i "$layer")" = "$ino" ]'
+run env XDG_CACHE_HOME="$WORK/cache-fresh" "$GSIMAGE" "${B[@]}" -q -o "$WORK/fresh" "$WORK/hello"
+check "a fresh layout with a fresh cache gives the same top digest" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && cmp -s "$layer" "$(app_layer "$WORK/fresh")"'
+check "the rebuilt layout is valid" valid "$L"
+
+# --- a corrupted blob in the layout is rewritten -----------------------------
+python3 -c 'import sys
+p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2]^=0xff
+open(p,"wb").write(b)' "$layer"
+check "the corruption keeps the size and changes the hash" \
+  '! blobs_intact "$L"'
+run "$GSIMAGE" "${B[@]}" -o "$L" "$WORK/hello"
+check "a corrupted cached blob is rewritten, with a warning" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && contains "$ERR" "writing the layer again"'
+check "the layout after the rewrite is valid" valid "$L"
+check "the image with the rewritten layer runs" runs_as "$L" "hello from gsimage"
+
+# --- a corrupted or foreign cache entry is ignored ---------------------------
+for f in "$XDG_CACHE_HOME"/gsimage/layers/*.json; do echo 'garbage {' >"$f"; done
+run "$GSIMAGE" "${B[@]}" -o "$L" "$WORK/hello"
+check "a garbage cache entry is ignored with a warning" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && contains "$ERR" "ignoring layer cache entry"'
+check "the garbage entries are rewritten" \
+  '! grep -l garbage "$XDG_CACHE_HOME"/gsimage/layers/*.json'
+# A well-formed entry pointing at another blob (a foreign or edited entry).
+for f in "$XDG_CACHE_HOME"/gsimage/layers/*.json; do
+  python3 -c 'import json,sys
+p=sys.argv[1]; e=json.load(open(p)); e["digest"]="sha256:"+"0"*64
+json.dump(e,open(p,"w"))' "$f"
+done
+run "$GSIMAGE" "${B[@]}" -o "$L" "$WORK/hello"
+check "an edited cache entry fails its check and is rebuilt" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && contains "$ERR" "its check does not match"'
+check "the layout is still valid" valid "$L"
+
+# --- a stale cache after other source is checked out -------------------------
+sed -i 's/hello from gsimage/hello after the edit/' "$WORK/hello/main.go"
+run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
+edited=$(top)
+check "an edited source gives a new image" '[ "$RC" = 0 ] && [ "$edited" != "$first" ]'
+check "the new image runs the new binary" runs_as "$L" "hello after the edit"
+sed -i 's/hello after the edit/hello from gsimage/' "$WORK/hello/main.go"
+run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
+check "going back to the old source gives the old image" '[ "$RC" = 0 ] && [ "$(top)" = "$first" ]'
+check "and it runs the old binary" runs_as "$L" "hello from gsimage"
+
+# --- two concurrent builds of the same key -----------------------------------
+sed -i 's/hello from gsimage/hello, concurrently/' "$WORK/hello/main.go"
+"$GSIMAGE" "${B[@]}" -q -o "$WORK/c1" "$WORK/hello" >"$WORK/c1.out" 2>"$WORK/c1.err" &
+p1=$!
+"$GSIMAGE" "${B[@]}" -q -o "$WORK/c2" "$WORK/hello" >"$WORK/c2.out" 2>"$WORK/c2.err" &
+p2=$!
+"$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello" >"$WORK/c3.out" 2>"$WORK/c3.err"
+rc3=$?
+wait $p1; rc1=$?
+wait $p2; rc2=$?
+OUT="$(cat "$WORK/c1.out") $(cat "$WORK/c2.out") $(cat "$WORK/c3.out")"
+ERR="$(cat "$WORK/c1.err" "$WORK/c2.err" "$WORK/c3.err")"
+RC="$rc1 $rc2 $rc3"
+check "three concurrent builds of the same key all succeed, with one digest" \
+  '[ "$RC" = "0 0 0" ] && [ "$(cat "$WORK/c1.out")" = "$(cat "$WORK/c2.out")" ] &&
+   [ "$(cat "$WORK/c1.out")" = "$(cat "$WORK/c3.out")" ]'
+check "their layouts are valid" 'valid "$WORK/c1" && valid "$WORK/c2" && valid "$L"'
+check "the concurrently built image runs the new binary" runs_as "$WORK/c2" "hello, concurrently"
+
+# --- several platforms at once give what one after the other gives ---------
+P=(build -q --cgo off --platform linux/amd64,linux/arm64 -t app:1)
+run "$GSIMAGE" "${P[@]}" -j 1 -o "$WORK/j1" "$WORK/hello"
+j1=$(top)
+run "$GSIMAGE" "${P[@]}" -j 2 -o "$WORK/j2" "$WORK/hello"
+check "-j 2 and -j 1 build the same two-platform image" '[ "$RC" = 0 ] && [ "$(top)" = "$j1" ]'
+sed -i 's/hello, concurrently/hello, in parallel/' "$WORK/hello/main.go"
+run "$GSIMAGE" "${P[@]}" -j 2 -o "$WORK/j2" "$WORK/hello"
+check "-j 2 relinks both platforms after an edit" \
+  '[ "$RC" = 0 ] && [ "$(top)" != "$j1" ] && valid "$WORK/j2"'
+sed -i 's/hello, in parallel/hello, concurrently/' "$WORK/hello/main.go"
+run "$GSIMAGE" build -j 0 "$WORK/hello"
+check "-j 0 is a usage error" '[ "$RC" = 2 ] && one_error_line'
+
+# --- deleting the cache is safe ---------------------------------------------
+want=$(cat "$WORK/c1.out")
+rm -rf "$XDG_CACHE_HOME"
+run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
+check "a build after deleting the cache gives the same image" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$want" ]'
+check "the layout is valid after it" valid "$L"
