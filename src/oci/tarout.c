@@ -14,13 +14,10 @@
 #include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
 
-/* The temp file next to the destination: ".gsimage-export-XXXXXX". */
-#define EXPORT_TMP_PREFIX ".gsimage-export-"
 
 struct gs_tarout {
 	const char *final; /* borrowed */
-	char *dir;
-	char *tmp;
+	gs_output_t out;   /* a temp file to rename, or a device written through */
 	int fd;
 	struct archive *a;
 	gs_error_t werr; /* what the write callback hit */
@@ -51,16 +48,6 @@ static int out_fail(gs_tarout_t *o, gs_error_t *err)
 			    msg ? msg : "unknown libarchive error");
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 void gs_tarout_free(gs_tarout_t *o)
 {
 	if (!o)
@@ -74,16 +61,8 @@ void gs_tarout_free(gs_tarout_t *o)
 		archive_write_free(o->a);
 		o->a = NULL;
 	}
-	if (o->tmp) {
-		gs_tempfile_discard(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
-	}
-	if (o->fd >= 0) {
-		close(o->fd);
-		o->fd = -1;
-	}
-	free(o->dir);
+	gs_output_discard(&o->out);
+	o->fd = -1;
 	gs_error_release(&o->werr);
 	free(o);
 }
@@ -92,17 +71,12 @@ int gs_tarout_open(const char *out_path, gs_tarout_t **out, gs_error_t *err)
 {
 	gs_tarout_t *o = xcalloc(1, sizeof(*o));
 	o->final = out_path;
-	o->fd = -1;
-	o->dir = dir_of(out_path);
-	o->fd = gs_tempfile_create(o->dir, EXPORT_TMP_PREFIX, &o->tmp, err);
-	if (o->fd < 0) {
+	o->out.fd = -1;
+	if (gs_output_open(out_path, &o->out, err) < 0) {
 		gs_error_wrap(err, "writing '%s'", out_path);
 		goto fail;
 	}
-	if (fchmod(o->fd, 0644) < 0) {
-		gs_error_set(err, errno, "writing '%s'", o->tmp);
-		goto fail;
-	}
+	o->fd = o->out.fd;
 	o->a = archive_write_new();
 	if (!o->a)
 		abort();
@@ -128,13 +102,9 @@ int gs_tarout_commit(gs_tarout_t *o, gs_error_t *err)
 		return out_fail(o, err);
 	archive_write_free(o->a);
 	o->a = NULL;
-	int r = gs_tempfile_commit(o->fd, o->tmp, o->final, err);
-	/* committed or discarded, the registry has forgotten it either way */
-	free(o->tmp);
-	o->tmp = NULL;
-	if (r < 0)
-		return -1;
-	return gs_fs_fsync_dir(o->dir, err);
+	int r = gs_output_commit(&o->out, err);
+	o->fd = -1;
+	return r;
 }
 
 int gs_tarout_header(gs_tarout_t *o, const char *name, gs_tarout_type_t type, uint64_t size,

@@ -284,9 +284,18 @@ if mknod "$O/null" c 1 3 2>/dev/null; then
   run "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/null" testdata/hello
   check "--digest-file to a character device writes through it" \
     '[ "$RC" = 0 ] && [ -c "$O/null" ]'
+  run "$GSIMAGE" build -q -o "$O/L" --docker-archive "$O/null" --oci-archive "$O/null" testdata/hello
+  check "--docker-archive and --oci-archive to a character device write through it" \
+    '[ "$RC" = 0 ] && [ -c "$O/null" ]'
 else
   skip "--digest-file to a character device: cannot mknod here"
 fi
+printf 'old\n' >"$O/archive.tar"
+chmod 600 "$O/archive.tar"
+run "$GSIMAGE" build -q -o "$O/L" --oci-archive "$O/archive.tar" testdata/hello
+check "--oci-archive keeps a 0600 file's mode and replaces its content" \
+  '[ "$RC" = 0 ] && [ "$(stat -c %a "$O/archive.tar")" = 600 ] && tar -tf "$O/archive.tar" | grep -qx index.json'
+
 printf 'old\n' >"$O/secret"
 chmod 600 "$O/secret"
 run "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/secret" testdata/hello

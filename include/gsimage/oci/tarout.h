@@ -2,10 +2,10 @@
  * formats of export.h are built on it.  Entries are pax-restricted tar
  * (plain ustar headers unless a field needs more) with mtime 0, uid/gid 0,
  * no user/group names and a fixed mode (files 0644, directories 0755).
- * The bytes go to a temp file next to the destination, registered so that
- * gs_tempfiles_unlink_all() removes it on a signal; commit fsyncs it,
- * renames it over the destination and fsyncs the directory; free without
- * commit removes it. */
+ * The destination is a user's output file (util/fs.h gs_output_open): a
+ * regular file is replaced atomically through a temp file beside it
+ * (removed on a signal, or by free without commit) and keeps its mode; a
+ * FIFO or a device is written through; "-" is standard output. */
 #ifndef GSIMAGE_OCI_TAROUT_H
 #define GSIMAGE_OCI_TAROUT_H
 
