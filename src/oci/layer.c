@@ -683,7 +683,10 @@ int gs_layer_key(const gs_layer_t *l, const gs_layer_write_opts_t *o, const char
 	key_str(h, salt ? salt : "");
 	/* The writer's libraries: another zstd (or libarchive's tar) may give
 	 * other bytes.  gzip is pgzip over libdeflate. */
-	key_str(h, archive_version_details());
+	/* archive_version_details() would name zstd too, but libarchive 3.6
+	 * leaks its buffer on every call; Debian ships libzstd with
+	 * libarchive, so the libarchive version stands for both */
+	key_str(h, archive_version_string());
 	key_str(h, gs_pgzip_version());
 	key_str(h, gs_compression_name(o->compression));
 	key_num(h, o->level);

@@ -52,7 +52,8 @@ int gs_attach(gs_store_t *store, const gs_digest_t *subject, uint64_t subject_si
 	if (current_referrers(store, tag, &old, &n_old, &keep, err) < 0)
 		return -1;
 	gs_artifact_desc_t *all = xcalloc(n_old + n + 1, sizeof *all);
-	memcpy(all, old, n_old * sizeof *all);
+	if (n_old)
+		memcpy(all, old, n_old * sizeof *all);
 	size_t n_all = n_old;
 	int r = -1;
 	char *index = NULL;
