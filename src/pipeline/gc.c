@@ -30,6 +30,7 @@
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
+#include "gsimage/oci/mediatype.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
@@ -41,9 +42,6 @@
 /* Indexes of indexes of ...: deeper than this is not a real layout. */
 #define MAX_DEPTH 32
 
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MT_OCI_ARTIFACT "application/vnd.oci.artifact.manifest.v1+json"
 
 struct mark {
 	const gs_store_t *store;
@@ -55,8 +53,9 @@ struct mark {
  * (parameters such as "; charset=utf-8" ignored). */
 static int is_manifest_type(const char *mt)
 {
-	static const char *const types[] = {GS_MT_INDEX, GS_MT_MANIFEST, MT_DOCKER_LIST,
-					    MT_DOCKER_MANIFEST, MT_OCI_ARTIFACT};
+	static const char *const types[] = {GS_MT_INDEX, GS_MT_MANIFEST,
+					    GS_MT_DOCKER_MANIFEST_LIST, GS_MT_DOCKER_MANIFEST,
+					    GS_MT_OCI_ARTIFACT_MANIFEST};
 	if (!mt)
 		return 0;
 	size_t n = strcspn(mt, "; \t");

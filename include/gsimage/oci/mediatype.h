@@ -22,6 +22,9 @@
 #define GS_MT_LAYER_NONDIST_ZSTD GS_MT_LAYER_NONDIST "+zstd"
 #define GS_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define GS_MT_DOCKER_MANIFEST_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+/* The OCI 1.1 release candidates' artifact manifest, dropped from the final
+ * spec: gc still follows one written by other tools. */
+#define GS_MT_OCI_ARTIFACT_MANIFEST "application/vnd.oci.artifact.manifest.v1+json"
 #define GS_MT_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define GS_MT_DOCKER_LAYER_GZIP GS_MT_DOCKER_LAYER ".gzip"
 #define GS_MT_DOCKER_FOREIGN_LAYER_GZIP "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
