@@ -220,6 +220,35 @@ static int write_index(gs_store_t *store, json_t *root, gs_error_t *err)
 	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
 }
 
+/* Does index already say exactly this: the tag on this descriptor, with
+ * mediaType at the top and no other entry of the same image name? */
+static int tag_unchanged(json_t *index, const char *ref_name, const char *full_name,
+			 const char *media_type, const gs_digest_t *digest, uint64_t size)
+{
+	if (!json_object_get(index, "mediaType"))
+		return 0;
+	int same = 0, others = 0;
+	json_t *d;
+	size_t i;
+	json_array_foreach (json_object_get(index, "manifests"), i, d) {
+		const char *rn = ann_get(d, GS_ANN_REF_NAME);
+		const char *cn = ann_get(d, GS_ANN_CONTAINERD_NAME);
+		const char *mt = json_string_value(json_object_get(d, "mediaType"));
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		json_t *sz = json_object_get(d, "size");
+		if (rn && strcmp(rn, ref_name) == 0)
+			same += mt && dg && strcmp(mt, media_type) == 0 &&
+				strcmp(dg, digest->s) == 0 && json_is_integer(sz) &&
+				(uint64_t)json_integer_value(sz) == size &&
+				(full_name ? cn && strcmp(cn, full_name) == 0 : !cn) &&
+				json_object_size(json_object_get(d, "annotations")) == (full_name ? 2u : 1u) &&
+				json_object_size(d) == 4;
+		else if (full_name && cn && strcmp(cn, full_name) == 0)
+			others++;
+	}
+	return same == 1 && others == 0;
+}
+
 static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *full_name,
 			  const char *media_type, const gs_digest_t *digest, uint64_t size,
 			  gs_error_t *err)
@@ -232,6 +261,8 @@ static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *f
 		gs_json_set(old, "schemaVersion", json_integer(2));
 		gs_json_set(old, "manifests", json_array());
 	}
+	if (tag_unchanged(old, ref_name, full_name, media_type, digest, size))
+		return 0; /* a no-op rebuild: nothing to write, nothing to fsync */
 	cleanup_json json_t *root = with_media_type(old);
 
 	json_t *ms = json_array();
