@@ -30,6 +30,14 @@ void gs_tag_list_release(gs_tag_list_t *list)
 	list->n = 0;
 }
 
+const gs_tag_t *gs_tag_list_find(const gs_tag_list_t *list, const char *ref_name)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (list->v[i].ref_name && strcmp(list->v[i].ref_name, ref_name) == 0)
+			return &list->v[i];
+	return NULL;
+}
+
 /* OCI digest grammar: algorithm ":" encoded, where
  * algorithm := [a-z0-9]+ ([+._-] [a-z0-9]+)*, encoded := [a-zA-Z0-9=_-]+;
  * sha256 must be 64 lowercase hex. */

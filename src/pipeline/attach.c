@@ -22,13 +22,12 @@ static int current_referrers(gs_store_t *store, const char *tag, gs_artifact_des
 	if (gs_layout_read_tags(store, &tags, err) < 0)
 		return -1;
 	int r = 0;
-	for (size_t i = 0; i < tags.n && r == 0 && !*keep; i++) {
-		if (!tags.v[i].ref_name || strcmp(tags.v[i].ref_name, tag) != 0)
-			continue;
+	const gs_tag_t *t = gs_tag_list_find(&tags, tag);
+	if (t) {
 		cleanup_free char *text = NULL;
 		size_t len;
-		r = gs_blob_read(store, &tags.v[i].digest, tags.v[i].size, GS_BLOB_JSON_MAX,
-				 "referrers index", &text, &len, err);
+		r = gs_blob_read(store, &t->digest, t->size, GS_BLOB_JSON_MAX, "referrers index",
+				 &text, &len, err);
 		if (r == 0)
 			r = gs_referrers_index_parse(text, len, v, n, keep, err);
 		if (r < 0)

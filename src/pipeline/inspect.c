@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gsimage/oci/artifact.h"
 #include "gsimage/oci/blobread.h"
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/layout.h"
@@ -18,6 +19,7 @@
 #include "gsimage/pipeline/target.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
+#include "gsimage/util/size.h"
 #include "gsimage/util/xalloc.h"
 
 /* Image indexes inside image indexes, at most this deep. */
@@ -150,7 +152,7 @@ static json_t *describe_artifact(struct inspector *in, const gs_blob_desc_t *des
 static json_t *referrers_of(struct inspector *in, const gs_digest_t *manifest, gs_error_t *err)
 {
 	json_t *types = json_array();
-	cleanup_free char *fallback = x_asprintf("sha256-%s", gs_digest_hex(manifest));
+	cleanup_free char *fallback = gs_referrers_tag(manifest);
 	for (size_t i = 0; i < in->tags->n; i++) {
 		const gs_tag_t *t = &in->tags->v[i];
 		if (!t->ref_name || strcmp(t->ref_name, fallback) != 0)
@@ -253,14 +255,11 @@ static json_t *describe_tag(struct inspector *in, const gs_tag_t *tag, gs_error_
 	return out;
 }
 
+/* "2.1 MiB" into f. */
 static void human(FILE *f, json_int_t bytes)
 {
-	if (bytes < 1024)
-		fprintf(f, "%lld B", (long long)bytes);
-	else if (bytes < 1024 * 1024)
-		fprintf(f, "%.1f KiB", (double)bytes / 1024);
-	else
-		fprintf(f, "%.1f MiB", (double)bytes / (1024 * 1024));
+	cleanup_free char *text = gs_size_human((unsigned long long)bytes);
+	fputs(text, f);
 }
 
 static void print_strings(FILE *f, const char *label, json_t *arr)

@@ -164,9 +164,7 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 	const gs_tag_t *tag = NULL;
 	if (gs_layout_read_tags(store, &tags, err) < 0)
 		goto out;
-	for (size_t i = 0; i < tags.n; i++)
-		if (tags.v[i].ref_name && strcmp(tags.v[i].ref_name, req->ref) == 0)
-			tag = &tags.v[i];
+	tag = gs_tag_list_find(&tags, req->ref);
 	if (!tag) {
 		gs_error_set(err, 0, "no tag '%s' in OCI layout '%s'; see 'gsimage inspect %s'",
 			     req->ref, req->layout_dir, req->layout_dir);
@@ -198,10 +196,7 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 		if (!hex)
 			continue;
 		cleanup_free char *fallback = x_asprintf("sha256-%s", hex + 1);
-		int present = 0;
-		for (size_t j = 0; j < tags.n; j++)
-			present |= tags.v[j].ref_name && strcmp(tags.v[j].ref_name, fallback) == 0;
-		if (!present)
+		if (!gs_tag_list_find(&tags, fallback))
 			continue;
 		cleanup_free char *fsrc = x_asprintf("oci:%s:%s", req->layout_dir, fallback);
 		cleanup_free char *fdest = x_asprintf("docker://%s:%s", repo, fallback);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "gsimage/oci/artifact.h"
 #include "gsimage/oci/blobread.h"
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/image.h"
@@ -298,14 +299,6 @@ int gs_sboms_attach(gs_store_t *store, const gs_sboms_opts_t *o, const gs_binari
 
 #define SBOM_MAX (64u * 1024 * 1024)
 
-static const gs_tag_t *find_tag(const gs_tag_list_t *tags, const char *name)
-{
-	for (size_t i = 0; i < tags->n; i++)
-		if (tags->v[i].ref_name && strcmp(tags->v[i].ref_name, name) == 0)
-			return &tags->v[i];
-	return NULL;
-}
-
 /* The platform manifest of the image tag points at. */
 static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, const gs_platform_t *want,
 			     gs_blob_desc_t *out, gs_error_t *err)
@@ -362,8 +355,8 @@ static int find_sbom(gs_store_t *store, const gs_tag_list_t *tags, const gs_tag_
 	gs_blob_desc_t manifest;
 	if (platform_manifest(store, tag, platform, &manifest, err) < 0)
 		return -1;
-	cleanup_free char *fallback = x_asprintf("sha256-%s", gs_digest_hex(&manifest.digest));
-	const gs_tag_t *ft = find_tag(tags, fallback);
+	cleanup_free char *fallback = gs_referrers_tag(&manifest.digest);
+	const gs_tag_t *ft = gs_tag_list_find(tags, fallback);
 	if (!ft)
 		return gs_error_set(err, 0, "'%s' has no SBOM attached (built with --sbom none, or "
 					    "by another tool)", tag->ref_name);
@@ -401,7 +394,7 @@ int gs_sboms_read(const char *layout_dir, const char *ref, const gs_platform_t *
 	gs_tag_list_t tags = {0};
 	int r = gs_layout_read_tags(store, &tags, err);
 	if (r == 0) {
-		const gs_tag_t *tag = find_tag(&tags, ref);
+		const gs_tag_t *tag = gs_tag_list_find(&tags, ref);
 		r = tag ? find_sbom(store, &tags, tag, platform, type, doc, len, err)
 			: gs_error_set(err, 0, "no tag '%s' in '%s'; 'gsimage inspect %s' lists the "
 					       "tags", ref, layout_dir, layout_dir);

@@ -31,6 +31,9 @@ typedef struct gs_tag_list {
 
 void gs_tag_list_release(gs_tag_list_t *list);
 
+/* The first tag named ref_name, or NULL (borrowed from list). */
+const gs_tag_t *gs_tag_list_find(const gs_tag_list_t *list, const char *ref_name);
+
 /* Parse index.json text (from a file or a fuzzer; json need not be
  * NUL-terminated).  Rejects anything that is not an OCI index, with the
  * reason as the message ("invalid JSON: <why> at line L column C",
