@@ -37,7 +37,7 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 		set(o, "ok", json_false());
 		static const char *const unknown2[] = {"size",       "stripped", "pie",
 						       "relro",      "bind_now", "go_version",
-						       "go_path",    "go_module"};
+						       "go_path",    "go_module", "go_build_id"};
 		for (size_t i = 0; i < sizeof unknown2 / sizeof unknown2[0]; i++)
 			set(o, unknown2[i], json_null());
 		set(o, "error", gs_json_string(res->error ? res->error : "cannot inspect"));
@@ -70,6 +70,7 @@ static json_t *result_json(const gs_elf_result_t *res, const gs_platform_t *p)
 	set(o, "go_version", str_or_null(r->go_version));
 	set(o, "go_path", str_or_null(r->go_path));
 	set(o, "go_module", str_or_null(r->go_module));
+	set(o, "go_build_id", str_or_null(r->go_build_id));
 	set(o, "error", res->error ? gs_json_string(res->error) : str_or_null(err.msg));
 	gs_error_release(&err);
 	return o;

@@ -323,6 +323,33 @@ static void find_buildinfo(const unsigned char *buf, size_t len, uint64_t sec_of
 	r->go_module = bi.module;
 }
 
+/* The Go build ID: a note named "Go" of type 4 in a PT_NOTE segment, where
+ * go's linker puts it (with or without section headers). */
+#define GO_NOTE_BUILD_ID 4
+
+static void find_go_build_id(Elf *elf, const GElf_Phdr *ph, size_t nph, gs_elf_report_t *r)
+{
+	for (size_t i = 0; i < nph && !r->go_build_id; i++) {
+		if (ph[i].p_type != PT_NOTE || ph[i].p_filesz == 0)
+			continue;
+		Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph[i].p_offset, ph[i].p_filesz,
+						   ELF_T_NHDR);
+		GElf_Nhdr nh;
+		size_t off = 0, name_off, desc_off, next;
+		while (d && off < d->d_size &&
+		       (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+			const char *name = (const char *)d->d_buf + name_off;
+			if (nh.n_type == GO_NOTE_BUILD_ID && nh.n_namesz >= 2 &&
+			    memcmp(name, "Go", 2) == 0 && (nh.n_namesz == 2 || name[2] == '\0')) {
+				r->go_build_id = xstrndup((const char *)d->d_buf + desc_off,
+							  nh.n_descsz);
+				break;
+			}
+			off = next;
+		}
+	}
+}
+
 /* ---- public API --------------------------------------------------------- */
 
 static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_error_t *err)
@@ -448,6 +475,7 @@ static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_
 		find_buildinfo(buf, len, bi_off, NULL, 0, r);
 	else if (nsec == 0)
 		find_buildinfo(buf, len, 0, ph, nph, r);
+	find_go_build_id(elf, ph, nph, r);
 	return 0;
 }
 
@@ -528,6 +556,7 @@ void gs_elf_report_release(gs_elf_report_t *r)
 	free(r->go_version);
 	free(r->go_path);
 	free(r->go_module);
+	free(r->go_build_id);
 	memset(r, 0, sizeof *r);
 }
 

@@ -15,7 +15,7 @@ struct compile_check {
 /* The compile stage's check: the verifier, on the binary before it is
  * renamed into place. */
 static int verify_compiled(void *ctx, size_t index, const char *path, const gs_platform_t *p,
-			   gs_error_t *err)
+			   char **build_id, gs_error_t *err)
 {
 	struct compile_check *c = ctx;
 	gs_elf_report_t *report = &c->reports[index];
@@ -32,6 +32,7 @@ static int verify_compiled(void *ctx, size_t index, const char *path, const gs_p
 		return gs_error_set(err, 0, "refusing the %s binary: --pie gave a %s binary, not "
 					    "static-pie; the C linker ignored -static-pie: use --cc zig",
 				    p->name, gs_elf_linkage_name(report->linkage));
+	*build_id = report->go_build_id ? xstrdup(report->go_build_id) : NULL;
 	return 0;
 }
 

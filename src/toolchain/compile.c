@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gsimage/toolchain/golist.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
@@ -84,88 +85,6 @@ static int resolve_package(const char *package, char **cwd, char **pkg, gs_error
 	return 0;
 }
 
-/* The first non-empty line of s (for one-line error messages); owned. */
-static char *first_line(const char *s)
-{
-	while (*s == '\n' || *s == ' ')
-		s++;
-	size_t n = strcspn(s, "\n");
-	return xstrndup(s, n);
-}
-
-/* One `go list -deps` answers both questions: the named package (a line
- * "M\tname\timport path\tdir") and whether any non-standard package in its
- * build uses cgo (a line "C").  -buildvcs=false: listing needs no VCS
- * stamp, and git would cost more than the listing. */
-static void golist_argv(const char *go, const char *pkg, const char *tags, gs_strvec_t *argv)
-{
-	gs_strvec_push(argv, go);
-	gs_strvec_push(argv, "list");
-	gs_strvec_push(argv, "-buildvcs=false");
-	gs_strvec_push(argv, "-deps");
-	if (tags && *tags)
-		gs_strvec_pushf(argv, "-tags=%s", tags);
-	/* The standard library's cgo users (net, os/user) have pure-Go
-	 * fallbacks, so only the program's own cgo forces cgo on ("C"); every
-	 * cgo package is listed for the SBOM ("P\t<import path>"). */
-	gs_strvec_push(argv, "-f={{if not .DepOnly}}M\t{{.Name}}\t{{.ImportPath}}\t{{.Dir}}\n{{end}}"
-			     "{{if .CgoFiles}}P\t{{.ImportPath}}\n{{end}}"
-			     "{{if and .CgoFiles (not .Standard)}}C{{end}}");
-	gs_strvec_push(argv, "--");
-	gs_strvec_push(argv, pkg);
-}
-
-static int list_main_package(const gs_compile_opts_t *o, const char *go, const char *cwd,
-			     const char *pkg, char *const *envp, gs_compile_result_t *res,
-			     int *cgo, gs_error_t *err)
-{
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_free char *out = NULL, *errout = NULL;
-	int status;
-	golist_argv(go, pkg, o->tags, &argv);
-	if (run_capture(argv.v, envp, cwd, &out, &errout, &status, err) < 0)
-		return gs_error_wrap(err, "listing package '%s'", o->package);
-	if (status != 0) {
-		cleanup_free char *why = first_line(errout);
-		/* A one-line complaint is already in the error line itself. */
-		if (strcmp(why, errout) != 0 && strchr(errout, '\n') != errout + strlen(errout) - 1)
-			gs_error_set_detail(err, errout);
-		/* Not always the package's fault (no build cache, a VCS status
-		 * go cannot read): say what failed, and Go's reason. */
-		return gs_error_set(err, 0, "go cannot load package '%s': %s", o->package, why);
-	}
-	char *main_line = NULL;
-	int n_main = 0;
-	*cgo = 0;
-	for (char *line = out, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (strcmp(line, "C") == 0) {
-			*cgo = 1;
-		} else if (strncmp(line, "P\t", 2) == 0) {
-			gs_strvec_push(&res->cgo_packages, line + 2);
-		} else if (strncmp(line, "M\t", 2) == 0) {
-			n_main++;
-			main_line = line + 2;
-		}
-	}
-	/* One named package: "name\timport path\tdir" */
-	char *tab1 = main_line ? strchr(main_line, '\t') : NULL;
-	char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-	if (!tab2 || n_main != 1)
-		return gs_error_usage(err, "'%s' names several packages; give one main package",
-				      o->package);
-	*tab1 = *tab2 = '\0';
-	if (strcmp(main_line, "main") != 0)
-		return gs_error_usage(err, "'%s' is package %s, not a main package; give the "
-				      "directory of a package main", o->package, main_line);
-	res->import_path = xstrdup(tab1 + 1);
-	res->dir = xstrdup(tab2 + 1);
-	res->name = gs_gobuild_binary_name(res->import_path);
-	return 0;
-}
-
 /* 64-bit FNV-1a, continued from h: names cache entries.  A collision costs
  * a relink or a fresh `zig version`, never a wrong result (Go's own
  * up-to-date check decides whether a binary is current). */
@@ -234,7 +153,7 @@ static char *zig_version_run(const char *zig, gs_error_t *err)
 		return NULL;
 	size_t n = strcspn(out, " \t\r\n");
 	if (status != 0 || n == 0) {
-		cleanup_free char *why = first_line(status != 0 ? errout : out);
+		cleanup_free char *why = gs_proc_first_line(status != 0 ? errout : out);
 		gs_error_set(err, 0, "'%s version' failed (exit status %d%s%s); point GSIMAGE_ZIG "
 				     "at zig >= 0.11", zig, status, *why ? ": " : "", why);
 		return NULL;
@@ -531,13 +450,15 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 		gs_fs_write_atomic(j->marker, "", 0, 0644, &ignored); /* a progress hint */
 		gs_error_release(&ignored);
 	}
-	if (o->check && o->check(o->check_ctx, j->index, j->tmp, p, err) < 0) {
+	if (o->check && o->check(o->check_ctx, j->index, j->tmp, p, &bin->build_id, err) < 0) {
 		unlink(j->tmp);
 		return -1;
 	}
 	if (strcmp(j->tmp, j->final) != 0 && rename(j->tmp, j->final) < 0) {
 		int e = errno;
 		unlink(j->tmp);
+		free(bin->build_id);
+		bin->build_id = NULL;
 		return gs_error_set(err, e, "renaming '%s' to '%s'", j->tmp, j->final);
 	}
 	if (o->outputs_are_temporary && !o->stable_output)
@@ -706,6 +627,9 @@ static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
 	return 0;
 }
 
+static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
+			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err);
+
 static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
 {
 	const gs_platform_t *host = gs_platform_host();
@@ -763,15 +687,81 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	if (resolve_package(o->package, &cwd, &pkg, err) < 0)
 		return -1;
 
+	st.go = go;
+	st.gccgo = gccgo;
+	st.cwd = cwd;
+	st.pkg = pkg;
+
 	/* go list sees the first platform's build constraints. */
-	const gs_platform_t *first = o->platforms[0];
 	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
-	gs_gobuild_t lb = {.platform = first, .compiler = GS_COMPILER_GC, .cgo = 1};
+	gs_gobuild_t lb = {.platform = o->platforms[0], .compiler = GS_COMPILER_GC, .cgo = 1};
 	gs_gobuild_env(&lb, environ, &list_env);
-	int uses_cgo = 0;
-	if (list_main_package(o, go, cwd, pkg, list_env.v, res, &uses_cgo, err) < 0)
-		return -1;
-	res->cgo_packages_for = first;
+	cleanup_strvec gs_strvec_t list_argv = GS_STRVEC_INIT;
+	gs_golist_argv(go, pkg, o->tags, &list_argv);
+
+	/* A stable output can build with what go list said last time while
+	 * nothing it read has changed, which a no-op rebuild shows only
+	 * after the build: build first, then check (see golist.h). */
+	cleanup_free char *memo_key = NULL;
+	gs_golist_memo_t memo = {0};
+	int speculate = 0;
+	if (o->stable_output && o->cache_dir) {
+		memo_key = gs_golist_memo_key(go, list_argv.v, list_env.v, cwd);
+		speculate = gs_golist_memo_load(o->cache_dir, memo_key, &memo);
+	}
+	gs_golist_t fresh = GS_GOLIST_INIT;
+	struct timespec listed_at;
+	int r;
+	if (!speculate) {
+		clock_gettime(CLOCK_REALTIME, &listed_at);
+		if (gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, err) < 0)
+			return -1;
+	}
+	r = build_listed(o, &st, speculate ? &memo.list : &fresh, res, err);
+	if (speculate && r == 0 && gs_golist_memo_valid(&memo, res->bins[0].path, res->bins[0].build_id)) {
+		gs_golist_memo_release(&memo);
+		return 0;
+	}
+	if (speculate) {
+		/* Something changed (or the build failed): what does go list
+		 * say now?  The same answer keeps the build (or its error). */
+		gs_error_t list_err = GS_ERROR_INIT;
+		clock_gettime(CLOCK_REALTIME, &listed_at);
+		int lr = gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, &list_err);
+		int same = lr == 0 && gs_golist_same(&fresh, &memo.list);
+		gs_golist_memo_release(&memo);
+		if (lr < 0) {
+			gs_error_release(err);
+			*err = list_err; /* moved: the package's problem comes first */
+			gs_golist_release(&fresh);
+			return -1;
+		}
+		if (!same) {
+			gs_compile_result_release(res);
+			gs_error_release(err);
+			r = build_listed(o, &st, &fresh, res, err);
+		}
+	}
+	if (r == 0)
+		gs_golist_memo_store(o->cache_dir, memo_key, &fresh, res->bins[0].path,
+				     res->bins[0].build_id, &listed_at);
+	gs_golist_release(&fresh);
+	return r;
+}
+
+/* Build with go list's answer l: settle cgo and the C compiler, then
+ * build every platform.  res gets l's facts. */
+static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
+			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err)
+{
+	struct settled st = *settled;
+	res->name = gs_gobuild_binary_name(l->import_path);
+	res->import_path = xstrdup(l->import_path);
+	res->dir = xstrdup(l->dir);
+	for (size_t i = 0; i < l->cgo_packages.n; i++)
+		gs_strvec_push(&res->cgo_packages, l->cgo_packages.v[i]);
+	res->cgo_packages_for = o->platforms[0];
+	int uses_cgo = l->uses_cgo;
 
 	switch (o->cgo) {
 	case GS_CGO_ON:
@@ -814,7 +804,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 			return -1;
 	}
 
-	res->go = xstrdup(go);
+	res->go = xstrdup(st.go);
 	res->cc_kind = o->cc_kind;
 	if (res->cgo && o->compiler == GS_COMPILER_GC)
 		res->cc_driver = zig ? xstrdup(zig)
@@ -829,12 +819,8 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 		return -1;
 	}
 
-	st.go = go;
 	st.zig = zig;
 	st.zig_version = zig_ver;
-	st.gccgo = gccgo;
-	st.cwd = cwd;
-	st.pkg = pkg;
 	st.out_dir = out_dir;
 	st.cgo = res->cgo;
 	return build_all(o, &st, res, err);
@@ -854,6 +840,7 @@ void gs_compile_result_release(gs_compile_result_t *res)
 {
 	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
+		free(res->bins[i].build_id);
 		if (res->bins[i].lock > 0)
 			close(res->bins[i].lock - 1); /* lets go of the key's flock */
 	}

@@ -142,6 +142,13 @@ static void drain(int out_fd, buf_t *out, int err_fd, buf_t *errb)
 	}
 }
 
+char *gs_proc_first_line(const char *s)
+{
+	while (*s == '\n' || *s == ' ')
+		s++;
+	return xstrndup(s, strcspn(s, "\n"));
+}
+
 int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 {
 	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};

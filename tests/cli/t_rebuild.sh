@@ -138,3 +138,55 @@ run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
 check "a build after deleting the cache gives the same image" \
   '[ "$RC" = 0 ] && [ "$(top)" = "$want" ]'
 check "the layout is valid after it" valid "$L"
+
+# --- the go list memo: a no-op build waits for no go list --------------------
+# go logged by a wrapper (GSIMAGE_GO): the real go, each subcommand noted.
+cp -r testdata/hello "$WORK/memo"
+cat >"$WORK/go-logged" <<SH
+#!/bin/sh
+echo "\$1" >>"$WORK/go.log"
+exec $(command -v go) "\$@"
+SH
+chmod +x "$WORK/go-logged"
+golists() { grep -c '^list$' "$WORK/go.log" 2>/dev/null || true; }
+M=(env GSIMAGE_GO="$WORK/go-logged" "$GSIMAGE" build --cc musl-gcc --platform linux/amd64 -t app:1
+  -o "$WORK/memo-oci")
+sleep 2 # the memo is only kept for sources older than a second
+run "${M[@]}" "$WORK/memo"
+check "a build lists the package" '[ "$RC" = 0 ] && [ "$(golists)" = 1 ] && contains "$ERR" "pure Go"'
+plain=$(top)
+: >"$WORK/go.log"
+run "${M[@]}" -q "$WORK/memo"
+check "a no-op rebuild runs go build but no go list, and gives the same image" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$plain" ] && [ "$(golists)" = 0 ] &&
+   grep -qx build "$WORK/go.log"'
+# A cgo file: skipped by the CGO_ENABLED=0 build the memo starts, so the
+# binary stays the same; the new file in the package directory must still
+# send gsimage back to go list, which says cgo.
+cat >"$WORK/memo/answer.go" <<'GO'
+package main
+
+// int answer(void) { return 42; }
+import "C"
+
+var _ = C.answer
+GO
+: >"$WORK/go.log"
+run "${M[@]}" "$WORK/memo"
+check "a new cgo file is seen although the memo said pure Go" \
+  '[ "$RC" = 0 ] && [ "$(golists)" = 1 ] && contains "$ERR" "cgo with musl-gcc" &&
+   [ "$(top)" != "$plain" ]'
+rm "$WORK/memo/answer.go"
+: >"$WORK/go.log"
+run "${M[@]}" -q "$WORK/memo"
+check "removing it gives the pure Go image again" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$plain" ] && [ "$(golists)" = 1 ]'
+sed -i 's/^package main$/package notmain/' "$WORK/memo/main.go"
+run "${M[@]}" -q "$WORK/memo"
+check "a package that stopped being main is refused despite the memo" \
+  '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "not a main package"'
+sed -i 's/^package notmain$/package main/' "$WORK/memo/main.go"
+for f in "$XDG_CACHE_HOME"/gsimage/golist/*; do printf 'gsimage-golist-v1\nkey 3\nabc' >"$f"; done
+: >"$WORK/go.log"
+run "${M[@]}" -q "$WORK/memo"
+check "a damaged memo is no memo" '[ "$RC" = 0 ] && [ "$(top)" = "$plain" ] && [ "$(golists)" = 1 ]'

@@ -161,6 +161,7 @@ static void test_static(void **state)
 	assert_null(r.go_version);
 	assert_null(r.go_path);
 	assert_null(r.go_module);
+	assert_null(r.go_build_id);
 	/* glibc's static binaries carry GNU_RELRO; nothing to bind. */
 	assert_false(r.pie);
 	assert_int_equal(r.relro, GS_ELF_RELRO_PARTIAL);
@@ -323,6 +324,14 @@ static void test_go(void **state)
 	assert_string_equal(r.go_path, "example.com/hello");
 	assert_non_null(r.go_module);
 	assert_string_equal(r.go_module, "example.com/hello");
+	/* The build ID note, as `go tool buildid` prints it: action and
+	 * content IDs, each part base64-ish, '/'-separated. */
+	assert_non_null(r.go_build_id);
+	assert_true(strlen(r.go_build_id) > 20);
+	assert_non_null(strchr(r.go_build_id, '/'));
+	assert_int_equal(strspn(r.go_build_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					       "0123456789-_/"),
+			 strlen(r.go_build_id));
 	/* Go's internal linker: no PIE, no GNU_RELRO, no dynamic section. */
 	assert_false(r.pie);
 	assert_int_equal(r.relro, GS_ELF_RELRO_NONE);

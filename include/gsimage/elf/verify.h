@@ -45,6 +45,8 @@ typedef struct gs_elf_report {
 	char *go_version;   /* from Go build info ("go1.19.8"), or NULL */
 	char *go_path;      /* main package path, or NULL */
 	char *go_module;    /* main module path, or NULL */
+	char *go_build_id;  /* the Go build ID note (what `go tool buildid`
+			       prints: it changes with the content), or NULL */
 } gs_elf_report_t;
 
 #define GS_ELF_REPORT_INIT {0}

@@ -16,9 +16,12 @@ typedef void (*gs_progress_fn)(void *ctx, const char *line);
 
 /* Called with the index-th platform's binary, freshly built at a temp path,
  * before it is renamed into place.  < 0 refuses it: the binary is removed
- * and gs_compile() fails with err as the check left it. */
+ * and gs_compile() fails with err as the check left it.  On success it may
+ * set *build_id (owned by the callee's caller) to the binary's Go build ID,
+ * which changes whenever its content does; the go list memo trusts an
+ * unchanged binary only by it. */
 typedef int (*gs_compile_check_fn)(void *ctx, size_t index, const char *path,
-				   const gs_platform_t *p, gs_error_t *err);
+				   const gs_platform_t *p, char **build_id, gs_error_t *err);
 
 typedef struct gs_compile_opts {
 	const gs_platform_t *const *platforms;
@@ -60,6 +63,7 @@ typedef struct gs_compiled {
 	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
 	int lock;                /* stable_output: the key's flock fd + 1,
 				    held until release; 0 = none */
+	char *build_id;          /* the Go build ID the check reported, or NULL */
 } gs_compiled_t;
 
 typedef struct gs_compile_result {

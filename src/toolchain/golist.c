@@ -1,0 +1,333 @@
+#include "gsimage/toolchain/golist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
+#include "gsimage/util/proc.h"
+#include "gsimage/util/xalloc.h"
+
+#define MEMO_MAGIC "gsimage-golist-v1\n"
+
+/* One `go list -deps` answers every question: the named package (a line
+ * "M\tname\timport path\tdir"), whether a non-standard package in its
+ * build uses cgo (a line "C"), every cgo package, for the SBOM
+ * ("P\t<import path>"), and the non-standard packages' directories, for
+ * the memo ("D\t<dir>").  -buildvcs=false: listing needs no VCS stamp,
+ * and git would cost more than the listing. */
+void gs_golist_argv(const char *go, const char *pkg, const char *tags, gs_strvec_t *argv)
+{
+	gs_strvec_push(argv, go);
+	gs_strvec_push(argv, "list");
+	gs_strvec_push(argv, "-buildvcs=false");
+	gs_strvec_push(argv, "-deps");
+	if (tags && *tags)
+		gs_strvec_pushf(argv, "-tags=%s", tags);
+	/* The standard library's cgo users (net, os/user) have pure-Go
+	 * fallbacks, so only the program's own cgo forces cgo on ("C"). */
+	gs_strvec_push(argv, "-f={{if not .DepOnly}}M\t{{.Name}}\t{{.ImportPath}}\t{{.Dir}}\n{{end}}"
+			     "{{if .CgoFiles}}P\t{{.ImportPath}}\n{{end}}"
+			     "{{if and .CgoFiles (not .Standard)}}C\n{{end}}"
+			     "{{if not .Standard}}D\t{{.Dir}}\n{{end}}");
+	gs_strvec_push(argv, "--");
+	gs_strvec_push(argv, pkg);
+}
+
+int gs_golist_parse(char *output, const char *package, gs_golist_t *l, gs_error_t *err)
+{
+	gs_golist_release(l);
+	l->output = output;
+	cleanup_free char *text = xstrdup(output);
+	char *main_line = NULL;
+	int n_main = 0;
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (strcmp(line, "C") == 0)
+			l->uses_cgo = 1;
+		else if (strncmp(line, "P\t", 2) == 0)
+			gs_strvec_push(&l->cgo_packages, line + 2);
+		else if (strncmp(line, "D\t", 2) == 0)
+			gs_strvec_push(&l->source_dirs, line + 2);
+		else if (strncmp(line, "M\t", 2) == 0) {
+			n_main++;
+			main_line = line + 2;
+		}
+	}
+	/* One named package: "name\timport path\tdir" */
+	char *tab1 = main_line ? strchr(main_line, '\t') : NULL;
+	char *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+	if (!tab2 || n_main != 1)
+		return gs_error_usage(err, "'%s' names several packages; give one main package",
+				      package);
+	*tab1 = *tab2 = '\0';
+	if (strcmp(main_line, "main") != 0)
+		return gs_error_usage(err, "'%s' is package %s, not a main package; give the "
+				      "directory of a package main", package, main_line);
+	l->name = xstrdup(main_line);
+	l->import_path = xstrdup(tab1 + 1);
+	l->dir = xstrdup(tab2 + 1);
+	return 0;
+}
+
+int gs_golist_run(const char *go, const char *cwd, const char *pkg, const char *tags,
+		  const char *package, char *const *envp, gs_golist_t *l, gs_error_t *err)
+{
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	char *out = NULL;
+	cleanup_free char *errout = NULL;
+	int status;
+	gs_golist_argv(go, pkg, tags, &argv);
+	gs_proc_opts_t po = {
+		.argv = argv.v,
+		.envp = envp,
+		.cwd = cwd,
+		.capture_stdout = &out,
+		.capture_stderr = &errout,
+	};
+	if (gs_proc_run(&po, &status, err) < 0)
+		return gs_error_wrap(err, "listing package '%s'", package);
+	if (status != 0) {
+		free(out);
+		cleanup_free char *why = gs_proc_first_line(errout);
+		/* A one-line complaint is already in the error line itself. */
+		if (strcmp(why, errout) != 0 && strchr(errout, '\n') != errout + strlen(errout) - 1)
+			gs_error_set_detail(err, errout);
+		/* Not always the package's fault (no build cache, a VCS status
+		 * go cannot read): say what failed, and Go's reason. */
+		return gs_error_set(err, 0, "go cannot load package '%s': %s", package, why);
+	}
+	return gs_golist_parse(out, package, l, err);
+}
+
+int gs_golist_same(const gs_golist_t *a, const gs_golist_t *b)
+{
+	return a->output && b->output && strcmp(a->output, b->output) == 0;
+}
+
+void gs_golist_release(gs_golist_t *l)
+{
+	free(l->output);
+	free(l->name);
+	free(l->import_path);
+	free(l->dir);
+	gs_strvec_release(&l->cgo_packages);
+	gs_strvec_release(&l->source_dirs);
+	memset(l, 0, sizeof *l);
+}
+
+/* ---- the memo ------------------------------------------------------------ */
+
+/* 64-bit FNV-1a over n bytes, continued from h. */
+static uint64_t fnv(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_A 0xcbf29ce484222325ULL
+#define FNV_B 0x84222325cbf29ce4ULL /* a second, independent stream */
+
+/* The environment go list's answer can depend on: Go's own variables, the
+ * C toolchain's, and where go finds its settings.  Not the rest, which
+ * changes from shell to shell and would only make the memo miss. */
+static int env_matters(const char *e)
+{
+	static const char *const names[] = {"PATH=", "HOME=", "XDG_CONFIG_HOME=", "CC=",
+					    "CXX=", "AR=", "PKG_CONFIG="};
+	if (strncmp(e, "GO", 2) == 0 || strncmp(e, "CGO_", 4) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strncmp(e, names[i], strlen(names[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static char *identity(const struct stat *st)
+{
+	return x_asprintf("%llu:%llu:%o:%lld:%lld.%09ld:%lld.%09ld",
+			  (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+			  (unsigned)st->st_mode, (long long)st->st_size,
+			  (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			  (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *envp,
+			 const char *cwd)
+{
+	cleanup_strvec gs_strvec_t parts = GS_STRVEC_INIT;
+	struct stat st;
+	gs_strvec_push(&parts, MEMO_MAGIC);
+	gs_strvec_pushf(&parts, "cwd=%s", cwd);
+	/* A new go (an upgrade in place) answers from another standard library. */
+	if (stat(go, &st) == 0) {
+		cleanup_free char *id = identity(&st);
+		gs_strvec_pushf(&parts, "go=%s %s", go, id);
+	}
+	for (char *const *a = list_argv; *a; a++)
+		gs_strvec_pushf(&parts, "arg=%s", *a);
+	for (char *const *e = envp; e && *e; e++)
+		if (env_matters(*e))
+			gs_strvec_pushf(&parts, "env=%s", *e);
+	return gs_strvec_join(&parts, "\n");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The state of the source directories: every entry's name and identity,
+ * as one 128-bit hash (hex, owned), and the newest change time seen. */
+static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
+{
+	uint64_t a = FNV_A, b = FNV_B;
+	*newest = (struct timespec){0};
+	for (size_t i = 0; i < dirs->n; i++) {
+		const char *dir = dirs->v[i];
+		cleanup_strvec gs_strvec_t names = GS_STRVEC_INIT;
+		struct stat st;
+		DIR *d = opendir(dir);
+		if (d) {
+			struct dirent *de;
+			while ((de = readdir(d)))
+				if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+					gs_strvec_push(&names, de->d_name);
+			closedir(d);
+		}
+		qsort(names.v, names.n, sizeof *names.v, cmp_str);
+		/* Every entry, then the directory itself. */
+		for (size_t k = 0; k <= names.n; k++) {
+			cleanup_free char *path = k < names.n ? gs_path_join(dir, names.v[k])
+							      : xstrdup(dir);
+			cleanup_free char *line = NULL;
+			if (lstat(path, &st) == 0) {
+				cleanup_free char *id = identity(&st);
+				line = x_asprintf("%s\t%s\n", path, id);
+				if (st.st_ctim.tv_sec > newest->tv_sec ||
+				    (st.st_ctim.tv_sec == newest->tv_sec &&
+				     st.st_ctim.tv_nsec > newest->tv_nsec))
+					*newest = st.st_ctim;
+			} else {
+				line = x_asprintf("%s\t-\n", path);
+			}
+			a = fnv(a, line, strlen(line));
+			b = fnv(b, line, strlen(line)) * 31 + a;
+		}
+	}
+	return x_asprintf("%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}
+
+static char *memo_path(const char *cache_dir, const char *key)
+{
+	cleanup_free char *rel = x_asprintf("golist/%016llx",
+					    (unsigned long long)fnv(FNV_A, key, strlen(key)));
+	return gs_path_join(cache_dir, rel);
+}
+
+/* A length-prefixed field: "<tag> <len>\n<bytes>\n"; advances *p. */
+static char *take_field(const char **p, const char *end, const char *tag)
+{
+	size_t tl = strlen(tag);
+	if ((size_t)(end - *p) <= tl || strncmp(*p, tag, tl) != 0 || (*p)[tl] != ' ')
+		return NULL;
+	char *num_end;
+	errno = 0;
+	unsigned long long n = strtoull(*p + tl + 1, &num_end, 10);
+	if (errno || num_end >= end || *num_end != '\n' || n > (unsigned long long)(end - num_end - 1) ||
+	    num_end[1 + n] != '\n')
+		return NULL;
+	char *v = xstrndup(num_end + 1, (size_t)n);
+	if (strlen(v) != n) { /* a NUL inside: not ours */
+		free(v);
+		return NULL;
+	}
+	*p = num_end + 1 + n + 1;
+	return v;
+}
+
+int gs_golist_memo_load(const char *cache_dir, const char *key, gs_golist_memo_t *m)
+{
+	memset(m, 0, sizeof *m);
+	if (!cache_dir)
+		return 0;
+	cleanup_free char *path = memo_path(cache_dir, key);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	gs_error_t ignored = GS_ERROR_INIT;
+	int r = gs_fs_read_file(path, &text, &len, &ignored);
+	gs_error_release(&ignored);
+	if (r < 0 || len < strlen(MEMO_MAGIC) || strncmp(text, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0)
+		return 0;
+	const char *p = text + strlen(MEMO_MAGIC), *end = text + len;
+	cleanup_free char *stored_key = take_field(&p, end, "key");
+	m->binary = take_field(&p, end, "binary");
+	m->build_id = take_field(&p, end, "build-id");
+	m->sources = take_field(&p, end, "sources");
+	char *output = take_field(&p, end, "output");
+	gs_error_t perr = GS_ERROR_INIT;
+	if (!stored_key || strcmp(stored_key, key) != 0 || !m->binary || !m->build_id ||
+	    !m->sources || !output || p != end ||
+	    gs_golist_parse(output, "memo", &m->list, &perr) < 0) {
+		if (!m->list.output)
+			free(output);
+		gs_error_release(&perr);
+		gs_golist_memo_release(m);
+		return 0;
+	}
+	return 1;
+}
+
+int gs_golist_memo_valid(const gs_golist_memo_t *m, const char *binary, const char *build_id)
+{
+	if (!build_id || strcmp(m->binary, binary) != 0 || strcmp(m->build_id, build_id) != 0)
+		return 0;
+	struct timespec newest;
+	cleanup_free char *state = sources_state(&m->list.source_dirs, &newest);
+	return strcmp(state, m->sources) == 0;
+}
+
+void gs_golist_memo_store(const char *cache_dir, const char *key, const gs_golist_t *l,
+			  const char *binary, const char *build_id,
+			  const struct timespec *listed_at)
+{
+	if (!cache_dir || !build_id)
+		return;
+	struct timespec newest;
+	cleanup_free char *state = sources_state(&l->source_dirs, &newest);
+	/* A file changed within a second of the listing (change times come
+	 * from a coarse clock) may have changed after go list read it: the
+	 * next build's state would match a listing that never saw it. */
+	if (newest.tv_sec >= listed_at->tv_sec - 1)
+		return;
+	cleanup_free char *text = x_asprintf(MEMO_MAGIC "key %zu\n%s\nbinary %zu\n%s\nbuild-id %zu\n%s\n"
+					     "sources %zu\n%s\noutput %zu\n%s\n",
+					     strlen(key), key, strlen(binary), binary, strlen(build_id), build_id,
+					     strlen(state), state, strlen(l->output), l->output);
+	cleanup_free char *path = memo_path(cache_dir, key);
+	cleanup_free char *dir = gs_path_join(cache_dir, "golist");
+	gs_error_t ignored = GS_ERROR_INIT;
+	if (gs_fs_mkdir_p(dir, 0755, &ignored) == 0)
+		gs_fs_write_atomic(path, text, strlen(text), 0644, &ignored);
+	gs_error_release(&ignored);
+}
+
+void gs_golist_memo_release(gs_golist_memo_t *m)
+{
+	gs_golist_release(&m->list);
+	free(m->binary);
+	free(m->build_id);
+	free(m->sources);
+	memset(m, 0, sizeof *m);
+}
