@@ -53,6 +53,7 @@ struct lentry {
 	unsigned mode, uid, gid;
 	int implicit; /* a parent added on the way, may be redefined once */
 	char *src;    /* K_FILE */
+	char *content_id; /* K_FILE: names src's content for the key, or NULL */
 	void *data;   /* K_DATA */
 	size_t len;
 	char *target; /* K_SYMLINK */
@@ -104,6 +105,7 @@ static void entry_free(struct lentry *e)
 {
 	free(e->path);
 	free(e->src);
+	free(e->content_id);
 	free(e->data);
 	free(e->target);
 	free(e);
@@ -273,6 +275,16 @@ int gs_layer_add_file(gs_layer_t *l, const char *path, unsigned mode, unsigned u
 	return add_entry(l, path, e, err);
 }
 
+int gs_layer_add_file_id(gs_layer_t *l, const char *path, unsigned mode, unsigned uid,
+			 unsigned gid, const char *src_path, const char *content_id,
+			 gs_error_t *err)
+{
+	struct lentry *e = new_entry(K_FILE, mode, uid, gid);
+	e->src = xstrdup(src_path);
+	e->content_id = xstrdup(content_id);
+	return add_entry(l, path, e, err);
+}
+
 int gs_layer_add_data(gs_layer_t *l, const char *path, unsigned mode, unsigned uid,
 		      unsigned gid, const void *data, size_t len, gs_error_t *err)
 {
@@ -303,6 +315,7 @@ gs_layer_t *gs_layer_copy(const gs_layer_t *l)
 		*d = *e;
 		d->path = xstrdup(e->path);
 		d->src = e->src ? xstrdup(e->src) : NULL;
+		d->content_id = e->content_id ? xstrdup(e->content_id) : NULL;
 		d->target = e->target ? xstrdup(e->target) : NULL;
 		if (e->data) {
 			d->data = xmalloc(e->len ? e->len : 1);
@@ -633,6 +646,23 @@ static void key_num(gs_sha256_t *h, long long n)
 }
 
 /* The content of src_path into h (sha256 of the file, then its size). */
+/* A file named by its content ID: that and the file's identity (device,
+ * inode, size) instead of its bytes.  A rewrite the ID does not show would
+ * have to keep all three. */
+static int key_file_by_id(gs_sha256_t *h, const char *src_path, const char *content_id,
+			  gs_error_t *err)
+{
+	struct stat st;
+	if (stat(src_path, &st) < 0)
+		return gs_error_set(err, errno, "reading '%s'", src_path);
+	key_str(h, "content-id");
+	key_str(h, content_id);
+	key_num(h, (long long)st.st_dev);
+	key_num(h, (long long)st.st_ino);
+	key_num(h, (long long)st.st_size);
+	return 0;
+}
+
 static int key_file(gs_sha256_t *h, const char *src_path, gs_error_t *err)
 {
 	cleanup_close int fd = open(src_path, O_RDONLY | O_CLOEXEC);
@@ -702,7 +732,8 @@ int gs_layer_key(const gs_layer_t *l, const gs_layer_write_opts_t *o, const char
 		case K_DIR:
 			break;
 		case K_FILE:
-			if (key_file(h, e->src, err) < 0) {
+			if ((e->content_id ? key_file_by_id(h, e->src, e->content_id, err)
+					   : key_file(h, e->src, err)) < 0) {
 				gs_sha256_free(h);
 				return -1;
 			}

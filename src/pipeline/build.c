@@ -478,7 +478,8 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	int r = -1;
 	gs_pack_binary_t *pack_bins = xcalloc(set->n_bins, sizeof *pack_bins);
 	for (size_t i = 0; i < set->n_bins; i++)
-		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path};
+		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path,
+						  set->bins[i].build_id};
 	req->image.name = set->name;
 	standard_annotations(req, set);
 	/* Unchanged layers already in the layout are reused; this runs under

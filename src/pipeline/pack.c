@@ -69,14 +69,16 @@ static int essentials_layer(gs_store_t *store, const gs_pack_opts_t *o, gs_layer
 }
 
 /* The app layer's entries: the --add files and the binary at binary_path
- * (from bin_file, or an empty placeholder when bin_file is NULL).  A binary
+ * (from bin, or an empty placeholder when bin is NULL).  A binary
  * path that collides with an --add entry fails here. */
-static int app_entries(const gs_pack_opts_t *o, const char *binary_path, const char *bin_file,
-		       gs_layer_t **out, gs_error_t *err)
+static int app_entries(const gs_pack_opts_t *o, const char *binary_path,
+		       const gs_pack_binary_t *bin, gs_layer_t **out, gs_error_t *err)
 {
 	gs_layer_t *layer = o->adds ? gs_layer_copy(o->adds) : gs_layer_new();
-	int r = bin_file ? gs_layer_add_file(layer, binary_path, 0755, 0, 0, bin_file, err)
-			 : gs_layer_add_data(layer, binary_path, 0755, 0, 0, "", 0, err);
+	int r = !bin ? gs_layer_add_data(layer, binary_path, 0755, 0, 0, "", 0, err)
+		: bin->build_id ? gs_layer_add_file_id(layer, binary_path, 0755, 0, 0, bin->path,
+						       bin->build_id, err)
+				: gs_layer_add_file(layer, binary_path, 0755, 0, 0, bin->path, err);
 	if (r < 0) {
 		gs_layer_free(layer);
 		return gs_error_wrap(err, "placing the binary at '%s'", binary_path);
@@ -89,7 +91,7 @@ static int app_layer(gs_store_t *store, const gs_pack_opts_t *o, const char *bin
 		     const gs_pack_binary_t *bin, gs_layer_info_t *info, gs_error_t *err)
 {
 	gs_layer_t *layer = NULL;
-	if (app_entries(o, binary_path, bin->path, &layer, err) < 0)
+	if (app_entries(o, binary_path, bin, &layer, err) < 0)
 		return -1;
 	int r = store_layer(store, layer, o, o->epoch, info, err);
 	gs_layer_free(layer);

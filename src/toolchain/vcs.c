@@ -2,8 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gsimage/util/cleanup.h"
+#include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
 
@@ -56,9 +58,33 @@ char *gs_vcs_public_url(const char *url)
 	return xstrdup(url);
 }
 
+/* Could git find a repository for dir?  A .git in dir or above it, or
+ * GIT_DIR set.  Outside one, git would only fail: saves its start-up on
+ * every build of a package outside version control. */
+static int maybe_in_repository(const char *dir)
+{
+	if (getenv("GIT_DIR"))
+		return 1;
+	cleanup_free char *d = realpath(dir, NULL);
+	if (!d)
+		return 1; /* let git say */
+	for (;;) {
+		cleanup_free char *dotgit = gs_path_join(d, ".git");
+		if (access(dotgit, F_OK) == 0)
+			return 1;
+		char *slash = strrchr(d, '/');
+		if (!slash || slash == d)
+			break;
+		*slash = '\0';
+	}
+	return access("/.git", F_OK) == 0;
+}
+
 void gs_vcs_info_read(const char *dir, gs_vcs_info_t *info)
 {
 	memset(info, 0, sizeof *info);
+	if (!maybe_in_repository(dir))
+		return;
 	info->revision = git(dir, "rev-parse", "--verify", "HEAD");
 	if (!info->revision)
 		return;

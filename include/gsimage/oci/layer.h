@@ -35,6 +35,13 @@ int gs_layer_add_dir(gs_layer_t *l, const char *path, unsigned mode, unsigned ui
 		     unsigned gid, gs_error_t *err);
 int gs_layer_add_file(gs_layer_t *l, const char *path, unsigned mode, unsigned uid,
 		      unsigned gid, const char *src_path, gs_error_t *err);
+/* A file whose content content_id names (a Go build ID, which changes
+ * whenever go writes other bytes): gs_layer_key() keys it by that ID and
+ * the file's identity instead of hashing it.  Only for files nobody else
+ * rewrites in place, such as gsimage's own stable link outputs. */
+int gs_layer_add_file_id(gs_layer_t *l, const char *path, unsigned mode, unsigned uid,
+			 unsigned gid, const char *src_path, const char *content_id,
+			 gs_error_t *err);
 int gs_layer_add_data(gs_layer_t *l, const char *path, unsigned mode, unsigned uid,
 		      unsigned gid, const void *data, size_t len, gs_error_t *err);
 int gs_layer_add_symlink(gs_layer_t *l, const char *path, const char *target,

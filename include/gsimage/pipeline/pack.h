@@ -18,6 +18,8 @@
 typedef struct gs_pack_binary {
 	const gs_platform_t *platform;
 	const char *path; /* verified static binary on disk */
+	const char *build_id; /* its Go build ID when gsimage linked it at a
+				 stable path (the layer key uses it), or NULL */
 } gs_pack_binary_t;
 
 typedef struct gs_pack_opts {
