@@ -47,6 +47,7 @@ struct gs_store {
 	char *blobs;
 	int lock_fd;
 	int lock_depth;
+	struct timespec blobs_synced; /* when our last fsync of blobs/ began */
 };
 
 struct gs_blob_writer {
@@ -424,6 +425,32 @@ char *gs_store_blob_path(const gs_store_t *s, const gs_digest_t *digest)
 	return x_asprintf("%s/%s", s->blobs, gs_digest_hex(digest));
 }
 
+/* A blob found already in place is durable once the directory is synced
+ * after its rename: whoever renamed it may have crashed before doing so.
+ * One fsync covers every blob renamed before it began, so a rebuild that
+ * finds all its blobs in place syncs once, not once per blob.  A rename
+ * sets the blob's ctime, from a clock that may lag by a tick: only blobs
+ * a second older than the last sync count as covered. */
+static int sync_blobs_dir(gs_store_t *s, gs_error_t *err)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (gs_fs_fsync_dir(s->blobs, err) < 0)
+		return -1;
+	s->blobs_synced = now;
+	return 0;
+}
+
+static int sync_for_existing(gs_store_t *s, const gs_digest_t *d, gs_error_t *err)
+{
+	cleanup_free char *path = gs_store_blob_path(s, d);
+	struct stat st;
+	if (s->blobs_synced.tv_sec && stat(path, &st) == 0 &&
+	    st.st_ctim.tv_sec < s->blobs_synced.tv_sec - 1)
+		return 0;
+	return sync_blobs_dir(s, err);
+}
+
 /* Is the blob at d's name intact (see blobstore.h), size bytes long?  Any
  * failure to show it is counts as "no": the caller then replaces it. */
 static int blob_intact(const gs_store_t *s, const gs_digest_t *d, uint64_t size)
@@ -492,15 +519,13 @@ int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *si
 	cleanup_free char *final = gs_store_blob_path(w->store, &d);
 	int r = 0;
 	if (blob_intact(w->store, &d, w->size)) {
-		/* already there and verified: keep it.  Whoever renamed it
-		 * may have crashed before syncing the directory: sync it
-		 * before telling the caller the blob is durable. */
+		/* already there and verified: keep it, durable */
 		gs_tempfile_discard(w->tmp);
-		if (gs_fs_fsync_dir(w->store->blobs, err) < 0)
+		if (sync_for_existing(w->store, &d, err) < 0)
 			r = -1;
 	} else if (gs_fs_mkdir_p(w->store->blobs, 0755, err) < 0 ||
 		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0 ||
-		   gs_fs_fsync_dir(w->store->blobs, err) < 0) {
+		   sync_blobs_dir(w->store, err) < 0) {
 		gs_tempfile_discard(w->tmp);
 		r = -1;
 	}
@@ -537,9 +562,7 @@ int gs_store_put(gs_store_t *s, const void *data, size_t len, gs_digest_t *diges
 	gs_digest_t d;
 	gs_digest_buffer(data, len, &d);
 	if (blob_intact(s, &d, len)) {
-		/* As in gs_blob_writer_commit(): whoever renamed it may not
-		 * have synced the directory yet. */
-		if (gs_fs_fsync_dir(s->blobs, err) < 0)
+		if (sync_for_existing(s, &d, err) < 0)
 			return -1;
 		if (digest)
 			*digest = d;

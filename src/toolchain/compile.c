@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <dirent.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -241,6 +243,7 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 /* What compile_all settled for every platform (all borrowed). */
 struct settled {
 	const char *go, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
+	const char *go_tmp; /* stable_output: go's GOTMPDIR */
 	int cgo, pie_pure_go;
 	const char *goflags_ldflags, *goflags_tags;
 };
@@ -385,10 +388,7 @@ static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, stru
 		/* go renames its link output onto the stable path: its work
 		 * directory on the same file system makes that one rename, so
 		 * the binary is never seen half-written. */
-		cleanup_free char *gotmp = gs_path_join(o->cache_dir, "out/tmp");
-		if (gs_fs_mkdir_p(gotmp, 0700, err) < 0)
-			return -1;
-		gs_strvec_pushf(&j->env, "GOTMPDIR=%s", gotmp);
+		gs_strvec_pushf(&j->env, "GOTMPDIR=%s", s->go_tmp);
 	}
 	j->cwd = s->cwd;
 	return 0;
@@ -627,6 +627,46 @@ static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
 	return 0;
 }
 
+/* go's work directories for a stable output: cache_dir/out/tmp/<pid>, on
+ * the stable outputs' file system.  A SIGKILLed gsimage leaves its go's
+ * work behind there; this removes those of processes that are gone.
+ * Owned; the directory exists. */
+static char *go_tmp_dir(const gs_compile_opts_t *o, gs_error_t *err)
+{
+	cleanup_free char *base = gs_path_join(o->cache_dir, "out/tmp");
+	if (gs_fs_mkdir_p(base, 0700, err) < 0)
+		return NULL;
+	DIR *d = opendir(base);
+	for (struct dirent *de; d && (de = readdir(d));) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (end == de->d_name || *end || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+			cleanup_free char *dead = gs_path_join(base, de->d_name);
+			gs_fs_remove_tree(dead);
+		}
+	}
+	if (d)
+		closedir(d);
+	cleanup_free char *name = x_asprintf("%ld", (long)getpid());
+	char *dir = gs_path_join(base, name);
+	if (gs_fs_mkdir_p(dir, 0700, err) < 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* Empty once go is done with it (go removes its own work directory). */
+static inline void remove_go_tmp(char **dir)
+{
+	if (*dir)
+		rmdir(*dir);
+	free(*dir);
+}
+#define cleanup_go_tmp __attribute__((cleanup(remove_go_tmp)))
+
 static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
 			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err);
 
@@ -691,6 +731,10 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	st.gccgo = gccgo;
 	st.cwd = cwd;
 	st.pkg = pkg;
+	cleanup_go_tmp char *go_tmp = NULL;
+	if (o->stable_output && !(go_tmp = go_tmp_dir(o, err)))
+		return -1;
+	st.go_tmp = go_tmp;
 
 	/* go list sees the first platform's build constraints. */
 	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
@@ -742,7 +786,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 			r = build_listed(o, &st, &fresh, res, err);
 		}
 	}
-	if (r == 0)
+	if (r == 0 && memo_key)
 		gs_golist_memo_store(o->cache_dir, memo_key, &fresh, res->bins[0].path,
 				     res->bins[0].build_id, &listed_at);
 	gs_golist_release(&fresh);

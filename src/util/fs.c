@@ -1,6 +1,7 @@
 #include "gsimage/util/fs.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -103,6 +104,22 @@ int gs_fs_write_all(int fd, const void *buf, size_t len, const char *what, gs_er
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0; /* keep going */
+}
+
+void gs_fs_remove_tree(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int gs_fs_fsync_dir(const char *dir, gs_error_t *err)

@@ -19,13 +19,13 @@ skip() { echo "SKIP $TEST_NAME: $*"; echo skip >>"$RESULTS"; }
 
 # The cache may be shared with other builds running at the same time (one
 # warm cache for several checkouts): look only at work directories whose
-# gsimage is gone, build-<pid>-XXXXXX with no process <pid>.
+# gsimage is gone, out/tmp/<pid> (go's GOTMPDIR) with no process <pid>.
 dead_work_dirs() {
   local d pid
-  for d in "$XDG_CACHE_HOME"/gsimage/work/build-*; do
+  for d in "$XDG_CACHE_HOME"/gsimage/out/tmp/*; do
     [ -e "$d" ] || continue
-    pid=${d##*/build-}
-    pid=${pid%%-*}
+    pid=${d##*/}
+    case $pid in *[!0-9]*) continue ;; esac
     [ -d "/proc/$pid" ] || echo "$d"
   done
 }

@@ -24,6 +24,10 @@ int gs_fs_write_all(int fd, const void *buf, size_t len, const char *what, gs_er
 
 int gs_fs_fsync_dir(const char *dir, gs_error_t *err);
 
+/* Remove path and everything below it, not following symlinks; best
+ * effort (what cannot be removed stays). */
+void gs_fs_remove_tree(const char *path);
+
 /* Durably replace path with data: temp file in the same directory, fsync,
  * rename, fsync of the directory.  A crash leaves either the old or the new
  * contents, never a mix. */
