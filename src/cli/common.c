@@ -26,7 +26,7 @@ const gs_cli_option_t gs_cli_compile_options[] = {
 	GS_CLI_OPT("pie", 0, NULL, GS_OPT_PIE,
 	 "static-PIE binaries (ASLR), full RELRO, BIND_NOW; links with zig"),
 	GS_CLI_OPT("optimize", 0, "size|speed", GS_OPT_OPTIMIZE,
-	 "cgo C code: -Os or -O2 (default), unused code dropped; CGO_CFLAGS wins"),
+	 "cgo C code: -Oz or -O2 (default), unused code dropped; CGO_CFLAGS wins"),
 	GS_CLI_OPT("jobs", 'j', "N", GS_OPT_JOBS,
 	 "go builds at once over the platforms (default: the number of CPUs)"),
 	GS_CLI_END,
@@ -199,7 +199,7 @@ void gs_cli_compile_finish(gs_cli_compile_t *c)
 		cleanup_free char *line = x_asprintf(
 			"CGO_CFLAGS is set: cgo C code is compiled with '%s', not with "
 			"'--optimize %s' (%s)", getenv("CGO_CFLAGS"), mode,
-			gs_optimize_cflags(c->opts.optimize));
+			gs_optimize_cflags(c->opts.optimize, c->opts.cc_kind));
 		gs_cli_progress(&c->quiet, line);
 	}
 }

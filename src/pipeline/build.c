@@ -509,7 +509,8 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			/* the C flags go build used: the user's, or --optimize's */
 			.cgo_cflags = req->compile.user_cgo_cflags
 					      ? req->cgo_cflags
-					      : gs_optimize_cflags(req->compile.optimize),
+					      : gs_optimize_cflags(req->compile.optimize,
+										 req->compile.cc_kind),
 			.optimize = req->compile.user_cgo_cflags ? NULL : gs_optimize_name(req->compile.optimize),
 			.tags = req->compile.tags,
 			.package_dir = set->dir,

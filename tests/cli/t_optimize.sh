@@ -68,7 +68,7 @@ sbom_has() { # DIR WANT...
 run "$GSIMAGE" build -q --optimize size --no-ca-certs -t ck -o "$WORK/oci" testdata/ckit
 check "build --optimize size exits 0" [ "$RC" = 0 ]
 check "SBOM records optimize size and its CGO_CFLAGS" \
-  sbom_has "$WORK/oci" '"gsimage:c:optimize","value":"size"' '-Os -ffunction-sections'
+  sbom_has "$WORK/oci" '"gsimage:c:optimize","value":"size"' '-Oz -Xclang -Oz -ffunction-sections'
 CGO_CFLAGS="-O1" run "$GSIMAGE" build -q --no-ca-certs -t ck -o "$WORK/oci2" testdata/ckit
 check "CGO_CFLAGS set: build exits 0" [ "$RC" = 0 ]
 check "CGO_CFLAGS set: SBOM records the user's flags, no mode" \

@@ -305,9 +305,21 @@ static void test_env_optimize(void **state)
 	cleanup_strvec gs_strvec_t size = GS_STRVEC_INIT;
 	gs_gobuild_env(&b, base_env, &size);
 	assert_string_equal(gs_strvec_getenv(&size, "CGO_CFLAGS"),
-			    "-Os -ffunction-sections -fdata-sections "
+			    "-Oz -Xclang -Oz -ffunction-sections -fdata-sections "
 			    "-fno-asynchronous-unwind-tables -fno-unwind-tables");
 	assert_string_equal(gs_strvec_getenv(&size, "CGO_CXXFLAGS"), "-O1 -g");
+
+	/* -Xclang is zig's (clang's) alone: gcc gets -Os. */
+	for (int k = GS_CC_MUSL_GCC; k <= GS_CC_PATH; k++) {
+		b.cc_kind = (gs_cc_kind_t)k;
+		cleanup_strvec gs_strvec_t gcc = GS_STRVEC_INIT;
+		gs_gobuild_env(&b, base_env, &gcc);
+		assert_string_equal(gs_strvec_getenv(&gcc, "CGO_CFLAGS"),
+				    "-Os -ffunction-sections -fdata-sections "
+				    "-fno-asynchronous-unwind-tables -fno-unwind-tables");
+		assert_null(strstr(gs_strvec_getenv(&gcc, "CGO_CFLAGS"), "-Xclang"));
+	}
+	b.cc_kind = GS_CC_ZIG;
 
 	b.optimize = GS_OPTIMIZE_SPEED;
 	cleanup_strvec gs_strvec_t speed = GS_STRVEC_INIT;
@@ -364,7 +376,7 @@ static void test_optimize_parse(void **state)
 	assert_int_equal(m, GS_OPTIMIZE_SPEED);
 	assert_string_equal(gs_optimize_name(m), "speed");
 	assert_null(gs_optimize_name(GS_OPTIMIZE_GO));
-	assert_null(gs_optimize_cflags(GS_OPTIMIZE_GO));
+	assert_null(gs_optimize_cflags(GS_OPTIMIZE_GO, GS_CC_ZIG));
 	assert_int_equal(gs_optimize_parse("O3", &m, &err), -1);
 	assert_int_equal(gs_error_exit_status(&err), GS_EXIT_USAGE);
 	assert_non_null(strstr(err.msg, "use size or speed"));

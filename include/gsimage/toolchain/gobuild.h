@@ -25,11 +25,12 @@ const char *gs_go_compiler_name(gs_go_compiler_t c);
 int gs_optimize_parse(const char *s, gs_optimize_t *out, gs_error_t *err);
 /* "size", "speed", or NULL for GS_OPTIMIZE_GO. */
 const char *gs_optimize_name(gs_optimize_t m);
-/* CGO_CFLAGS for a mode, or NULL for GS_OPTIMIZE_GO.  C only: unwind
- * tables are dropped here but never from C++ (CGO_CXXFLAGS), whose
- * exceptions need them.  The section flags let the linker's --gc-sections
- * (zig's default) drop every unused function and object. */
-const char *gs_optimize_cflags(gs_optimize_t m);
+/* CGO_CFLAGS for a mode and C compiler, or NULL for GS_OPTIMIZE_GO.  C
+ * only: unwind tables are dropped here but never from C++ (CGO_CXXFLAGS),
+ * whose exceptions need them.  The section flags let the linker's
+ * --gc-sections (zig's default) drop every unused function and object.
+ * size asks zig's clang for -Oz, which zig cc itself would turn into -Os. */
+const char *gs_optimize_cflags(gs_optimize_t m, gs_cc_kind_t cc);
 
 typedef struct gs_gobuild {
 	const gs_platform_t *platform;
@@ -39,7 +40,8 @@ typedef struct gs_gobuild {
 	int pie_pure_go;      /* with pie: the program has no cgo of its own, cgo is
 				 on for the link only, and -tags netgo,osusergo keep
 				 net and os/user pure Go as without --pie */
-	gs_cc_kind_t cc_kind; /* which -static-pie spelling the C linker takes */
+	gs_cc_kind_t cc_kind; /* which -static-pie spelling the C linker takes,
+				 which -O the C compiler gets for --optimize size */
 	const char *go;       /* the go command */
 	const char *cc;       /* CC, when cgo: a path (musl-gcc, --cc PATH) or a
 				 name found in cc_dir (the zig wrapper) */

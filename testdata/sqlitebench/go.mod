@@ -1,0 +1,3 @@
+module example.com/sqlitebench
+
+go 1.19
