@@ -190,3 +190,24 @@ for f in "$XDG_CACHE_HOME"/gsimage/golist/*; do printf 'gsimage-golist-v1\nkey 3
 : >"$WORK/go.log"
 run "${M[@]}" -q "$WORK/memo"
 check "a damaged memo is no memo" '[ "$RC" = 0 ] && [ "$(top)" = "$plain" ] && [ "$(golists)" = 1 ]'
+
+# --- git checkout of other source: the caches never serve the old binary ---
+G="$WORK/repo"
+cp -r testdata/hello "$G"
+git -C "$G" init -q && git -C "$G" add -A &&
+  git -C "$G" -c user.name=t -c user.email=t@t commit -qm one &&
+  sed -i 's/hello from gsimage/hello from commit two/' "$G/main.go" &&
+  git -C "$G" -c user.name=t -c user.email=t@t commit -qam two &&
+  git -C "$G" checkout -q HEAD~1
+C=(build --cgo off --platform linux/amd64 -t app:1 -q -o "$WORK/git-oci")
+run "$GSIMAGE" "${C[@]}" "$G"
+one=$(top)
+check "a build in a git checkout" '[ "$RC" = 0 ] && runs_as "$WORK/git-oci" "hello from gsimage"'
+git -C "$G" checkout -q master 2>/dev/null || git -C "$G" checkout -q main
+run "$GSIMAGE" "${C[@]}" "$G"
+check "after git checkout of the next commit: its binary" \
+  '[ "$RC" = 0 ] && [ "$(top)" != "$one" ] && runs_as "$WORK/git-oci" "hello from commit two"'
+git -C "$G" checkout -q HEAD~1
+run "$GSIMAGE" "${C[@]}" "$G"
+check "after git checkout back: the first image, digest for digest" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$one" ] && runs_as "$WORK/git-oci" "hello from gsimage"'
