@@ -377,6 +377,30 @@ int gs_cli_image_finish(gs_build_request_t *req, gs_error_t *err)
 	return source_date_epoch(&req->image.epoch, err);
 }
 
+static int is_stdout(const char *file)
+{
+	return file && strcmp(file, "-") == 0;
+}
+
+/* Outputs that may be '-': one at most, since they would be interleaved. */
+static int check_stdout_outputs(const gs_build_request_t *req, gs_error_t *err)
+{
+	const char *flags[] = {"--digest-file", "--metadata-file", "--docker-archive",
+			       "--oci-archive"};
+	const char *files[] = {req->digest_file, req->metadata_file, req->docker_archive,
+			       req->oci_archive};
+	const char *first = NULL;
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		if (!is_stdout(files[i]))
+			continue;
+		if (first)
+			return gs_error_usage(err, "%s - and %s - would both write to stdout; "
+					      "give one of them a file", first, flags[i]);
+		first = flags[i];
+	}
+	return 0;
+}
+
 /* Operands and the checks that need every option seen. */
 static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 		       gs_error_t *err)
@@ -399,18 +423,26 @@ static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 			req->compile.package = argv[operand];
 		gs_cli_compile_finish(&a->compile);
 	}
+	if (check_stdout_outputs(req, err) < 0)
+		return -1;
 	return gs_cli_image_finish(req, err);
 }
 
-static void print_result(const gs_build_result_t *res, int quiet)
+/* The digests go to stdout, unless an archive does: then to stderr, so
+ * the archive stays a clean stream. */
+static void print_result(const gs_build_request_t *req, const gs_build_result_t *res,
+			 int quiet)
 {
+	FILE *to = is_stdout(req->docker_archive) || is_stdout(req->oci_archive) ? stderr
+										   : stdout;
 	const gs_pack_result_t *img = &res->image;
 	if (!quiet)
 		for (size_t i = 0; i < img->n_images; i++)
-			printf("%s %s\n", img->images[i].platform->name, img->images[i].manifest.s);
-	printf("%s\n", img->top.s);
+			fprintf(to, "%s %s\n", img->images[i].platform->name,
+				img->images[i].manifest.s);
+	fprintf(to, "%s\n", img->top.s);
 	if (res->pushed && !quiet)
-		printf("%s\n", res->pushed);
+		fprintf(to, "%s\n", res->pushed);
 }
 
 static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_error_t *err)
@@ -429,7 +461,7 @@ static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_
 		gs_build_result_t res;
 		r = gs_build(&a.req, &res, err);
 		if (r == 0)
-			print_result(&res, a.compile.quiet);
+			print_result(&a.req, &res, a.compile.quiet);
 		gs_build_result_release(&res);
 	}
 	gs_build_request_release(&a.req);

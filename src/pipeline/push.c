@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "gsimage/oci/artifact.h"
 #include "gsimage/oci/blobread.h"
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/image.h"
@@ -192,10 +193,13 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 	/* Then what refers to the image: the referrers-fallback tags. */
 	repo = gs_push_repository(req->dest);
 	for (size_t i = 0; i < manifests.n; i++) {
-		const char *hex = strchr(manifests.v[i], ':');
-		if (!hex)
+		gs_digest_t subject;
+		gs_error_t ignored = GS_ERROR_INIT;
+		int ok = gs_digest_parse(manifests.v[i], &subject, &ignored) == 0;
+		gs_error_release(&ignored);
+		if (!ok)
 			continue;
-		cleanup_free char *fallback = x_asprintf("sha256-%s", hex + 1);
+		cleanup_free char *fallback = gs_referrers_tag(&subject);
 		if (!gs_tag_list_find(&tags, fallback))
 			continue;
 		cleanup_free char *fsrc = x_asprintf("oci:%s:%s", req->layout_dir, fallback);

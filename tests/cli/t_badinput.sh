@@ -296,6 +296,16 @@ run "$GSIMAGE" build -q -o "$O/L" --oci-archive "$O/archive.tar" testdata/hello
 check "--oci-archive keeps a 0600 file's mode and replaces its content" \
   '[ "$RC" = 0 ] && [ "$(stat -c %a "$O/archive.tar")" = 600 ] && tar -tf "$O/archive.tar" | grep -qx index.json'
 
+# An archive on stdout stays a clean tar: the digest goes to stderr.
+"$GSIMAGE" build -q -o "$O/L" --oci-archive - testdata/hello >"$O/stdout.tar" 2>"$O/stderr"
+RC=$? OUT="" ERR=$(cat "$O/stderr")
+check "--oci-archive - writes only the tar to stdout, the digest to stderr" \
+  '[ "$RC" = 0 ] && tar -tf "$O/stdout.tar" | grep -qx index.json &&
+   grep -qx "sha256:[0-9a-f]\{64\}" "$O/stderr"'
+run "$GSIMAGE" build -q -o "$O/L" --oci-archive - --digest-file - testdata/hello
+check "two outputs on stdout are a usage error" \
+  '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "both write to stdout"'
+
 printf 'old\n' >"$O/secret"
 chmod 600 "$O/secret"
 run "$GSIMAGE" build -q -o "$O/L" --digest-file "$O/secret" testdata/hello
