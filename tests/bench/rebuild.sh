@@ -22,6 +22,10 @@ for line in open(sys.argv[1]):
     argv = ast.literal_eval(m.group(1))
     if len(argv) > 1 and argv[1] == "build":
         env = ast.literal_eval(m.group(2))
+        # gsimage's GOTMPDIR lives as long as that gsimage: give the
+        # replay its own, beside it (same file system, so go renames its
+        # output into place as it does for gsimage).
+        env = [e + "-replay" if e.startswith("GOTMPDIR=") else e for e in env]
         open(sys.argv[2], "w").write("\0".join(argv) + "\0")
         open(sys.argv[3], "w").write("\0".join(env) + "\0")
         sys.exit(0)
@@ -31,8 +35,12 @@ PY
 
 rebuild_go_build() { # PKG: gsimage's go build, replayed
   local -a argv env
+  local e
   mapfile -d '' argv <"$W/go.argv"
   mapfile -d '' env <"$W/go.env"
+  for e in "${env[@]}"; do
+    case $e in GOTMPDIR=*) mkdir -p "${e#GOTMPDIR=}" ;; esac
+  done
   (cd "$1" && env -i "${env[@]}" "${argv[@]}" >/dev/null 2>&1)
 }
 
