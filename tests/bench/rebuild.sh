@@ -41,7 +41,8 @@ rebuild_go_build() { # PKG: gsimage's go build, replayed
   for e in "${env[@]}"; do
     case $e in GOTMPDIR=*) mkdir -p "${e#GOTMPDIR=}" ;; esac
   done
-  (cd "$1" && env -i "${env[@]}" "${argv[@]}" >/dev/null 2>&1)
+  (cd "$1" && env -i "${env[@]}" "${argv[@]}" >/dev/null 2>"$W/replay.err") ||
+    { echo "bench: the replayed go build failed: $(head -3 "$W/replay.err")" >&2; return 1; }
 }
 
 rebuild_edit() { # PKG N: a one-line edit that changes the binary
