@@ -188,27 +188,6 @@ void gs_gobuild_env(const gs_gobuild_t *b, char *const *base, gs_strvec_t *env)
 	}
 }
 
-void gs_golist_main_argv(const char *go, const char *package, gs_strvec_t *argv)
-{
-	gs_strvec_push(argv, go);
-	gs_strvec_push(argv, "list");
-	gs_strvec_push(argv, "-f={{.Name}}\t{{.ImportPath}}\t{{.Dir}}");
-	gs_strvec_push(argv, "--");
-	gs_strvec_push(argv, package);
-}
-
-void gs_golist_cgo_argv(const char *go, const char *package, gs_strvec_t *argv)
-{
-	gs_strvec_push(argv, go);
-	gs_strvec_push(argv, "list");
-	gs_strvec_push(argv, "-deps");
-	/* The standard library's cgo users (net, os/user) have pure-Go
-	 * fallbacks, so only the program's own cgo forces cgo on. */
-	gs_strvec_push(argv, "-f={{if and .CgoFiles (not .Standard)}}{{.ImportPath}}{{end}}");
-	gs_strvec_push(argv, "--");
-	gs_strvec_push(argv, package);
-}
-
 static int is_major_suffix(const char *elem, size_t len)
 {
 	/* Go's rule: "v" then a number >= 2 without leading zeros. */

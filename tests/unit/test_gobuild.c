@@ -236,20 +236,6 @@ static void test_env(void **state)
 			    "/cache/cc/0123456789abcdef:/usr/local/bin:/usr/bin:/bin");
 }
 
-static void test_golist(void **state)
-{
-	(void)state;
-	cleanup_strvec gs_strvec_t a = GS_STRVEC_INIT;
-	gs_golist_cgo_argv("go", ".", &a);
-	cleanup_free char *s = joined(&a);
-	assert_string_equal(s, "go | list | -deps | -f={{if and .CgoFiles (not .Standard)}}"
-			       "{{.ImportPath}}{{end}} | -- | .");
-	cleanup_strvec gs_strvec_t m = GS_STRVEC_INIT;
-	gs_golist_main_argv("go", "./cmd/x", &m);
-	cleanup_free char *t = joined(&m);
-	assert_string_equal(t, "go | list | -f={{.Name}}\t{{.ImportPath}}\t{{.Dir}} | -- | ./cmd/x");
-}
-
 static void test_binary_name(void **state)
 {
 	(void)state;
@@ -432,7 +418,6 @@ int main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_env_optimize),
 		cmocka_unit_test(test_optimize_parse),
-		cmocka_unit_test(test_golist),
 		cmocka_unit_test(test_binary_name),
 		cmocka_unit_test(test_parse_enums),
 		cmocka_unit_test(test_zig_wrapper),

@@ -69,12 +69,6 @@ void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv);
  * is never touched. */
 void gs_gobuild_env(const gs_gobuild_t *b, char *const *base, gs_strvec_t *env);
 
-/* argv of `go list` printing the package's name, import path and directory
- * (one line, tab-separated), and of the one listing its non-standard-library
- * dependencies that have cgo files (one import path per line). */
-void gs_golist_main_argv(const char *go, const char *package, gs_strvec_t *argv);
-void gs_golist_cgo_argv(const char *go, const char *package, gs_strvec_t *argv);
-
 /* The binary name for an import path: its last element, skipping a
  * "/vN" major-version suffix ("example.com/app/v2" -> "app"). Owned. */
 char *gs_gobuild_binary_name(const char *import_path);
