@@ -44,8 +44,42 @@ struct gs_pgzip {
 	size_t out_cap;
 };
 
+/* Incompressible input (already-compressed or random data) would cost a
+ * full compression only for libdeflate to fall back to stored blocks.  A
+ * block is probed first: PROBE_WINDOWS windows of PROBE_BYTES, spread
+ * evenly over it, each compressed at level 1; if none of them shrinks by
+ * at least 1/PROBE_MIN_GAIN of its size, the block is stored (level 0).
+ * The probe stops at the first window that compresses, so compressible
+ * input pays for one small window.  The decision depends on the block's
+ * bytes only, so the output stays independent of the number of threads. */
+#define PROBE_WINDOWS 8
+#define PROBE_BYTES 4096
+#define PROBE_MIN_GAIN 32
+
+static int incompressible(const char *in, size_t len)
+{
+	if (len < (size_t)PROBE_WINDOWS * PROBE_BYTES * 2)
+		return 0; /* small: compressing it costs little anyway */
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
+	if (!c)
+		abort();
+	char out[PROBE_BYTES];
+	size_t stride = (len - PROBE_BYTES) / (PROBE_WINDOWS - 1);
+	int stored = 1;
+	for (int i = 0; i < PROBE_WINDOWS && stored; i++) {
+		/* 0: did not fit in PROBE_BYTES less the minimum gain */
+		if (libdeflate_deflate_compress(c, in + (size_t)i * stride, PROBE_BYTES, out,
+						PROBE_BYTES - PROBE_BYTES / PROBE_MIN_GAIN) != 0)
+			stored = 0;
+	}
+	libdeflate_free_compressor(c);
+	return stored;
+}
+
 static size_t compress_block(int level, const char *in, size_t len, char *out, size_t cap)
 {
+	if (level > 0 && incompressible(in, len))
+		level = 0;
 	/* A compressor per call keeps workers independent; allocation is
 	 * small next to compressing a megabyte. */
 	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
@@ -106,11 +140,16 @@ gs_pgzip_t *gs_pgzip_new(int level, int threads, gs_pgzip_out_fn out, void *out_
 	if (threads > MAX_THREADS)
 		threads = MAX_THREADS;
 
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(z->level);
-	if (!c)
-		abort();
-	z->out_cap = libdeflate_gzip_compress_bound(c, GS_PGZIP_BLOCK);
-	libdeflate_free_compressor(c);
+	/* room for the level's output and for a stored block's */
+	for (int lv = 0; lv <= z->level; lv += z->level ? z->level : 1) {
+		struct libdeflate_compressor *c = libdeflate_alloc_compressor(lv);
+		if (!c)
+			abort();
+		size_t cap = libdeflate_gzip_compress_bound(c, GS_PGZIP_BLOCK);
+		if (cap > z->out_cap)
+			z->out_cap = cap;
+		libdeflate_free_compressor(c);
+	}
 
 	/* Two blocks per thread keep every worker busy while the writer fills
 	 * the next one and emits finished ones. */
@@ -267,5 +306,5 @@ void gs_pgzip_free(gs_pgzip_t *z)
 
 const char *gs_pgzip_version(void)
 {
-	return "pgzip-1 libdeflate " LIBDEFLATE_VERSION_STRING;
+	return "pgzip-2 libdeflate " LIBDEFLATE_VERSION_STRING;
 }

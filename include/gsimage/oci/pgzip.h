@@ -4,7 +4,9 @@
  * one stream).  Members are emitted in input order, so the output depends
  * only on the input and the level, never on the number of threads.  Every
  * member header has mtime 0, no file name and OS 3 (Unix), as gzip(1)
- * writes on Linux. */
+ * writes on Linux.  A block that a quick probe finds incompressible
+ * (already-compressed or random data) is stored, not compressed: the
+ * probe looks at the block's bytes only, so this too is deterministic. */
 #ifndef GSIMAGE_OCI_PGZIP_H
 #define GSIMAGE_OCI_PGZIP_H
 
@@ -28,7 +30,7 @@ int gs_pgzip_finish(gs_pgzip_t *z, gs_error_t *err);
 /* Stops the workers; safe at any point (output after an error is dropped). */
 void gs_pgzip_free(gs_pgzip_t *z);
 
-/* "pgzip-1 libdeflate <version>": what decides the bytes besides the input
+/* "pgzip-2 libdeflate <version>": what decides the bytes besides the input
  * and the level (for cache keys).  Static. */
 const char *gs_pgzip_version(void);
 
