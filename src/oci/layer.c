@@ -24,7 +24,9 @@
  * gzip; for zstd an outer archive, format "raw", one entry, zstd filter),
  * whose output callback hashes the compressed bytes (digest) and hands them
  * to the sink.  Without compression the inner callback goes straight to the
- * sink. */
+ * sink.  Each stream is hashed once: uncompressed, the digest is the
+ * diff_id; a sink that hashes by itself (the blob writer) supplies the
+ * digest instead (sink_digests). */
 #include "gsimage/oci/layer.h"
 
 #include <archive.h>
@@ -319,7 +321,7 @@ gs_layer_t *gs_layer_copy(const gs_layer_t *l)
  * Instead they record the error and switch to discarding, and
  * gs_layer_write checks p->failed after each step. */
 struct pipe {
-	gs_sha256_t *diff_hash, *hash;
+	gs_sha256_t *diff_hash, *hash; /* hash: NULL when nobody needs it here */
 	uint64_t usize, size;
 	struct archive *outer; /* zstd: libarchive's filter; NULL otherwise */
 	gs_pgzip_t *gz;        /* gzip: our parallel compressor; NULL otherwise */
@@ -334,7 +336,8 @@ static void to_sink(struct pipe *p, const void *buf, size_t len)
 {
 	if (p->discard)
 		return;
-	gs_sha256_update(p->hash, buf, len);
+	if (p->hash)
+		gs_sha256_update(p->hash, buf, len);
 	p->size += len;
 	if (p->sink(p->sink_ctx, buf, len, p->err) < 0)
 		p->failed = p->discard = 1;
@@ -543,7 +546,10 @@ int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_si
 {
 	struct pipe p = {0};
 	p.diff_hash = gs_sha256_new();
-	p.hash = gs_sha256_new();
+	/* Uncompressed, the sink gets the tar itself: its digest is the
+	 * diff_id. */
+	if (!opts->sink_digests && opts->compression != GS_COMPRESS_NONE)
+		p.hash = gs_sha256_new();
 	p.sink = sink;
 	p.sink_ctx = sink_ctx;
 	p.err = err;
@@ -594,7 +600,11 @@ int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_si
 		goto out;
 	}
 	gs_sha256_final(p.diff_hash, &info->diff_id);
-	gs_sha256_final(p.hash, &info->digest);
+	memset(&info->digest, 0, sizeof info->digest);
+	if (p.hash)
+		gs_sha256_final(p.hash, &info->digest);
+	else if (!opts->sink_digests)
+		info->digest = info->diff_id;
 	info->size = p.size;
 	info->uncompressed_size = p.usize;
 	info->compression = opts->compression;
