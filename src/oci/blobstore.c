@@ -217,13 +217,16 @@ static char *parent_dir(const char *path)
 }
 
 /* blobs/sha256, with the entries of the directories just created synced
- * into their parents (sha256 into blobs, blobs into the layout). */
-static int make_blobs_dir(gs_store_t *s, gs_error_t *err)
+ * into their parents (sha256 into blobs, blobs into the layout).  With
+ * !sync_layout the caller syncs the layout directory itself, later (the
+ * atomic write of oci-layout does, before index.json can name a blob). */
+static int make_blobs_dir(gs_store_t *s, int sync_layout, gs_error_t *err)
 {
 	if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
 		return -1;
 	cleanup_free char *blobs = parent_dir(s->blobs);
-	if (gs_fs_fsync_dir(blobs, err) < 0 || gs_fs_fsync_dir(s->dir, err) < 0)
+	if (gs_fs_fsync_dir(blobs, err) < 0 ||
+	    (sync_layout && gs_fs_fsync_dir(s->dir, err) < 0))
 		return -1;
 	return 0;
 }
@@ -273,7 +276,10 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 					    "'%s' is not empty and not an OCI image layout; "
 					    "choose another -o directory",
 					    s->dir);
-		if (make_blobs_dir(s, err) < 0)
+		/* A new layout: blobs/ first, its entry synced into the layout
+		 * along with oci-layout's by the atomic write below; then
+		 * there is nothing left for the last step to sync. */
+		if (make_blobs_dir(s, 0, err) < 0)
 			return -1;
 		/* oci-layout before index.json: a layout whose index.json is
 		 * missing is repaired below, a stray index.json is not. */
@@ -281,12 +287,13 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 				       err) < 0)
 			return -1;
 	}
+	int blobs_made = !exists;
 	if (path_exists(index, &exists, err) < 0)
 		return -1;
 	if (!exists &&
 	    gs_fs_write_atomic(index, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err) < 0)
 		return -1;
-	return make_blobs_dir(s, err);
+	return blobs_made ? 0 : make_blobs_dir(s, 1, err);
 }
 
 /* Remove temp files left behind by killed writers; see the top comment. */
