@@ -306,5 +306,5 @@ void gs_pgzip_free(gs_pgzip_t *z)
 
 const char *gs_pgzip_version(void)
 {
-	return "pgzip-2 libdeflate " LIBDEFLATE_VERSION_STRING;
+	return "pgzip-3 libdeflate " LIBDEFLATE_VERSION_STRING;
 }

@@ -15,7 +15,7 @@
 #include "gsimage/util/error.h"
 
 #define GS_PGZIP_BLOCK (512 * 1024)
-#define GS_PGZIP_DEFAULT_LEVEL 4
+#define GS_PGZIP_DEFAULT_LEVEL 2
 
 /* Receives compressed bytes in order; returns < 0 with err set to stop. */
 typedef int (*gs_pgzip_out_fn)(void *ctx, const void *data, size_t len, gs_error_t *err);
@@ -30,7 +30,7 @@ int gs_pgzip_finish(gs_pgzip_t *z, gs_error_t *err);
 /* Stops the workers; safe at any point (output after an error is dropped). */
 void gs_pgzip_free(gs_pgzip_t *z);
 
-/* "pgzip-2 libdeflate <version>": what decides the bytes besides the input
+/* "pgzip-3 libdeflate <version>": what decides the bytes besides the input
  * and the level (for cache keys).  Static. */
 const char *gs_pgzip_version(void);
 
