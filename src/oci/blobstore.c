@@ -1,6 +1,8 @@
 /* The content-addressed half of an OCI image layout (after umoci's
  * oci/cas/dir): blobs are written to a temp file inside the layout while
- * being hashed, fsynced, and renamed to blobs/sha256/<hex>.
+ * being hashed, fsynced, and renamed to blobs/sha256/<hex>; blobs/sha256 is
+ * fsynced once for all the blobs committed since, before index.json is
+ * written (gs_store_sync_pending).
  *
  * Files gsimage keeps in a layout besides the spec's own:
  *   .gsimage.lock           flock'd for index.json updates and for init
@@ -47,6 +49,7 @@ struct gs_store {
 	char *blobs;
 	int lock_fd;
 	int lock_depth;
+	int blobs_unsynced; /* blobs committed since blobs/sha256 was last fsynced */
 };
 
 struct gs_blob_writer {
@@ -498,18 +501,21 @@ int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *si
 	gs_sha256_final(w->hash, &d);
 	cleanup_free char *final = gs_store_blob_path(w->store, &d);
 	int r = 0;
+	/* The file is fsynced before its rename; the directory's fsync,
+	 * which makes the name durable, waits for gs_store_sync_pending():
+	 * one for every blob of a build, before index.json can name any. */
 	if (blob_intact(w->store, &d, w->size)) {
 		/* already there and verified: keep it.  Whoever renamed it
 		 * may have crashed before syncing the directory: sync it
-		 * before telling the caller the blob is durable. */
+		 * before anything refers to the blob. */
 		gs_tempfile_discard(w->tmp);
-		if (gs_fs_fsync_dir(w->store->blobs, err) < 0)
-			r = -1;
+		w->store->blobs_unsynced = 1;
 	} else if (gs_fs_mkdir_p(w->store->blobs, 0755, err) < 0 ||
-		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0 ||
-		   gs_fs_fsync_dir(w->store->blobs, err) < 0) {
+		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0) {
 		gs_tempfile_discard(w->tmp);
 		r = -1;
+	} else {
+		w->store->blobs_unsynced = 1;
 	}
 	close(w->fd);
 	w->fd = -1;
@@ -832,5 +838,13 @@ int gs_store_remove_blob(gs_store_t *s, const gs_digest_t *digest, gs_error_t *e
 
 int gs_store_sync_blobs(gs_store_t *s, gs_error_t *err)
 {
-	return gs_fs_fsync_dir(s->blobs, err);
+	if (gs_fs_fsync_dir(s->blobs, err) < 0)
+		return -1;
+	s->blobs_unsynced = 0;
+	return 0;
+}
+
+int gs_store_sync_pending(gs_store_t *s, gs_error_t *err)
+{
+	return s->blobs_unsynced ? gs_store_sync_blobs(s, err) : 0;
 }
