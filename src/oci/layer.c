@@ -343,12 +343,17 @@ static void to_sink(struct pipe *p, const void *buf, size_t len)
 		p->failed = p->discard = 1;
 }
 
+/* pgzip's output, on whichever of its threads emits (one at a time, in
+ * order): it touches only what nothing else does until gs_pgzip_finish()
+ * returns, and reports a failure through pgzip, which hands the error to
+ * the gs_pgzip_write() or _finish() of the writer thread. */
 static int gz_out(void *ctx, const void *buf, size_t len, gs_error_t *err)
 {
 	struct pipe *p = ctx;
-	(void)err; /* to_sink reports into p->err, the same error */
-	to_sink(p, buf, len);
-	return p->failed ? -1 : 0;
+	if (p->hash)
+		gs_sha256_update(p->hash, buf, len);
+	p->size += len;
+	return p->sink(p->sink_ctx, buf, len, err);
 }
 
 static la_ssize_t outer_write(struct archive *a, void *ctx, const void *buf, size_t len)

@@ -28,6 +28,8 @@ struct gs_pgzip {
 	gs_pgzip_out_fn out;
 	void *out_ctx;
 	int failed;          /* out() said stop */
+	gs_error_t out_err;  /* what it said, until the writer takes it */
+	int emitting;        /* a thread is in out(): emission is one at a time */
 
 	pthread_mutex_t lock;
 	pthread_cond_t work;  /* a slot became READY, or stopping */
@@ -93,8 +95,37 @@ static size_t compress_block(int level, const char *in, size_t len, char *out, s
 	return n;
 }
 
-/* Compress one READY block on the calling thread; 0 when there is none.
- * Called with the lock held; drops it while compressing. */
+/* Hand finished blocks to out() in order, as long as the next one is
+ * finished and no other thread is at it: whichever thread finishes a block
+ * (a worker, or the writer) emits it, so hashing and writing the output run
+ * beside the writer's own work, on another core.  Called with the lock
+ * held; drops it while in out(). */
+static void emit_ready(gs_pgzip_t *z)
+{
+	while (!z->emitting) {
+		struct slot *s = NULL;
+		for (int i = 0; i < z->n_slots && !s; i++)
+			if (z->slots[i].state == SLOT_DONE && z->slots[i].seq == z->emit_seq)
+				s = &z->slots[i];
+		if (!s)
+			return;
+		int skip = z->failed; /* after a failure, output is dropped */
+		z->emitting = 1;
+		pthread_mutex_unlock(&z->lock);
+		int r = skip ? 0 : z->out(z->out_ctx, s->out, s->out_len, &z->out_err);
+		pthread_mutex_lock(&z->lock);
+		if (r < 0)
+			z->failed = 1;
+		s->state = SLOT_FREE;
+		z->emit_seq++;
+		z->emitting = 0;
+		pthread_cond_broadcast(&z->done);
+	}
+}
+
+/* Compress one READY block on the calling thread, then emit what is ready;
+ * 0 when there was no block.  Called with the lock held; drops it while
+ * compressing. */
 static int help_one(gs_pgzip_t *z)
 {
 	struct slot *s = NULL;
@@ -108,6 +139,7 @@ static int help_one(gs_pgzip_t *z)
 	s->out_len = compress_block(z->level, s->in, s->in_len, s->out, z->out_cap);
 	pthread_mutex_lock(&z->lock);
 	s->state = SLOT_DONE;
+	emit_ready(z);
 	pthread_cond_broadcast(&z->done);
 	return 1;
 }
@@ -166,58 +198,51 @@ gs_pgzip_t *gs_pgzip_new(int level, int threads, gs_pgzip_out_fn out, void *out_
 	return z;
 }
 
-static struct slot *slot_of_seq(gs_pgzip_t *z, unsigned long seq)
+/* The error of a failed out(), moved to the writer's err.  Called with the
+ * lock held, once z->failed is set. */
+static int take_failure(gs_pgzip_t *z, gs_error_t *err)
 {
-	for (int i = 0; i < z->n_slots; i++)
-		if (z->slots[i].state != SLOT_FREE && z->slots[i].seq == seq)
-			return &z->slots[i];
-	return NULL;
+	if (z->out_err.msg) {
+		gs_error_release(err);
+		*err = z->out_err;
+		z->out_err = (gs_error_t)GS_ERROR_INIT;
+	}
+	/* else: taken by an earlier call, whose caller has it */
+	return -1;
 }
 
-/* Emit finished blocks in order; with wait, block until the oldest one is
- * finished.  Called with the lock held. */
-static int emit_ready(gs_pgzip_t *z, int wait, gs_error_t *err)
+/* Wait until something changes: compress a waiting block here if there is
+ * one (and emit), else emit, else sleep until a block is done or emitted.
+ * Called with the lock held. */
+static void wait_progress(gs_pgzip_t *z)
 {
-	for (;;) {
-		struct slot *s = slot_of_seq(z, z->emit_seq);
-		if (!s || s == z->filling)
-			return 0;
-		if (s->state != SLOT_DONE) {
-			if (!wait)
-				return 0;
-			/* Rather than sleep, compress a waiting block here. */
-			if (!help_one(z))
-				pthread_cond_wait(&z->done, &z->lock);
-			continue;
-		}
-		int failed = z->failed;
-		if (!failed && z->out(z->out_ctx, s->out, s->out_len, err) < 0)
-			z->failed = 1;
-		s->state = SLOT_FREE;
-		z->emit_seq++;
-		wait = 0; /* one freed slot is enough to go on */
-		if (z->failed) /* err is set by out(), or was for the earlier failure */
-			return -1;
-	}
+	unsigned long seq = z->emit_seq;
+	if (help_one(z))
+		return;
+	emit_ready(z);
+	if (z->emit_seq == seq)
+		pthread_cond_wait(&z->done, &z->lock);
 }
 
 /* Hand the filled block to a worker (or compress it here). */
-static int submit(gs_pgzip_t *z, gs_error_t *err)
+static void submit(gs_pgzip_t *z)
 {
 	struct slot *s = z->filling;
 	z->filling = NULL;
 	if (z->n_threads == 0) {
+		pthread_mutex_unlock(&z->lock);
 		s->out_len = compress_block(z->level, s->in, s->in_len, s->out, z->out_cap);
+		pthread_mutex_lock(&z->lock);
 		s->state = SLOT_DONE;
-		return emit_ready(z, 0, err);
+		emit_ready(z);
+		return;
 	}
 	s->state = SLOT_READY;
 	pthread_cond_signal(&z->work);
-	return emit_ready(z, 0, err);
 }
 
-/* A free slot to fill, waiting for (and emitting) the oldest if needed. */
-static struct slot *free_slot(gs_pgzip_t *z, gs_error_t *err)
+/* A free slot to fill, waiting (and helping) until one is. */
+static struct slot *free_slot(gs_pgzip_t *z)
 {
 	for (;;) {
 		for (int i = 0; i < z->n_slots; i++) {
@@ -233,52 +258,52 @@ static struct slot *free_slot(gs_pgzip_t *z, gs_error_t *err)
 				return s;
 			}
 		}
-		if (emit_ready(z, 1, err) < 0)
-			return NULL;
+		wait_progress(z);
 	}
 }
 
 int gs_pgzip_write(gs_pgzip_t *z, const void *data, size_t len, gs_error_t *err)
 {
 	const char *p = data;
-	int r = 0;
 	pthread_mutex_lock(&z->lock);
-	while (len > 0 && r == 0) {
-		if (!z->filling && !(z->filling = free_slot(z, err))) {
-			r = -1;
-			break;
-		}
+	while (len > 0 && !z->failed) {
+		if (!z->filling)
+			z->filling = free_slot(z);
 		struct slot *s = z->filling;
 		size_t n = GS_PGZIP_BLOCK - s->in_len;
 		if (n > len)
 			n = len;
+		/* the writer owns the filling slot: copy without the lock */
+		pthread_mutex_unlock(&z->lock);
 		memcpy(s->in + s->in_len, p, n);
+		pthread_mutex_lock(&z->lock);
 		s->in_len += n;
 		p += n;
 		len -= n;
 		if (s->in_len == GS_PGZIP_BLOCK)
-			r = submit(z, err);
+			submit(z);
 	}
+	int r = z->failed ? take_failure(z, err) : 0;
 	pthread_mutex_unlock(&z->lock);
 	return r;
 }
 
 int gs_pgzip_finish(gs_pgzip_t *z, gs_error_t *err)
 {
-	int r = 0;
 	pthread_mutex_lock(&z->lock);
 	/* An empty stream is still one (empty) gzip member. */
-	if (!z->filling && z->next_seq == 0)
-		z->filling = free_slot(z, err);
+	if (!z->filling && z->next_seq == 0 && !z->failed)
+		z->filling = free_slot(z);
 	if (z->filling && z->filling->in_len == 0 && z->next_seq > 1) {
 		z->filling->state = SLOT_FREE; /* nothing in it: drop the block */
 		z->next_seq--;
 		z->filling = NULL;
 	}
 	if (z->filling)
-		r = submit(z, err);
-	while (r == 0 && z->emit_seq < z->next_seq)
-		r = emit_ready(z, 1, err);
+		submit(z);
+	while (z->emit_seq < z->next_seq)
+		wait_progress(z);
+	int r = z->failed ? take_failure(z, err) : 0;
 	pthread_mutex_unlock(&z->lock);
 	return r;
 }
@@ -289,6 +314,7 @@ void gs_pgzip_free(gs_pgzip_t *z)
 		return;
 	pthread_mutex_lock(&z->lock);
 	z->stopping = 1;
+	z->failed = 1; /* whatever the workers still finish is dropped */
 	pthread_cond_broadcast(&z->work);
 	pthread_mutex_unlock(&z->lock);
 	for (int i = 0; i < z->n_threads; i++)
@@ -298,6 +324,7 @@ void gs_pgzip_free(gs_pgzip_t *z)
 		free(z->slots[i].out);
 	}
 	free(z->slots);
+	gs_error_release(&z->out_err);
 	pthread_mutex_destroy(&z->lock);
 	pthread_cond_destroy(&z->work);
 	pthread_cond_destroy(&z->done);
