@@ -54,7 +54,7 @@ struct gs_pgzip {
  * The probe stops at the first window that compresses, so compressible
  * input pays for one small window.  The decision depends on the block's
  * bytes only, so the output stays independent of the number of threads. */
-#define PROBE_WINDOWS 8
+#define PROBE_WINDOWS 4
 #define PROBE_BYTES 4096
 #define PROBE_MIN_GAIN 32
 
@@ -333,5 +333,5 @@ void gs_pgzip_free(gs_pgzip_t *z)
 
 const char *gs_pgzip_version(void)
 {
-	return "pgzip-3 libdeflate " LIBDEFLATE_VERSION_STRING;
+	return "pgzip-4 libdeflate " LIBDEFLATE_VERSION_STRING;
 }

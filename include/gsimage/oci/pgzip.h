@@ -34,7 +34,7 @@ int gs_pgzip_finish(gs_pgzip_t *z, gs_error_t *err);
  * emitted, is dropped: out() is not called once this returns). */
 void gs_pgzip_free(gs_pgzip_t *z);
 
-/* "pgzip-3 libdeflate <version>": what decides the bytes besides the input
+/* "pgzip-4 libdeflate <version>": what decides the bytes besides the input
  * and the level (for cache keys).  Static. */
 const char *gs_pgzip_version(void);
 
