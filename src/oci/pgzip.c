@@ -13,7 +13,8 @@
 enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 
 /* One block on its way through: filled by the writer, compressed by a
- * worker, emitted by the writer in sequence order. */
+ * worker (or the writer), emitted in sequence order by whichever thread
+ * finishes the next one. */
 struct slot {
 	enum slot_state state;
 	unsigned long seq;
@@ -184,7 +185,7 @@ gs_pgzip_t *gs_pgzip_new(int level, int threads, gs_pgzip_out_fn out, void *out_
 	}
 
 	/* Two blocks per thread keep every worker busy while the writer fills
-	 * the next one and emits finished ones. */
+	 * the next one and finished ones wait for their turn to be emitted. */
 	z->n_slots = threads * 2;
 	z->slots = xcalloc((size_t)z->n_slots, sizeof *z->slots);
 	pthread_mutex_init(&z->lock, NULL);
