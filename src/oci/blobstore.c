@@ -1,6 +1,8 @@
 /* The content-addressed half of an OCI image layout (after umoci's
  * oci/cas/dir): blobs are written to a temp file inside the layout while
- * being hashed, fsynced, and renamed to blobs/sha256/<hex>.
+ * being hashed, fsynced, and renamed to blobs/sha256/<hex>; blobs/sha256 is
+ * fsynced once for all the blobs committed since, before index.json is
+ * written (gs_store_sync_pending).
  *
  * Files gsimage keeps in a layout besides the spec's own:
  *   .gsimage.lock           flock'd for index.json updates and for init
@@ -47,7 +49,7 @@ struct gs_store {
 	char *blobs;
 	int lock_fd;
 	int lock_depth;
-	struct timespec blobs_synced; /* when our last fsync of blobs/ began */
+	int blobs_unsynced; /* blobs committed since blobs/sha256 was last fsynced */
 };
 
 struct gs_blob_writer {
@@ -218,13 +220,16 @@ static char *parent_dir(const char *path)
 }
 
 /* blobs/sha256, with the entries of the directories just created synced
- * into their parents (sha256 into blobs, blobs into the layout). */
-static int make_blobs_dir(gs_store_t *s, gs_error_t *err)
+ * into their parents (sha256 into blobs, blobs into the layout).  With
+ * !sync_layout the caller syncs the layout directory itself, later (the
+ * atomic write of oci-layout does, before index.json can name a blob). */
+static int make_blobs_dir(gs_store_t *s, int sync_layout, gs_error_t *err)
 {
 	if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
 		return -1;
 	cleanup_free char *blobs = parent_dir(s->blobs);
-	if (gs_fs_fsync_dir(blobs, err) < 0 || gs_fs_fsync_dir(s->dir, err) < 0)
+	if (gs_fs_fsync_dir(blobs, err) < 0 ||
+	    (sync_layout && gs_fs_fsync_dir(s->dir, err) < 0))
 		return -1;
 	return 0;
 }
@@ -274,7 +279,10 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 					    "'%s' is not empty and not an OCI image layout; "
 					    "choose another -o directory",
 					    s->dir);
-		if (make_blobs_dir(s, err) < 0)
+		/* A new layout: blobs/ first, its entry synced into the layout
+		 * along with oci-layout's by the atomic write below; then
+		 * there is nothing left for the last step to sync. */
+		if (make_blobs_dir(s, 0, err) < 0)
 			return -1;
 		/* oci-layout before index.json: a layout whose index.json is
 		 * missing is repaired below, a stray index.json is not. */
@@ -282,12 +290,13 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 				       err) < 0)
 			return -1;
 	}
+	int blobs_made = !exists;
 	if (path_exists(index, &exists, err) < 0)
 		return -1;
 	if (!exists &&
 	    gs_fs_write_atomic(index, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err) < 0)
 		return -1;
-	return make_blobs_dir(s, err);
+	return blobs_made ? 0 : make_blobs_dir(s, 1, err);
 }
 
 /* Remove temp files left behind by killed writers; see the top comment. */
@@ -425,32 +434,6 @@ char *gs_store_blob_path(const gs_store_t *s, const gs_digest_t *digest)
 	return x_asprintf("%s/%s", s->blobs, gs_digest_hex(digest));
 }
 
-/* A blob found already in place is durable once the directory is synced
- * after its rename: whoever renamed it may have crashed before doing so.
- * One fsync covers every blob renamed before it began, so a rebuild that
- * finds all its blobs in place syncs once, not once per blob.  A rename
- * sets the blob's ctime, from a clock that may lag by a tick: only blobs
- * a second older than the last sync count as covered. */
-static int sync_blobs_dir(gs_store_t *s, gs_error_t *err)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (gs_fs_fsync_dir(s->blobs, err) < 0)
-		return -1;
-	s->blobs_synced = now;
-	return 0;
-}
-
-static int sync_for_existing(gs_store_t *s, const gs_digest_t *d, gs_error_t *err)
-{
-	cleanup_free char *path = gs_store_blob_path(s, d);
-	struct stat st;
-	if (s->blobs_synced.tv_sec && stat(path, &st) == 0 &&
-	    st.st_ctim.tv_sec < s->blobs_synced.tv_sec - 1)
-		return 0;
-	return sync_blobs_dir(s, err);
-}
-
 /* Is the blob at d's name intact (see blobstore.h), size bytes long?  Any
  * failure to show it is counts as "no": the caller then replaces it. */
 static int blob_intact(const gs_store_t *s, const gs_digest_t *d, uint64_t size)
@@ -518,16 +501,21 @@ int gs_blob_writer_commit(gs_blob_writer_t *w, gs_digest_t *digest, uint64_t *si
 	gs_sha256_final(w->hash, &d);
 	cleanup_free char *final = gs_store_blob_path(w->store, &d);
 	int r = 0;
+	/* The file is fsynced before its rename; the directory's fsync,
+	 * which makes the name durable, waits for gs_store_sync_pending():
+	 * one for every blob of a build, before index.json can name any. */
 	if (blob_intact(w->store, &d, w->size)) {
-		/* already there and verified: keep it, durable */
+		/* already there and verified: keep it.  Whoever renamed it
+		 * may have crashed before syncing the directory: sync it
+		 * before anything refers to the blob. */
 		gs_tempfile_discard(w->tmp);
-		if (sync_for_existing(w->store, &d, err) < 0)
-			r = -1;
+		gs_store_keep_in_place(w->store);
 	} else if (gs_fs_mkdir_p(w->store->blobs, 0755, err) < 0 ||
-		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0 ||
-		   sync_blobs_dir(w->store, err) < 0) {
+		   gs_tempfile_commit(w->fd, w->tmp, final, err) < 0) {
 		gs_tempfile_discard(w->tmp);
 		r = -1;
+	} else {
+		w->store->blobs_unsynced = 1;
 	}
 	close(w->fd);
 	w->fd = -1;
@@ -562,8 +550,7 @@ int gs_store_put(gs_store_t *s, const void *data, size_t len, gs_digest_t *diges
 	gs_digest_t d;
 	gs_digest_buffer(data, len, &d);
 	if (blob_intact(s, &d, len)) {
-		if (sync_for_existing(s, &d, err) < 0)
-			return -1;
+		gs_store_keep_in_place(s);
 		if (digest)
 			*digest = d;
 		return 0;
@@ -861,5 +848,18 @@ int gs_store_remove_blob(gs_store_t *s, const gs_digest_t *digest, gs_error_t *e
 
 int gs_store_sync_blobs(gs_store_t *s, gs_error_t *err)
 {
-	return gs_fs_fsync_dir(s->blobs, err);
+	if (gs_fs_fsync_dir(s->blobs, err) < 0)
+		return -1;
+	s->blobs_unsynced = 0;
+	return 0;
+}
+
+void gs_store_keep_in_place(gs_store_t *s)
+{
+	s->blobs_unsynced = 1;
+}
+
+int gs_store_sync_pending(gs_store_t *s, gs_error_t *err)
+{
+	return s->blobs_unsynced ? gs_store_sync_blobs(s, err) : 0;
 }

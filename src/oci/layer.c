@@ -24,7 +24,9 @@
  * gzip; for zstd an outer archive, format "raw", one entry, zstd filter),
  * whose output callback hashes the compressed bytes (digest) and hands them
  * to the sink.  Without compression the inner callback goes straight to the
- * sink. */
+ * sink.  Each stream is hashed once: uncompressed, the digest is the
+ * diff_id; a sink that hashes by itself (the blob writer) supplies the
+ * digest instead (sink_digests). */
 #include "gsimage/oci/layer.h"
 
 #include <archive.h>
@@ -332,7 +334,7 @@ gs_layer_t *gs_layer_copy(const gs_layer_t *l)
  * Instead they record the error and switch to discarding, and
  * gs_layer_write checks p->failed after each step. */
 struct pipe {
-	gs_sha256_t *diff_hash, *hash;
+	gs_sha256_t *diff_hash, *hash; /* hash: NULL when nobody needs it here */
 	uint64_t usize, size;
 	struct archive *outer; /* zstd: libarchive's filter; NULL otherwise */
 	gs_pgzip_t *gz;        /* gzip: our parallel compressor; NULL otherwise */
@@ -347,18 +349,24 @@ static void to_sink(struct pipe *p, const void *buf, size_t len)
 {
 	if (p->discard)
 		return;
-	gs_sha256_update(p->hash, buf, len);
+	if (p->hash)
+		gs_sha256_update(p->hash, buf, len);
 	p->size += len;
 	if (p->sink(p->sink_ctx, buf, len, p->err) < 0)
 		p->failed = p->discard = 1;
 }
 
+/* pgzip's output, on whichever of its threads emits (one at a time, in
+ * order): it touches only what nothing else does until gs_pgzip_finish()
+ * returns, and reports a failure through pgzip, which hands the error to
+ * the gs_pgzip_write() or _finish() of the writer thread. */
 static int gz_out(void *ctx, const void *buf, size_t len, gs_error_t *err)
 {
 	struct pipe *p = ctx;
-	(void)err; /* to_sink reports into p->err, the same error */
-	to_sink(p, buf, len);
-	return p->failed ? -1 : 0;
+	if (p->hash)
+		gs_sha256_update(p->hash, buf, len);
+	p->size += len;
+	return p->sink(p->sink_ctx, buf, len, err);
 }
 
 static la_ssize_t outer_write(struct archive *a, void *ctx, const void *buf, size_t len)
@@ -556,7 +564,10 @@ int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_si
 {
 	struct pipe p = {0};
 	p.diff_hash = gs_sha256_new();
-	p.hash = gs_sha256_new();
+	/* Uncompressed, the sink gets the tar itself: its digest is the
+	 * diff_id. */
+	if (!opts->sink_digests && opts->compression != GS_COMPRESS_NONE)
+		p.hash = gs_sha256_new();
 	p.sink = sink;
 	p.sink_ctx = sink_ctx;
 	p.err = err;
@@ -607,7 +618,11 @@ int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_si
 		goto out;
 	}
 	gs_sha256_final(p.diff_hash, &info->diff_id);
-	gs_sha256_final(p.hash, &info->digest);
+	memset(&info->digest, 0, sizeof info->digest);
+	if (p.hash)
+		gs_sha256_final(p.hash, &info->digest);
+	else if (!opts->sink_digests)
+		info->digest = info->diff_id;
 	info->size = p.size;
 	info->uncompressed_size = p.usize;
 	info->compression = opts->compression;

@@ -225,6 +225,9 @@ static int write_index(gs_store_t *store, json_t *root, gs_error_t *err)
 {
 	cleanup_free char *text = gs_json_dump_compact(json_incref(root), NULL);
 	cleanup_free char *path = gs_path_join(gs_store_dir(store), "index.json");
+	/* every blob it may name is durable first */
+	if (gs_store_sync_pending(store, err) < 0)
+		return -1;
 	return gs_fs_write_atomic(path, text, strlen(text), 0644, err);
 }
 

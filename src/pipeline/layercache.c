@@ -86,7 +86,7 @@ out:
 	return r;
 }
 
-int gs_layercache_lookup(const gs_layercache_t *c, const gs_store_t *store,
+int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 			 const gs_digest_t *key, gs_compression_t compression,
 			 gs_layer_info_t *info)
 {
@@ -128,6 +128,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, const gs_store_t *store,
 		return 0;
 	}
 	gs_blob_reader_free(r);
+	gs_store_keep_in_place(store);
 	*info = found;
 	return 1;
 }

@@ -27,7 +27,10 @@ static int sink_to_blob(void *ctx, const void *data, size_t len, gs_error_t *err
 static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_t *o,
 		       int64_t mtime, gs_layer_info_t *info, gs_error_t *err)
 {
-	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = mtime};
+	/* The blob writer hashes the layer as it stores it: its digest is the
+	 * layer's, with no second pass over the compressed bytes. */
+	gs_layer_write_opts_t wo = {.compression = o->compression, .level = o->level, .mtime = mtime,
+				    .sink_digests = 1};
 	gs_digest_t key;
 	int keyed = 0;
 	if (o->cache.dir) {
@@ -50,6 +53,7 @@ static int store_layer(gs_store_t *store, gs_layer_t *layer, const gs_pack_opts_
 		return -1;
 	}
 	gs_blob_writer_free(w);
+	info->digest = committed;
 	if (keyed)
 		gs_layercache_record(&o->cache, &key, info);
 	return 0;

@@ -39,7 +39,7 @@ static inline void build_image(gs_store_t *store, const char *scratch, gs_compre
 	assert_int_equal(gs_layer_add_data(l, "etc/hello", 0644, 0, 0, "hi\n", 3, &err), 0);
 	gs_blob_writer_t *w = NULL;
 	assert_int_equal(gs_blob_writer_new(store, &w, &err), 0);
-	gs_layer_write_opts_t opts = {comp, -1, 0};
+	gs_layer_write_opts_t opts = {.compression = comp, .level = -1, .mtime = 0};
 	gs_layer_info_t info;
 	assert_int_equal(gs_layer_write(l, &opts, tu_blob_sink, w, &info, &err), 0);
 	assert_int_equal(gs_blob_writer_commit(w, &img->layer, NULL, &err), 0);

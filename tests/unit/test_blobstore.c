@@ -360,7 +360,8 @@ static void test_init_syncs_dirs(void **state)
 }
 
 /* A blob that is already there may have been renamed by a writer that
- * crashed before syncing blobs/sha256: committing it again syncs it. */
+ * crashed before syncing blobs/sha256: committing it again syncs it, at
+ * the next sync point, as a new blob is. */
 static void test_put_existing_syncs_dir(void **state)
 {
 	tu_fixture_t *fx = *state;
@@ -368,11 +369,22 @@ static void test_put_existing_syncs_dir(void **state)
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = fx->store;
 	gs_digest_t d;
-	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	char *blobs = path2(tmp, "blobs/sha256");
+	n_synced = 0;
+	assert_int_equal(gs_store_sync_pending(s, &err), 0);
+	assert_int_equal(n_synced, 0); /* nothing committed: nothing to sync */
+	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
+	assert_int_equal(gs_store_put(s, "def", 3, &d, &err), 0);
+	assert_int_equal(n_synced, 0); /* deferred... */
+	assert_int_equal(gs_store_sync_pending(s, &err), 0);
+	assert_synced(blobs);          /* ...to one fsync for both */
+	assert_int_equal(n_synced, 1);
+	assert_int_equal(gs_store_sync_pending(s, &err), 0);
+	assert_int_equal(n_synced, 1); /* and only once */
 	n_synced = 0;
 	assert_int_equal(gs_store_put(s, "abc", 3, &d, &err), 0);
 	assert_string_equal(d.s, ABC_SHA);
+	assert_int_equal(gs_store_sync_pending(s, &err), 0);
 	assert_synced(blobs);
 	free(blobs);
 }

@@ -103,7 +103,7 @@ static void write_layer(gs_layer_t *l, gs_compression_t c, int64_t mtime, struct
 			gs_layer_info_t *info)
 {
 	gs_error_t err = GS_ERROR_INIT;
-	gs_layer_write_opts_t opts = {c, -1, mtime};
+	gs_layer_write_opts_t opts = {.compression = c, .level = -1, .mtime = mtime};
 	memset(m, 0, sizeof(*m));
 	int r = gs_layer_write(l, &opts, mem_sink, m, info, &err);
 	if (r < 0)
@@ -260,7 +260,7 @@ static void test_gzip_header_and_digests(void **state)
 		struct membuf m, tar;
 		gs_layer_info_t info;
 		gs_error_t err = GS_ERROR_INIT;
-		gs_layer_write_opts_t opts = {GS_COMPRESS_GZIP, level == 9 ? 9 : -1, 0};
+		gs_layer_write_opts_t opts = {.compression = GS_COMPRESS_GZIP, .level = level == 9 ? 9 : -1, .mtime = 0};
 		memset(&m, 0, sizeof(m));
 		assert_int_equal(gs_layer_write(l, &opts, mem_sink, &m, &info, &err), 0);
 		assert_true(m.n > 18);
@@ -305,9 +305,40 @@ static void test_zstd_and_none(void **state)
 	gs_digest_t d;
 	gs_digest_buffer(z.p, z.n, &d);
 	assert_string_equal(iz.digest.s, d.s);
+	/* uncompressed, the one hash serves both: it must be the bytes' */
+	gs_digest_buffer(n.p, n.n, &d);
+	assert_string_equal(in.digest.s, d.s);
 	free(tar.p);
 	free(z.p);
 	free(n.p);
+	gs_layer_free(l);
+}
+
+/* sink_digests: the same bytes, diff_id and sizes; the digest is left to
+ * the sink (zeroed here, never a stale or wrong one). */
+static void test_sink_digests(void **state)
+{
+	(void)state;
+	gs_layer_t *l = sample_layer(0);
+	for (int c = 0; c < 2; c++) {
+		gs_compression_t comp = c ? GS_COMPRESS_NONE : GS_COMPRESS_GZIP;
+		struct membuf a, b;
+		gs_layer_info_t ia, ib;
+		write_layer(l, comp, 0, &a, &ia);
+		gs_error_t err = GS_ERROR_INIT;
+		gs_layer_write_opts_t opts = {.compression = comp, .level = -1, .sink_digests = 1};
+		memset(&b, 0, sizeof b);
+		memset(&ib, 0xff, sizeof ib);
+		assert_int_equal(gs_layer_write(l, &opts, mem_sink, &b, &ib, &err), 0);
+		assert_int_equal(a.n, b.n);
+		assert_memory_equal(a.p, b.p, a.n);
+		assert_string_equal(ia.diff_id.s, ib.diff_id.s);
+		assert_int_equal(ia.size, ib.size);
+		assert_int_equal(ia.uncompressed_size, ib.uncompressed_size);
+		assert_int_equal(ib.digest.s[0], '\0');
+		free(a.p);
+		free(b.p);
+	}
 	gs_layer_free(l);
 }
 
@@ -343,7 +374,7 @@ static void test_large_file_streamed(void **state)
 	assert_int_equal(gs_layer_add_file(l, "big", 0644, 0, 0, src, &err), 0);
 	uint64_t total = 0;
 	gs_layer_info_t info;
-	gs_layer_write_opts_t opts = {GS_COMPRESS_ZSTD, 1, 0};
+	gs_layer_write_opts_t opts = {.compression = GS_COMPRESS_ZSTD, .level = 1, .mtime = 0};
 	assert_int_equal(gs_layer_write(l, &opts, counting_sink, &total, &info, &err), 0);
 	assert_int_equal(info.size, total);
 	/* header + data rounded to 512 + two zero blocks */
@@ -477,7 +508,7 @@ static void test_errors(void **state)
 	gs_error_t err = GS_ERROR_INIT;
 	gs_layer_t *l = sample_layer(0);
 	gs_layer_info_t info;
-	gs_layer_write_opts_t opts = {GS_COMPRESS_GZIP, -1, 0};
+	gs_layer_write_opts_t opts = {.compression = GS_COMPRESS_GZIP, .level = -1, .mtime = 0};
 	for (int c = GS_COMPRESS_GZIP; c <= GS_COMPRESS_NONE; c++) {
 		opts.compression = (gs_compression_t)c;
 		assert_int_equal(gs_layer_write(l, &opts, failing_sink, NULL, &info, &err), -1);
@@ -517,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_read_back),
 		cmocka_unit_test(test_gzip_header_and_digests),
 		cmocka_unit_test(test_zstd_and_none),
+		cmocka_unit_test(test_sink_digests),
 		cmocka_unit_test(test_large_file_streamed),
 		cmocka_unit_test(test_long_and_utf8_names),
 		cmocka_unit_test(test_paths),

@@ -299,7 +299,7 @@ static void test_end_to_end_validates(void **state)
 	assert_int_equal(gs_layer_add_dir(l, "/tmp", 01777, 0, 0, &err), 0);
 	gs_blob_writer_t *w = NULL;
 	assert_int_equal(gs_blob_writer_new(s, &w, &err), 0);
-	gs_layer_write_opts_t opts = {GS_COMPRESS_GZIP, -1, 1700000000};
+	gs_layer_write_opts_t opts = {.compression = GS_COMPRESS_GZIP, .level = -1, .mtime = 1700000000};
 	gs_layer_info_t li;
 	assert_int_equal(gs_layer_write(l, &opts, blob_sink, w, &li, &err), 0);
 	gs_digest_t got;

@@ -32,7 +32,10 @@ char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
 
 /* Streaming blob writer: write to a temp file inside the layout
  * (DIR/.gsimage-tmp-XXXXXX, flock'd by the writer), hash while writing;
- * commit fsyncs and renames to blobs/sha256/<hex>.  A blob already there
+ * commit fsyncs and renames to blobs/sha256/<hex>.  The name is durable
+ * after gs_store_sync_pending() (which every index.json write calls
+ * first), so a build's blobs share one directory fsync; a crash before it
+ * can lose only blobs that nothing refers to yet.  A blob already there
  * is kept (and the temp file dropped) only when it is intact; anything else
  * at that name (other bytes of the same size, a symlink, a FIFO) is
  * replaced by the rename.  free() without commit removes the temp file.
@@ -121,7 +124,16 @@ int gs_store_list_blobs(const gs_store_t *store, gs_store_blob_t **out, size_t *
  * exclusively and has made sure nothing refers to the blob. */
 int gs_store_remove_blob(gs_store_t *store, const gs_digest_t *digest, gs_error_t *err);
 
-/* fsync blobs/sha256/, making removals durable. */
+/* fsync blobs/sha256/, making removals and commits durable. */
 int gs_store_sync_blobs(gs_store_t *store, gs_error_t *err);
+
+/* gs_store_sync_blobs() if a blob was committed since the last sync: call
+ * it before anything outside blobs/ names a blob (index.json does). */
+int gs_store_sync_pending(gs_store_t *store, gs_error_t *err);
+
+/* A blob found intact in place will be named as it is: whoever renamed it
+ * may have crashed before syncing blobs/, so gs_store_sync_pending() syncs
+ * it (as for a commit that found its blob already there). */
+void gs_store_keep_in_place(gs_store_t *store);
 
 #endif

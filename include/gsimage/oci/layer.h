@@ -53,6 +53,10 @@ typedef struct gs_layer_write_opts {
 	gs_compression_t compression;
 	int level;     /* compression level; -1 = library default */
 	int64_t mtime; /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
+	/* The sink hashes what it is given (a blob writer does): info->digest
+	 * is left for the caller to fill from it, so that the compressed
+	 * stream is hashed once, not twice. */
+	int sink_digests;
 } gs_layer_write_opts_t;
 
 typedef struct gs_layer_info {
@@ -63,8 +67,9 @@ typedef struct gs_layer_info {
 	gs_compression_t compression;
 } gs_layer_info_t;
 
-/* Write the tar (compressed as asked) to sink in one pass, computing digest,
- * diff_id and sizes on the way. */
+/* Write the tar (compressed as asked) to sink in one pass, computing digest
+ * (unless opts->sink_digests), diff_id and sizes on the way.  Without
+ * compression the digest is the diff_id: one hash of one stream. */
 int gs_layer_write(gs_layer_t *l, const gs_layer_write_opts_t *opts, gs_layer_sink_fn sink,
 		   void *sink_ctx, gs_layer_info_t *info, gs_error_t *err);
 

@@ -27,7 +27,7 @@ typedef struct gs_layercache {
 /* 1 with *info filled when key's layer is in store and intact; 0 when not
  * (a miss: write the layer).  Never fails: trouble is a warning and a
  * miss. */
-int gs_layercache_lookup(const gs_layercache_t *c, const gs_store_t *store,
+int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 			 const gs_digest_t *key, gs_compression_t compression,
 			 gs_layer_info_t *info);
 
