@@ -6,6 +6,7 @@
 # The go build is the exact command gsimage runs, argv and environment,
 # taken from strace and replayed in the package directory.
 # Needs: ROOT, G, W, RUNS, ms, median (from run); strace and python3.
+# With summarize (from run) defined, the two rows go into its summary.
 
 # Capture gsimage's go build for PKG (into layout OUT) as NUL-separated
 # $W/go.argv and $W/go.env.
@@ -76,4 +77,13 @@ bench_rebuild_rows() {
     "$(awk -v a="$ng" -v b="$ngo" 'BEGIN { printf "%.2f", a / b }')" \
     "one-line edit: gsimage build" "$eg" "go build relink" "$ego" \
     "$(awk -v a="$eg" -v b="$ego" 'BEGIN { printf "%.2f", a / b }')"
+  if declare -F summarize >/dev/null; then
+    local r
+    r=$(awk -v a="$ng" -v b="$ngo" 'BEGIN { printf "%.2f", a / b }')
+    summarize "no-op rebuild, cgonet: ms" "$ng" "go build $ngo" "$r" "<= 1.2" \
+      "$(awk -v r="$r" 'BEGIN { print r <= 1.2 ? "met" : "MISSED" }')"
+    r=$(awk -v a="$eg" -v b="$ego" 'BEGIN { printf "%.2f", a / b }')
+    summarize "one-line edit, cgonet: ms" "$eg" "go build $ego" "$r" "<= 1.2" \
+      "$(awk -v r="$r" 'BEGIN { print r <= 1.2 ? "met" : "MISSED" }')"
+  fi
 }
