@@ -33,7 +33,7 @@ static const gs_cli_option_t layout_options[] = {
 const gs_cli_option_t gs_cli_compression_options[] = {
 	GS_CLI_OPT("compression", 0, "gzip|zstd|none", GS_OPT_COMPRESSION, "layer compression (default gzip)"),
 	GS_CLI_OPT("compression-level", 0, "N", GS_OPT_COMPRESSION_LEVEL,
-	 "0-9 for gzip, 1-22 for zstd (default: the library's)"),
+		   "0-9 for gzip (default 2), 1-22 for zstd (default 3)"),
 	GS_CLI_END,
 };
 
