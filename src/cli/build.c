@@ -428,13 +428,15 @@ static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 	return gs_cli_image_finish(req, err);
 }
 
-/* The digests go to stdout, unless an archive does: then to stderr, so
- * the archive stays a clean stream. */
+/* The digests go to stdout, unless an output file does: then to stderr,
+ * so that output stays clean (an archive, the metadata JSON). */
 static void print_result(const gs_build_request_t *req, const gs_build_result_t *res,
 			 int quiet)
 {
-	FILE *to = is_stdout(req->docker_archive) || is_stdout(req->oci_archive) ? stderr
-										   : stdout;
+	FILE *to = is_stdout(req->docker_archive) || is_stdout(req->oci_archive) ||
+				   is_stdout(req->metadata_file) || is_stdout(req->digest_file)
+			   ? stderr
+			   : stdout;
 	const gs_pack_result_t *img = &res->image;
 	if (!quiet)
 		for (size_t i = 0; i < img->n_images; i++)

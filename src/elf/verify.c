@@ -333,7 +333,7 @@ static void find_go_build_id(Elf *elf, const GElf_Phdr *ph, size_t nph, gs_elf_r
 		if (ph[i].p_type != PT_NOTE || ph[i].p_filesz == 0)
 			continue;
 		Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph[i].p_offset, ph[i].p_filesz,
-						   ELF_T_NHDR);
+						   ph[i].p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
 		GElf_Nhdr nh;
 		size_t off = 0, name_off, desc_off, next;
 		while (d && off < d->d_size &&
@@ -351,6 +351,22 @@ static void find_go_build_id(Elf *elf, const GElf_Phdr *ph, size_t nph, gs_elf_r
 }
 
 /* ---- public API --------------------------------------------------------- */
+
+int gs_go_build_id_is_content_id(const char *id)
+{
+	static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	if (!id)
+		return 0;
+	for (int part = 0; part < 4; part++) {
+		if (strspn(id, b64url) != 20)
+			return 0;
+		id += 20;
+		if (*id != (part < 3 ? '/' : '\0'))
+			return 0;
+		id++;
+	}
+	return 1;
+}
 
 static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_error_t *err)
 {

@@ -273,7 +273,9 @@ static int set_tag_locked(gs_store_t *store, const char *ref_name, const char *f
 		gs_json_set(old, "manifests", json_array());
 	}
 	if (tag_unchanged(old, ref_name, full_name, media_type, digest, size))
-		return 0; /* a no-op rebuild: nothing to write, nothing to fsync */
+		/* a no-op rebuild: nothing to write; a blob repaired on the way
+		 * still gets its directory synced */
+		return gs_store_sync_pending(store, err);
 	cleanup_json json_t *root = with_media_type(old);
 
 	json_t *ms = json_array();

@@ -208,7 +208,9 @@ static int take_failure(gs_pgzip_t *z, gs_error_t *err)
 		*err = z->out_err;
 		z->out_err = (gs_error_t)GS_ERROR_INIT;
 	}
-	/* else: taken by an earlier call, whose caller has it */
+	else if (!err->msg)
+		/* taken by an earlier call, or the sink failed without a word */
+		gs_error_set(err, 0, "writing compressed layer data failed");
 	return -1;
 }
 

@@ -32,7 +32,10 @@ static int verify_compiled(void *ctx, size_t index, const char *path, const gs_p
 		return gs_error_set(err, 0, "refusing the %s binary: --pie gave a %s binary, not "
 					    "static-pie; the C linker ignored -static-pie: use --cc zig",
 				    p->name, gs_elf_linkage_name(report->linkage));
-	*build_id = report->go_build_id ? xstrdup(report->go_build_id) : NULL;
+	/* Only go's own: the caches take it for the content's name. */
+	*build_id = gs_go_build_id_is_content_id(report->go_build_id)
+			    ? xstrdup(report->go_build_id)
+			    : NULL;
 	return 0;
 }
 

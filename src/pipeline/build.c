@@ -526,6 +526,10 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	/* Every output before the tags move, so a failure leaves the tags as
 	 * they were.  The OCI archive is the exception: it carries the layout,
 	 * tags included, so it comes after them. */
+	/* The digest and metadata files name blobs too: their directory
+	 * entries durable first, as before an index.json write. */
+	if (gs_store_sync_pending(store, err) < 0)
+		goto out;
 	if (req->docker_archive &&
 	    write_docker_archive(req, store, &res->image, refs, n_refs, err) < 0)
 		goto out;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/file.h>
 #include <dirent.h>
-#include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -627,45 +627,90 @@ static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
 	return 0;
 }
 
-/* go's work directories for a stable output: cache_dir/out/tmp/<pid>, on
- * the stable outputs' file system.  A SIGKILLed gsimage leaves its go's
- * work behind there; this removes those of processes that are gone.
- * Owned; the directory exists. */
-static char *go_tmp_dir(const gs_compile_opts_t *o, gs_error_t *err)
+/* go's work directory for a stable output: cache_dir/out/tmp/run-XXXXXX,
+ * on the stable outputs' file system, with run-XXXXXX/lock flock'd for as
+ * long as this gsimage runs.  A run directory whose lock is gone or can be
+ * taken belongs to a gsimage that is gone (SIGKILLed, its go's work left
+ * behind) and is removed.  A lock, not a pid: a cache shared between
+ * containers cannot see the other pid namespaces.  The directory is made as
+ * new-XXXXXX and renamed once locked, so no run directory is ever seen
+ * before its lock is held. */
+struct go_tmp {
+	char *dir, *lock;
+	int lock_fd;
+};
+
+#define STALE_NEW_SECONDS 60
+
+static void reap_go_tmp(const char *base)
 {
-	cleanup_free char *base = gs_path_join(o->cache_dir, "out/tmp");
-	if (gs_fs_mkdir_p(base, 0700, err) < 0)
-		return NULL;
 	DIR *d = opendir(base);
 	for (struct dirent *de; d && (de = readdir(d));) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (end == de->d_name || *end || pid <= 0 || pid == (long)getpid())
-			continue;
-		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
-			cleanup_free char *dead = gs_path_join(base, de->d_name);
-			gs_fs_remove_tree(dead);
+		cleanup_free char *path = gs_path_join(base, de->d_name);
+		if (strncmp(de->d_name, "run-", 4) == 0) {
+			cleanup_free char *lock = gs_path_join(path, "lock");
+			int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+			if (fd < 0 && errno != ENOENT)
+				continue;
+			if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+				gs_fs_remove_tree(path); /* its gsimage is gone */
+			if (fd >= 0)
+				close(fd);
+		} else if (strncmp(de->d_name, "new-", 4) == 0) {
+			/* killed between mkdtemp and rename: nothing in it yet */
+			struct stat st;
+			if (lstat(path, &st) == 0 && st.st_mtime < time(NULL) - STALE_NEW_SECONDS)
+				gs_fs_remove_tree(path);
 		}
 	}
 	if (d)
 		closedir(d);
-	cleanup_free char *name = x_asprintf("%ld", (long)getpid());
-	char *dir = gs_path_join(base, name);
-	if (gs_fs_mkdir_p(dir, 0700, err) < 0) {
-		free(dir);
-		return NULL;
-	}
-	return dir;
 }
 
-/* Empty once go is done with it (go removes its own work directory). */
-static inline void remove_go_tmp(char **dir)
+static int go_tmp_make(const gs_compile_opts_t *o, struct go_tmp *t, gs_error_t *err)
 {
-	if (*dir)
-		rmdir(*dir);
-	free(*dir);
+	cleanup_free char *base = gs_path_join(o->cache_dir, "out/tmp");
+	if (gs_fs_mkdir_p(base, 0700, err) < 0)
+		return -1;
+	reap_go_tmp(base);
+	cleanup_free char *tmpl = gs_path_join(base, "new-XXXXXX");
+	if (!mkdtemp(tmpl))
+		return gs_error_set(err, errno, "creating a work directory in '%s'", base);
+	cleanup_free char *new_lock = gs_path_join(tmpl, "lock");
+	t->lock_fd = open(new_lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (t->lock_fd < 0 || flock(t->lock_fd, LOCK_EX) < 0) {
+		gs_error_set(err, errno, "locking '%s'", new_lock);
+		gs_fs_remove_tree(tmpl);
+		return -1;
+	}
+	t->dir = x_asprintf("%s/run-%s", base, tmpl + strlen(base) + strlen("/new-"));
+	if (rename(tmpl, t->dir) < 0) {
+		gs_error_set(err, errno, "renaming '%s'", tmpl);
+		gs_fs_remove_tree(tmpl);
+		return -1;
+	}
+	t->lock = gs_path_join(t->dir, "lock");
+	/* An interrupt takes the lock file and the (then empty) directory
+	 * along; what a killed go leaves, the next build reaps. */
+	gs_tempfile_register(t->lock);
+	gs_tempfile_register(t->dir);
+	return 0;
 }
-#define cleanup_go_tmp __attribute__((cleanup(remove_go_tmp)))
+
+/* go has emptied it (it removes its own work directory). */
+static void go_tmp_release(struct go_tmp *t)
+{
+	if (!t->dir)
+		return;
+	unlink(t->lock);
+	rmdir(t->dir);
+	gs_tempfile_forget(t->lock);
+	gs_tempfile_forget(t->dir);
+	close(t->lock_fd);
+	free(t->dir);
+	free(t->lock);
+}
+#define cleanup_go_tmp __attribute__((cleanup(go_tmp_release)))
 
 static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
 			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err);
@@ -731,10 +776,10 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	st.gccgo = gccgo;
 	st.cwd = cwd;
 	st.pkg = pkg;
-	cleanup_go_tmp char *go_tmp = NULL;
-	if (o->stable_output && !(go_tmp = go_tmp_dir(o, err)))
+	cleanup_go_tmp struct go_tmp go_tmp = {.lock_fd = -1};
+	if (o->stable_output && go_tmp_make(o, &go_tmp, err) < 0)
 		return -1;
-	st.go_tmp = go_tmp;
+	st.go_tmp = go_tmp.dir;
 
 	/* go list sees the first platform's build constraints. */
 	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
@@ -758,8 +803,10 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	int r;
 	if (!speculate) {
 		clock_gettime(CLOCK_REALTIME, &listed_at);
-		if (gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, err) < 0)
+		if (gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, err) < 0) {
+			gs_golist_release(&fresh);
 			return -1;
+		}
 	}
 	r = build_listed(o, &st, speculate ? &memo.list : &fresh, res, err);
 	if (speculate && r == 0 && gs_golist_memo_valid(&memo, res->bins[0].path, res->bins[0].build_id)) {

@@ -183,6 +183,13 @@ char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *en
 	return gs_strvec_join(&parts, "\n");
 }
 
+static void newer(struct timespec *newest, const struct timespec *t)
+{
+	if (t->tv_sec > newest->tv_sec ||
+	    (t->tv_sec == newest->tv_sec && t->tv_nsec > newest->tv_nsec))
+		*newest = *t;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -211,17 +218,16 @@ static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
 		for (size_t k = 0; k <= names.n; k++) {
 			cleanup_free char *path = k < names.n ? gs_path_join(dir, names.v[k])
 							      : xstrdup(dir);
-			cleanup_free char *line = NULL;
-			if (lstat(path, &st) == 0) {
-				cleanup_free char *id = identity(&st);
-				line = x_asprintf("%s\t%s\n", path, id);
-				if (st.st_ctim.tv_sec > newest->tv_sec ||
-				    (st.st_ctim.tv_sec == newest->tv_sec &&
-				     st.st_ctim.tv_nsec > newest->tv_nsec))
-					*newest = st.st_ctim;
-			} else {
-				line = x_asprintf("%s\t-\n", path);
-			}
+			/* The entry, and what a symlink names: go reads a
+			 * symlinked file through the link. */
+			struct stat lst;
+			cleanup_free char *lid = lstat(path, &lst) == 0 ? identity(&lst) : xstrdup("-");
+			cleanup_free char *id = stat(path, &st) == 0 ? identity(&st) : xstrdup("-");
+			cleanup_free char *line = x_asprintf("%s\t%s\t%s\n", path, lid, id);
+			if (strcmp(lid, "-") != 0)
+				newer(newest, &lst.st_ctim);
+			if (strcmp(id, "-") != 0)
+				newer(newest, &st.st_ctim);
 			a = fnv(a, line, strlen(line));
 			b = fnv(b, line, strlen(line)) * 31 + a;
 		}
@@ -319,7 +325,9 @@ void gs_golist_memo_store(const char *cache_dir, const char *key, const gs_golis
 	cleanup_free char *dir = gs_path_join(cache_dir, "golist");
 	gs_error_t ignored = GS_ERROR_INIT;
 	if (gs_fs_mkdir_p(dir, 0755, &ignored) == 0)
-		gs_fs_write_atomic(path, text, strlen(text), 0644, &ignored);
+		/* 0600: the key holds Go's environment (a GOPROXY URL may carry
+		 * credentials). */
+		gs_fs_write_atomic(path, text, strlen(text), 0600, &ignored);
 	gs_error_release(&ignored);
 }
 

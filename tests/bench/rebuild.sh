@@ -25,8 +25,10 @@ for line in open(sys.argv[1]):
         env = ast.literal_eval(m.group(2))
         # gsimage's GOTMPDIR lives as long as that gsimage: give the
         # replay its own, beside it (same file system, so go renames its
-        # output into place as it does for gsimage).
-        env = [e + "-replay" if e.startswith("GOTMPDIR=") else e for e in env]
+        # output into place as it does for gsimage; not run-*, which
+        # gsimage reaps).
+        env = ["GOTMPDIR=" + e[len("GOTMPDIR="):].rsplit("/", 1)[0] + "/bench-replay"
+               if e.startswith("GOTMPDIR=") else e for e in env]
         open(sys.argv[2], "w").write("\0".join(argv) + "\0")
         open(sys.argv[3], "w").write("\0".join(env) + "\0")
         sys.exit(0)

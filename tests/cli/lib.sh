@@ -18,15 +18,13 @@ fail() { echo "FAIL $TEST_NAME: $*"; echo fail >>"$RESULTS"; }
 skip() { echo "SKIP $TEST_NAME: $*"; echo skip >>"$RESULTS"; }
 
 # The cache may be shared with other builds running at the same time (one
-# warm cache for several checkouts): look only at work directories whose
-# gsimage is gone, out/tmp/<pid> (go's GOTMPDIR) with no process <pid>.
+# warm cache for several checkouts): look only at go's work directories
+# whose gsimage is gone, out/tmp/run-* whose lock is missing or free.
 dead_work_dirs() {
-  local d pid
-  for d in "$XDG_CACHE_HOME"/gsimage/out/tmp/*; do
+  local d
+  for d in "$XDG_CACHE_HOME"/gsimage/out/tmp/run-*; do
     [ -e "$d" ] || continue
-    pid=${d##*/}
-    case $pid in *[!0-9]*) continue ;; esac
-    [ -d "/proc/$pid" ] || echo "$d"
+    if [ ! -e "$d/lock" ] || flock -n "$d/lock" true; then echo "$d"; fi
   done
 }
 

@@ -302,6 +302,11 @@ RC=$? OUT="" ERR=$(cat "$O/stderr")
 check "--oci-archive - writes only the tar to stdout, the digest to stderr" \
   '[ "$RC" = 0 ] && tar -tf "$O/stdout.tar" | grep -qx index.json &&
    grep -qx "sha256:[0-9a-f]\{64\}" "$O/stderr"'
+"$GSIMAGE" build -o "$O/L" --metadata-file - testdata/hello >"$O/meta.json" 2>"$O/stderr"
+RC=$? OUT="" ERR=$(cat "$O/stderr")
+check "--metadata-file - writes only the JSON to stdout, the digests to stderr" \
+  '[ "$RC" = 0 ] && python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$O/meta.json" &&
+   grep -q "^linux/amd64 sha256:" "$O/stderr"'
 run "$GSIMAGE" build -q -o "$O/L" --oci-archive - --digest-file - testdata/hello
 check "two outputs on stdout are a usage error" \
   '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "both write to stdout"'
@@ -323,8 +328,9 @@ wait $reader
 check "--digest-file to a FIFO writes through it and keeps the FIFO" \
   '[ "$RC" = 0 ] && [ -p "$O/fifo" ] && [ "$(cat "$O/fifo.out")" = "$OUT" ]'
 run "$GSIMAGE" build -q -o "$O/L" --metadata-file - testdata/hello
-check "--metadata-file - writes the JSON to standard output" \
-  '[ "$RC" = 0 ] && printf "%s\n" "$OUT" | head -n -1 | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"tags\"]==[\"hello:latest\"]"'
+check "--metadata-file - writes the JSON to standard output, -q's digest to stderr" \
+  '[ "$RC" = 0 ] && printf "%s\n" "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"tags\"]==[\"hello:latest\"]" &&
+   printf "%s\n" "$ERR" | grep -qx "sha256:[0-9a-f]\{64\}"'
 
 # --- toolchain hardening (issue 11: items 4, 6, 7, 12) -------------------------
 # A FIFO with no writer made open() wait forever; timeout turns a hang into

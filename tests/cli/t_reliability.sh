@@ -133,10 +133,12 @@ check "no go build outlives a killed gsimage" \
 # go compile and link, and the kill comes once go's directory is there.
 cp -r testdata/hello "$WORK/killed-go"
 sed -i 's/hello from gsimage/hello, killed while linking/' "$WORK/killed-go/main.go"
+before=$(ls -d "$XDG_CACHE_HOME"/gsimage/out/tmp/run-*/go-build* 2>/dev/null | sort)
 setsid "$GSIMAGE" build -q -t killed:go -o "$L" "$WORK/killed-go" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 2000); do
-  ls -d "$XDG_CACHE_HOME/gsimage/out/tmp/$pid"/go-build* >/dev/null 2>&1 && break
+  [ "$(ls -d "$XDG_CACHE_HOME"/gsimage/out/tmp/run-*/go-build* 2>/dev/null | sort)" != "$before" ] &&
+    break
   sleep 0.01
 done
 kill -KILL -- "-$pid" 2>/dev/null
@@ -145,6 +147,27 @@ STALE=$(dead_work_dirs | wc -l)
 check "a gsimage killed during go build leaves go's work directory ($STALE)" '[ "$STALE" -gt 0 ]'
 run "$GSIMAGE" build -q -t after:reap -o "$L" testdata/hello
 check "the next build removes it" '[ "$RC" = 0 ] && [ -z "$(dead_work_dirs)" ]'
+# ...and never a live one: a build run while another's go is at work (a cgo
+# relink, about a second) must leave that one's directory and lock alone.
+cp -r testdata/cgonet "$WORK/live-go"
+sed -i 's/cgo: 6\*7=%d/cgo: 6*7=%d, live/' "$WORK/live-go/main.go"
+before=$(ls -d "$XDG_CACHE_HOME"/gsimage/out/tmp/run-* 2>/dev/null | sort)
+"$GSIMAGE" build -q -t live:go -o "$L" "$WORK/live-go" >/dev/null 2>"$WORK/live.err" &
+pid=$!
+live=""
+for _ in $(seq 2000); do
+  live=$(comm -13 <(printf '%s\n' "$before") \
+    <(ls -d "$XDG_CACHE_HOME"/gsimage/out/tmp/run-*/go-build* 2>/dev/null | sed 's|/go-build.*||' | sort -u) |
+    head -1)
+  [ -n "$live" ] && break
+  sleep 0.01
+done
+run "$GSIMAGE" build -q -t reaper:go -o "$L" testdata/hello
+still=no
+kill -0 "$pid" 2>/dev/null && [ -e "$live/lock" ] && still=yes
+wait "$pid"; live_rc=$?
+check "a build run while another's go builds leaves its work directory alone ($live)" \
+  '[ "$RC" = 0 ] && [ -n "$live" ] && [ "$still" = yes ] && [ "$live_rc" = 0 ]'
 
 # --- SIGINT / SIGTERM --------------------------------------------------------
 for sig in INT TERM; do
@@ -160,8 +183,10 @@ for sig in INT TERM; do
   wait "$pid"; rc=$?
   check "SIG$sig exits $want" [ "$rc" = "$want" ]
   check "SIG$sig leaves no temp files in the layout" [ "$(temps "$L")" = 0 ]
-  check "SIG$sig removes the work directory" \
-    '[ -z "$(ls -d "$XDG_CACHE_HOME/gsimage/work/build-$pid-"* 2>/dev/null)" ]'
+  # The handler removes the run directory's lock (and the directory, once
+  # empty); what the killed go left, the next build removes.
+  "$GSIMAGE" build -q -t "after:$sig" -o "$L" testdata/hello >/dev/null 2>&1
+  check "SIG$sig: the next build leaves no work directory of it" '[ -z "$(dead_work_dirs)" ]'
   check "SIG$sig leaves the layout valid with its tags" 'valid "$L" && [ "$(tags "$L" | grep "^base:")" = "$BEFORE" ]'
 done
 

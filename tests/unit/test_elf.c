@@ -332,6 +332,15 @@ static void test_go(void **state)
 	assert_int_equal(strspn(r.go_build_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 					       "0123456789-_/"),
 			 strlen(r.go_build_id));
+	assert_true(gs_go_build_id_is_content_id(r.go_build_id));
+	/* -ldflags=-buildid=...: the user's, constant whatever the content */
+	assert_false(gs_go_build_id_is_content_id("fixed"));
+	assert_false(gs_go_build_id_is_content_id(NULL));
+	assert_false(gs_go_build_id_is_content_id("AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAA"));
+	assert_false(gs_go_build_id_is_content_id("AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAA/"
+						  "AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAA="));
+	assert_false(gs_go_build_id_is_content_id("AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAA/"
+						  "AAAAAAAAAAAAAAAAAAAA/AAAAAAAAAAAAAAAAAAAA/"));
 	/* Go's internal linker: no PIE, no GNU_RELRO, no dynamic section. */
 	assert_false(r.pie);
 	assert_int_equal(r.relro, GS_ELF_RELRO_NONE);

@@ -157,6 +157,19 @@ static void test_memo_round_trip(void **state)
 	assert_false(gs_golist_memo_valid(&m, "/out/app", "ID/one"));
 	gs_golist_memo_release(&m);
 
+	/* A symlinked file: go reads through the link, so a change to what
+	 * it names (and to nothing in the directory) counts too. */
+	cleanup_free char *shared = gs_path_join(f->dir, "shared.go");
+	cleanup_free char *link = gs_path_join(f->src, "link.go");
+	assert_int_equal(gs_fs_write_atomic(shared, "package main\n", 13, 0644, &err), 0);
+	assert_int_equal(symlink(shared, link), 0);
+	gs_golist_memo_store(f->cache, key, &l, "/out/app", "ID/one", &t);
+	assert_int_equal(gs_golist_memo_load(f->cache, key, &m), 1);
+	assert_true(gs_golist_memo_valid(&m, "/out/app", "ID/one"));
+	assert_int_equal(gs_fs_write_atomic(shared, "package main\n\nimport \"C\"\n", 25, 0644, &err), 0);
+	assert_false(gs_golist_memo_valid(&m, "/out/app", "ID/one"));
+	gs_golist_memo_release(&m);
+
 	/* Shell noise does not change the key; Go's environment does. */
 	char *envp2[] = {"GOFLAGS=-mod=mod", "PATH=/usr/bin", "SHLVL=4", "OLDPWD=/", NULL};
 	cleanup_free char *key2 = gs_golist_memo_key("/usr/bin/go", argv, envp2, f->src);

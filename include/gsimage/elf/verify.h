@@ -69,6 +69,12 @@ int gs_elf_inspect_mem(const void *buf, size_t len, gs_elf_report_t *report, gs_
  * "empty file" are reported without the path: the caller adds it. */
 int gs_elf_inspect_file(const char *path, gs_elf_report_t *report, gs_error_t *err);
 
+/* Is id a build ID go computed: four '/'-separated parts of 20 base64url
+ * characters, hashes of the build's inputs and of its output?  One set
+ * with -ldflags=-buildid=... can be anything and stays the same whatever
+ * the content, so it names nothing. */
+int gs_go_build_id_is_content_id(const char *id);
+
 void gs_elf_report_release(gs_elf_report_t *report);
 
 /* Is the binary described by r a static (or static-pie) executable that

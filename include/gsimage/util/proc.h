@@ -22,13 +22,13 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err);
  * is waiting for, if any (for SIGINT/SIGTERM handlers). */
 void gs_proc_kill_running(void);
 
-/* Find an executable: an argument containing '/' is checked as is, anything
- * else is searched in PATH (NULL: the process's PATH).  Returns an owned
- * path, or NULL when not found. */
 /* The first non-empty line of a tool's output, for one-line error
  * messages.  Owned. */
 char *gs_proc_first_line(const char *s);
 
+/* Find an executable: an argument containing '/' is checked as is, anything
+ * else is searched in PATH (NULL: the process's PATH).  Returns an owned
+ * path, or NULL when not found. */
 char *gs_proc_which(const char *name, const char *path);
 
 #endif
