@@ -377,30 +377,6 @@ int gs_cli_image_finish(gs_build_request_t *req, gs_error_t *err)
 	return source_date_epoch(&req->image.epoch, err);
 }
 
-static int is_stdout(const char *file)
-{
-	return file && strcmp(file, "-") == 0;
-}
-
-/* Outputs that may be '-': one at most, since they would be interleaved. */
-static int check_stdout_outputs(const gs_build_request_t *req, gs_error_t *err)
-{
-	const char *flags[] = {"--digest-file", "--metadata-file", "--docker-archive",
-			       "--oci-archive"};
-	const char *files[] = {req->digest_file, req->metadata_file, req->docker_archive,
-			       req->oci_archive};
-	const char *first = NULL;
-	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-		if (!is_stdout(files[i]))
-			continue;
-		if (first)
-			return gs_error_usage(err, "%s - and %s - would both write to stdout; "
-					      "give one of them a file", first, flags[i]);
-		first = flags[i];
-	}
-	return 0;
-}
-
 /* Operands and the checks that need every option seen. */
 static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 		       gs_error_t *err)
@@ -423,8 +399,6 @@ static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 			req->compile.package = argv[operand];
 		gs_cli_compile_finish(&a->compile);
 	}
-	if (check_stdout_outputs(req, err) < 0)
-		return -1;
 	return gs_cli_image_finish(req, err);
 }
 
@@ -433,10 +407,7 @@ static int finish_args(struct build_args *a, int argc, char **argv, int operand,
 static void print_result(const gs_build_request_t *req, const gs_build_result_t *res,
 			 int quiet)
 {
-	FILE *to = is_stdout(req->docker_archive) || is_stdout(req->oci_archive) ||
-				   is_stdout(req->metadata_file) || is_stdout(req->digest_file)
-			   ? stderr
-			   : stdout;
+	FILE *to = gs_build_stdout_taken(req) ? stderr : stdout;
 	const gs_pack_result_t *img = &res->image;
 	if (!quiet)
 		for (size_t i = 0; i < img->n_images; i++)

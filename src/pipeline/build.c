@@ -86,6 +86,11 @@ static int inside_layout(const char *real_path, const char *layout_real)
 	       (real_path[n] == '\0' || real_path[n] == '/' || strcmp(layout_real, "/") == 0);
 }
 
+static int is_stdout(const char *file)
+{
+	return file && strcmp(file, "-") == 0;
+}
+
 /* An output file must be writable where it is asked for, and never the
  * layout's own files (--digest-file L/index.json would lose every tag). */
 static int check_output_file(const char *flag, const char *file, const char *layout_real,
@@ -93,7 +98,7 @@ static int check_output_file(const char *flag, const char *file, const char *lay
 {
 	if (!*file)
 		return gs_error_usage(err, "empty '%s'; give a file name or '-'", flag);
-	if (strcmp(file, "-") == 0)
+	if (is_stdout(file))
 		return 0;
 	struct stat st;
 	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
@@ -120,20 +125,49 @@ static char *layout_real_path(const char *dir)
 	return gs_output_real_path(dir);
 }
 
+/* The output files and the flags that name them, in one order. */
+#define N_OUTPUTS 4
+static const char *const output_flags[N_OUTPUTS] = {"--docker-archive", "--oci-archive",
+						    "--digest-file", "--metadata-file"};
+
+static void output_files(const gs_build_request_t *req, const char *files[N_OUTPUTS])
+{
+	files[0] = req->docker_archive;
+	files[1] = req->oci_archive;
+	files[2] = req->digest_file;
+	files[3] = req->metadata_file;
+}
+
+int gs_build_stdout_taken(const gs_build_request_t *req)
+{
+	const char *files[N_OUTPUTS];
+	output_files(req, files);
+	for (size_t i = 0; i < N_OUTPUTS; i++)
+		if (is_stdout(files[i]))
+			return 1;
+	return 0;
+}
+
+/* Each output file checked; '-' (stdout) for one of them at most, since
+ * two would be interleaved. */
 static int check_outputs(const gs_build_request_t *req, gs_error_t *err)
 {
 	cleanup_free char *layout_real = layout_real_path(req->layout_dir);
-	static const char *const flags[] = {"--docker-archive", "--oci-archive", "--digest-file",
-					    "--metadata-file"};
-	const char *files[] = {req->docker_archive, req->oci_archive, req->digest_file,
-			       req->metadata_file};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-		if (files[i] && check_output_file(flags[i], files[i], layout_real, err) < 0)
+	const char *files[N_OUTPUTS], *on_stdout = NULL;
+	output_files(req, files);
+	for (size_t i = 0; i < N_OUTPUTS; i++) {
+		if (!files[i])
+			continue;
+		if (is_stdout(files[i])) {
+			if (on_stdout)
+				return gs_error_usage(err, "%s - and %s - would both write to stdout; "
+						      "give one of them a file", on_stdout,
+						      output_flags[i]);
+			on_stdout = output_flags[i];
+		}
+		if (check_output_file(output_flags[i], files[i], layout_real, err) < 0)
 			return -1;
-	if (req->docker_archive && strcmp(req->docker_archive, "-") == 0 && req->oci_archive &&
-	    strcmp(req->oci_archive, "-") == 0)
-		return gs_error_usage(err, "--docker-archive and --oci-archive cannot both go to "
-				      "standard output");
+	}
 	return 0;
 }
 

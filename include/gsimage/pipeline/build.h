@@ -74,6 +74,10 @@ void gs_build_result_release(gs_build_result_t *res);
  * here, into req->image.adds) and the tags.  gs_build() calls it first. */
 int gs_build_check(gs_build_request_t *req, gs_error_t *err);
 
+/* Does one of the output files go to stdout ('-')?  Then what the caller
+ * prints goes to stderr, so that output stays a clean stream. */
+int gs_build_stdout_taken(const gs_build_request_t *req);
+
 /* Run the pipeline into req->layout_dir.  The tags move last, after every
  * blob and output file is written.  Progress goes to req->compile.progress. */
 int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err);
