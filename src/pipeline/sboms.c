@@ -64,10 +64,8 @@ static char *zig_identity(const char *zig)
 	struct stat st;
 	if (stat(zig, &st) < 0)
 		return NULL;
-	return x_asprintf("gsimage-cside-v1|%s|%llu|%llu|%lld|%lld.%09ld|%lld.%09ld", zig,
-			  (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-			  (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-			  (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	cleanup_free char *file_id = gs_fs_identity(&st);
+	return x_asprintf("gsimage-cside-v1|%s|%s", zig, file_id);
 }
 
 static char *zig_cache_path(const char *cache_dir, const char *id)

@@ -17,6 +17,7 @@
 
 #include "gsimage/toolchain/golist.h"
 #include "gsimage/util/cleanup.h"
+#include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/strvec.h"
@@ -87,20 +88,15 @@ static int resolve_package(const char *package, char **cwd, char **pkg, gs_error
 	return 0;
 }
 
-/* 64-bit FNV-1a, continued from h: names cache entries.  A collision costs
- * a relink or a fresh `zig version`, never a wrong result (Go's own
- * up-to-date check decides whether a binary is current). */
+/* s hashed into h, then a separator, so ("ab","c") != ("a","bc"): names
+ * cache entries.  A collision costs a relink or a fresh `zig version`,
+ * never a wrong result (Go's own up-to-date check decides whether a
+ * binary is current). */
 static uint64_t fnv1a(uint64_t h, const char *s)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	h ^= 0xff; /* a separator: ("ab","c") != ("a","bc") */
-	return h * 0x100000001b3ULL;
+	h = gs_fnv1a(h, s, strlen(s));
+	return gs_fnv1a(h, "\xff", 1);
 }
-
-#define FNV_INIT 0xcbf29ce484222325ULL
 
 static char *zig_version_run(const char *zig, gs_error_t *err);
 
@@ -112,12 +108,9 @@ static char *zig_version(const char *cache_dir, const char *zig, gs_error_t *err
 	struct stat st;
 	if (!cache_dir || stat(zig, &st) < 0)
 		return zig_version_run(zig, err);
-	cleanup_free char *id = x_asprintf("%s|%llu|%llu|%lld|%lld.%09ld|%lld.%09ld", zig,
-					   (unsigned long long)st.st_dev,
-					   (unsigned long long)st.st_ino, (long long)st.st_size,
-					   (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-					   (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
-	cleanup_free char *name = x_asprintf("zig/version-%016llx", (unsigned long long)fnv1a(FNV_INIT, id));
+	cleanup_free char *file_id = gs_fs_identity(&st);
+	cleanup_free char *id = x_asprintf("%s|%s", zig, file_id);
+	cleanup_free char *name = x_asprintf("zig/version-%016llx", (unsigned long long)fnv1a(GS_FNV1A_INIT, id));
 	cleanup_free char *path = gs_path_join(cache_dir, name);
 	cleanup_free char *cached = NULL;
 	gs_error_t ignored = GS_ERROR_INIT;
@@ -268,7 +261,7 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 		s->go ? s->go : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
 		s->gccgo ? s->gccgo : "",
 	};
-	uint64_t h = FNV_INIT;
+	uint64_t h = GS_FNV1A_INIT;
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
 		h = fnv1a(h, parts[i]);
 	cleanup_free char *rel = x_asprintf("out/%016llx", (unsigned long long)h);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "gsimage/util/cleanup.h"
+#include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
@@ -125,19 +126,8 @@ void gs_golist_release(gs_golist_t *l)
 
 /* ---- the memo ------------------------------------------------------------ */
 
-/* 64-bit FNV-1a over n bytes, continued from h. */
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_A 0xcbf29ce484222325ULL
-#define FNV_B 0x84222325cbf29ce4ULL /* a second, independent stream */
+/* A second, independent stream beside GS_FNV1A_INIT's. */
+#define FNV_B 0x84222325cbf29ce4ULL
 
 /* The environment go list's answer can depend on: Go's own variables, the
  * C toolchain's, and where go finds its settings.  Not the rest, which
@@ -154,15 +144,6 @@ static int env_matters(const char *e)
 	return 0;
 }
 
-static char *identity(const struct stat *st)
-{
-	return x_asprintf("%llu:%llu:%o:%lld:%lld.%09ld:%lld.%09ld",
-			  (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-			  (unsigned)st->st_mode, (long long)st->st_size,
-			  (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-			  (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
-}
-
 char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *envp,
 			 const char *cwd)
 {
@@ -172,7 +153,7 @@ char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *en
 	gs_strvec_pushf(&parts, "cwd=%s", cwd);
 	/* A new go (an upgrade in place) answers from another standard library. */
 	if (stat(go, &st) == 0) {
-		cleanup_free char *id = identity(&st);
+		cleanup_free char *id = gs_fs_identity(&st);
 		gs_strvec_pushf(&parts, "go=%s %s", go, id);
 	}
 	for (char *const *a = list_argv; *a; a++)
@@ -199,7 +180,7 @@ static int cmp_str(const void *a, const void *b)
  * as one 128-bit hash (hex, owned), and the newest change time seen. */
 static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
 {
-	uint64_t a = FNV_A, b = FNV_B;
+	uint64_t a = GS_FNV1A_INIT, b = FNV_B;
 	*newest = (struct timespec){0};
 	for (size_t i = 0; i < dirs->n; i++) {
 		const char *dir = dirs->v[i];
@@ -221,15 +202,15 @@ static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
 			/* The entry, and what a symlink names: go reads a
 			 * symlinked file through the link. */
 			struct stat lst;
-			cleanup_free char *lid = lstat(path, &lst) == 0 ? identity(&lst) : xstrdup("-");
-			cleanup_free char *id = stat(path, &st) == 0 ? identity(&st) : xstrdup("-");
+			cleanup_free char *lid = lstat(path, &lst) == 0 ? gs_fs_identity(&lst) : xstrdup("-");
+			cleanup_free char *id = stat(path, &st) == 0 ? gs_fs_identity(&st) : xstrdup("-");
 			cleanup_free char *line = x_asprintf("%s\t%s\t%s\n", path, lid, id);
 			if (strcmp(lid, "-") != 0)
 				newer(newest, &lst.st_ctim);
 			if (strcmp(id, "-") != 0)
 				newer(newest, &st.st_ctim);
-			a = fnv(a, line, strlen(line));
-			b = fnv(b, line, strlen(line)) * 31 + a;
+			a = gs_fnv1a(a, line, strlen(line));
+			b = gs_fnv1a(b, line, strlen(line)) * 31 + a;
 		}
 	}
 	return x_asprintf("%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
@@ -238,7 +219,7 @@ static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
 static char *memo_path(const char *cache_dir, const char *key)
 {
 	cleanup_free char *rel = x_asprintf("golist/%016llx",
-					    (unsigned long long)fnv(FNV_A, key, strlen(key)));
+					    (unsigned long long)gs_fnv1a(GS_FNV1A_INIT, key, strlen(key)));
 	return gs_path_join(cache_dir, rel);
 }
 

@@ -106,6 +106,15 @@ int gs_fs_write_all(int fd, const void *buf, size_t len, const char *what, gs_er
 	return 0;
 }
 
+char *gs_fs_identity(const struct stat *st)
+{
+	return x_asprintf("%llu:%llu:%o:%lld:%lld.%09ld:%lld.%09ld",
+			  (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+			  (unsigned)st->st_mode, (long long)st->st_size,
+			  (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			  (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;

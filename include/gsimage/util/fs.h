@@ -4,6 +4,7 @@
 #define GSIMAGE_UTIL_FS_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "gsimage/util/error.h"
@@ -23,6 +24,11 @@ int gs_fs_read_file(const char *path, char **data, size_t *len, gs_error_t *err)
 int gs_fs_write_all(int fd, const void *buf, size_t len, const char *what, gs_error_t *err);
 
 int gs_fs_fsync_dir(const char *dir, gs_error_t *err);
+
+/* A file's identity as one string (owned): device, inode, mode, size,
+ * modification and change times.  It changes whenever the file is
+ * replaced or written, so it keys caches of what was read from it. */
+char *gs_fs_identity(const struct stat *st);
 
 /* Remove path and everything below it, not following symlinks; best
  * effort (what cannot be removed stays). */
