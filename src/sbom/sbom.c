@@ -99,6 +99,17 @@ char *gs_sbom_purl_golang(const char *path, const char *version)
 	return join_parts(&parts);
 }
 
+char *gs_sbom_purl_subpath(const char *purl, const char *subpath)
+{
+	subpath += strspn(subpath, "/");
+	if (!*subpath)
+		return xstrdup(purl);
+	gs_strvec_t parts = GS_STRVEC_INIT;
+	gs_strvec_pushf(&parts, "%s#", purl);
+	pct_encode(&parts, subpath, "/");
+	return join_parts(&parts);
+}
+
 static char *purl_generic(const char *name, const char *version)
 {
 	gs_strvec_t parts = GS_STRVEC_INIT;
@@ -276,13 +287,23 @@ static char *stdlib_version(const char *go_version)
 	return xstrndup(v, strcspn(v, " \t"));
 }
 
-/* A relative directory ("../fork", "./x") can be named; an absolute one is
- * a path on the build machine and is not. */
-static char *local_replacement_comment(const char *dir)
+/* A replacement by a directory, not by another module: Go records the
+ * directory as written in go.mod ("../y", or an absolute path on the build
+ * machine) with no version or "(devel)".  Module paths never start with
+ * '.' or '/'. */
+static int is_directory_replacement(const gs_sbom_gomod_t *r)
 {
-	if (strncmp(dir, "./", 2) == 0 || strncmp(dir, "../", 3) == 0)
-		return x_asprintf("replaced by the local directory %s", dir);
-	return xstrdup("replaced by a local directory");
+	return r && (r->path[0] == '.' || r->path[0] == '/' || is_devel(r->version));
+}
+
+/* The version go.mod requires of a module that a directory replaces, when
+ * it is a real one: not the zero pseudo-version that a requirement only
+ * there for the replacement carries. */
+static const char *required_version(const gs_sbom_gomod_t *mod)
+{
+	if (is_devel(mod->version) || strncmp(mod->version, "v0.0.0-00010101000000-", 22) == 0)
+		return NULL;
+	return mod->version;
 }
 
 static void add_module(model_t *m, const gs_sbom_gomod_t *mod, size_t index)
@@ -290,20 +311,29 @@ static void add_module(model_t *m, const gs_sbom_gomod_t *mod, size_t index)
 	char spdx_id[48];
 	snprintf(spdx_id, sizeof spdx_id, "SPDXRef-Module-%zu", index + 1);
 	const gs_sbom_gomod_t *r = mod->replace;
-	int local = r && !*r->version;
+	int local = is_directory_replacement(r);
 	const gs_sbom_gomod_t *eff = r && !local ? r : mod;
 	/* The path the program imports, unique among the dependencies. */
 	cleanup_free char *bom_ref = x_asprintf("go-module:%s", mod->path);
 	item_t *it = add_item(m, IT_MODULE, spdx_id, bom_ref, eff->path);
-	if (!local) {
-		if (!is_devel(eff->version))
-			it->version = xstrdup(eff->version);
-		it->purl = gs_sbom_purl_golang(eff->path, eff->version);
-		if (gs_sbom_h1_to_hex(eff->sum, it->sha256) < 0)
-			it->sha256[0] = '\0';
-		prop(it, "gsimage:go:module:sum", *eff->sum ? eff->sum : NULL);
+	if (local) {
+		/* The code is whatever the directory held: no version, no sum,
+		 * and not the directory's path, which is the build machine's. */
+		it->purl = gs_sbom_purl_golang(mod->path, NULL);
+		const char *required = required_version(mod);
+		it->comment = required ? x_asprintf("replaced by a local directory (in place of %s@%s)",
+						    mod->path, required)
+				       : xstrdup("replaced by a local directory");
+		prop(it, "gsimage:go:module:replacement", "local directory");
+		return;
 	}
-	if (r && !local) {
+	if (!is_devel(eff->version))
+		it->version = xstrdup(eff->version);
+	it->purl = gs_sbom_purl_golang(eff->path, eff->version);
+	if (gs_sbom_h1_to_hex(eff->sum, it->sha256) < 0)
+		it->sha256[0] = '\0';
+	prop(it, "gsimage:go:module:sum", *eff->sum ? eff->sum : NULL);
+	if (r) {
 		it->anc_name = xstrdup(mod->path);
 		it->anc_version = is_devel(mod->version) ? NULL : xstrdup(mod->version);
 		it->anc_purl = gs_sbom_purl_golang(mod->path, mod->version);
@@ -311,22 +341,17 @@ static void add_module(model_t *m, const gs_sbom_gomod_t *mod, size_t index)
 				      ? x_asprintf("replaces %s", mod->path)
 				      : x_asprintf("replaces %s@%s", mod->path, mod->version);
 		prop(it, "gsimage:go:module:replaces", it->comment + strlen("replaces "));
-	} else if (local) {
-		it->comment = local_replacement_comment(r->path);
-		if (!is_devel(mod->version)) {
-			char *c = x_asprintf("%s (replaces %s@%s)", it->comment, mod->path, mod->version);
-			free(it->comment);
-			it->comment = c;
-		}
-		prop(it, "gsimage:go:module:replacement", it->comment);
 	}
 }
 
 /* The module (item index) whose path is the longest prefix of pkg at a
- * '/' boundary; the standard library for paths whose first element has no
- * dot; or (size_t)-1. */
-static size_t owner_of(const model_t *m, const char *pkg, size_t stdlib, const gs_sbom_goinfo_t *gi)
+ * '/' boundary, with *prefix_len that prefix's length; the standard library
+ * for paths whose first element has no dot (*prefix_len 0); or
+ * (size_t)-1. */
+static size_t owner_of(const model_t *m, const char *pkg, size_t stdlib, const gs_sbom_goinfo_t *gi,
+		       size_t *prefix_len)
 {
+	*prefix_len = 0;
 	size_t best = (size_t)-1, best_len = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const item_t *it = &m->items[i];
@@ -341,8 +366,10 @@ static size_t owner_of(const model_t *m, const char *pkg, size_t stdlib, const g
 		if (n > best_len && strncmp(pkg, path, n) == 0 && (pkg[n] == '\0' || pkg[n] == '/'))
 			best = i, best_len = n;
 	}
-	if (best != (size_t)-1)
+	if (best != (size_t)-1) {
+		*prefix_len = best_len;
 		return best;
+	}
 	size_t first = strcspn(pkg, "/");
 	if (!memchr(pkg, '.', first))
 		return stdlib;
@@ -503,14 +530,18 @@ static int build_model(const gs_sbom_input_t *in, model_t *m, gs_error_t *err)
 		char spdx_id[48];
 		snprintf(spdx_id, sizeof spdx_id, "SPDXRef-Cgo-Package-%zu", i + 1);
 		cleanup_free char *bref = x_asprintf("go-package:%s", pkg);
-		size_t owner = owner_of(m, pkg, stdlib, gi);
+		size_t prefix_len;
+		size_t owner = owner_of(m, pkg, stdlib, gi, &prefix_len);
 		item_t *it = add_item(m, IT_CGO_PACKAGE, spdx_id, bref, pkg);
 		it->parent = owner == (size_t)-1 ? -1 : (long)owner;
 		if (owner != (size_t)-1) {
-			/* a package has its module's version and licence */
-			if (m->items[owner].version)
-				it->version = xstrdup(m->items[owner].version);
-			it->license = m->items[owner].license;
+			/* a package has its module's version, licence and purl */
+			const item_t *mod = &m->items[owner];
+			if (mod->version)
+				it->version = xstrdup(mod->version);
+			it->license = mod->license;
+			if (mod->purl)
+				it->purl = gs_sbom_purl_subpath(mod->purl, pkg + prefix_len);
 		}
 		it->comment = x_asprintf("Go package with cgo code, its C compiled by %s%s%s", ccname,
 					 in->cc_target ? " for " : "", in->cc_target ? in->cc_target : "");

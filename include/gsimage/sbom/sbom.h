@@ -71,6 +71,10 @@ void gs_sbom_uuid(const char *ns, const char *name, char out[37]);
  * percent-encoded as the purl spec asks.  Owned. */
 char *gs_sbom_purl_golang(const char *path, const char *version);
 
+/* purl with a subpath: a package inside a module ("pkg:golang/github.com/
+ * x/y@v1.2.3#sub/pkg"); the purl itself for an empty subpath.  Owned. */
+char *gs_sbom_purl_subpath(const char *purl, const char *subpath);
+
 /* The purl of an image: "pkg:oci/<last name element, lowercase>@sha256%3A
  * <hex>?arch=<arch>[&repository_url=<name>][&tag=<tag>]" (repository_url
  * only when the name has more than one element).  Owned. */
