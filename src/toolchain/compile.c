@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gsimage/toolchain/golist.h"
+#include "gsimage/toolchain/goversion.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
@@ -235,7 +236,7 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 
 /* What compile_all settled for every platform (all borrowed). */
 struct settled {
-	const char *go, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
+	const char *go, *go_version, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
 	const char *go_tmp; /* stable_output: go's GOTMPDIR */
 	int cgo, pie_pure_go;
 	const char *goflags_ldflags, *goflags_tags;
@@ -251,14 +252,14 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 			    const gs_platform_t *p, const char *cc, const char *base)
 {
 	const char *parts[] = {
-		"gsimage-out-v1", s->cwd, s->pkg, base, p->name,
+		"gsimage-out-v2", s->cwd, s->pkg, base, p->name,
 		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
 		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
 		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
 		s->pie_pure_go ? "pie-pure-go" : "", o->pie ? "pie" : "",
 		o->tags ? o->tags : "", o->ldflags ? o->ldflags : "",
 		o->gcflags ? o->gcflags : "", o->goflags ? o->goflags : "",
-		s->go ? s->go : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
+		s->go ? s->go : "", s->go_version ? s->go_version : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
 		s->gccgo ? s->gccgo : "",
 	};
 	uint64_t h = GS_FNV1A_INIT;
@@ -394,9 +395,9 @@ static void announce(const gs_compile_opts_t *o, const struct settled *s, const 
 			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
 							    : "the given C compiler";
 	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
-				 : !s->cgo ? xstrdup("gc, pure Go")
-					   : x_asprintf("gc, %s %s", s->pie_pure_go ? "pure Go linked with"
-										    : "cgo with",
+				 : !s->cgo ? x_asprintf("%s, pure Go", s->go_version)
+					   : x_asprintf("%s, %s %s", s->go_version,
+							s->pie_pure_go ? "pure Go linked with" : "cgo with",
 							ccname);
 	progress(o, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
 	if (j->marker && access(j->marker, F_OK) != 0)
@@ -765,7 +766,20 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	if (resolve_package(o->package, &cwd, &pkg, err) < 0)
 		return -1;
 
+	/* go list sees the first platform's build constraints. */
+	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
+	gs_gobuild_t lb = {.platform = o->platforms[0], .compiler = GS_COMPILER_GC, .cgo = 1};
+	gs_gobuild_env(&lb, environ, &list_env);
+
+	/* The Go that really builds, which GOTOOLCHAIN and go.mod choose: it
+	 * names the cache entries below. */
+	cleanup_free char *go_version = NULL;
+	if (o->compiler == GS_COMPILER_GC &&
+	    !(go_version = gs_go_effective_version(go, cwd, list_env.v, o->cache_dir, err)))
+		return -1;
+
 	st.go = go;
+	st.go_version = go_version;
 	st.gccgo = gccgo;
 	st.cwd = cwd;
 	st.pkg = pkg;
@@ -773,11 +787,6 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	if (o->stable_output && go_tmp_make(o, &go_tmp, err) < 0)
 		return -1;
 	st.go_tmp = go_tmp.dir;
-
-	/* go list sees the first platform's build constraints. */
-	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
-	gs_gobuild_t lb = {.platform = o->platforms[0], .compiler = GS_COMPILER_GC, .cgo = 1};
-	gs_gobuild_env(&lb, environ, &list_env);
 	cleanup_strvec gs_strvec_t list_argv = GS_STRVEC_INIT;
 	gs_golist_argv(go, pkg, o->tags, &list_argv);
 
@@ -788,7 +797,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	gs_golist_memo_t memo = {0};
 	int speculate = 0;
 	if (o->stable_output && o->cache_dir) {
-		memo_key = gs_golist_memo_key(go, list_argv.v, list_env.v, cwd);
+		memo_key = gs_golist_memo_key(go, go_version, list_argv.v, list_env.v, cwd);
 		speculate = gs_golist_memo_load(o->cache_dir, memo_key, &memo);
 	}
 	gs_golist_t fresh = GS_GOLIST_INIT;
@@ -889,6 +898,7 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 	}
 
 	res->go = xstrdup(st.go);
+	res->go_version = st.go_version ? xstrdup(st.go_version) : NULL;
 	res->cc_kind = o->cc_kind;
 	if (res->cgo && o->compiler == GS_COMPILER_GC)
 		res->cc_driver = zig ? xstrdup(zig)
@@ -931,6 +941,7 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	free(res->bins);
 	gs_strvec_release(&res->cgo_packages);
 	free(res->go);
+	free(res->go_version);
 	free(res->cc_driver);
 	free(res->name);
 	free(res->import_path);

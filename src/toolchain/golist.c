@@ -103,7 +103,13 @@ int gs_golist_run(const char *go, const char *cwd, const char *pkg, const char *
 			gs_error_set_detail(err, errout);
 		/* Not always the package's fault (no build cache, a VCS status
 		 * go cannot read): say what failed, and Go's reason. */
-		return gs_error_set(err, 0, "go cannot load package '%s': %s", package, why);
+		/* "go.mod requires go >= 1.27 (running go 1.26.8;
+		 * GOTOOLCHAIN=local)": say how to get that Go. */
+		const char *hint = strstr(why, "GOTOOLCHAIN=local")
+					   ? "; GOTOOLCHAIN=auto lets go fetch the Go that go.mod "
+					     "asks for through the module proxy"
+					   : "";
+		return gs_error_set(err, 0, "go cannot load package '%s': %s%s", package, why, hint);
 	}
 	return gs_golist_parse(out, package, l, err);
 }
@@ -144,8 +150,8 @@ static int env_matters(const char *e)
 	return 0;
 }
 
-char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *envp,
-			 const char *cwd)
+char *gs_golist_memo_key(const char *go, const char *go_version, char *const *list_argv,
+			 char *const *envp, const char *cwd)
 {
 	cleanup_strvec gs_strvec_t parts = GS_STRVEC_INIT;
 	struct stat st;
@@ -156,6 +162,8 @@ char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *en
 		cleanup_free char *id = gs_fs_identity(&st);
 		gs_strvec_pushf(&parts, "go=%s %s", go, id);
 	}
+	/* The same go may run another Go (GOTOOLCHAIN, go.mod's go line). */
+	gs_strvec_pushf(&parts, "goversion=%s", go_version ? go_version : "");
 	for (char *const *a = list_argv; *a; a++)
 		gs_strvec_pushf(&parts, "arg=%s", *a);
 	for (char *const *e = envp; e && *e; e++)

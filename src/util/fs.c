@@ -34,6 +34,20 @@ char *gs_path_basename(const char *path)
 	return xstrndup(path + start, len - start);
 }
 
+char *gs_path_dirname(const char *path)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	if (len == 0)
+		return xstrdup(".");
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	return xstrndup(path, len);
+}
+
 int gs_fs_mkdir_p(const char *path, mode_t mode, gs_error_t *err)
 {
 	cleanup_free char *p = xstrdup(path);

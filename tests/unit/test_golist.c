@@ -134,7 +134,7 @@ static void test_memo_round_trip(void **state)
 	struct fixture *f = *state;
 	char *envp[] = {"GOFLAGS=-mod=mod", "PATH=/usr/bin", "SHLVL=3", NULL};
 	char *argv[] = {"go", "list", ".", NULL};
-	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", argv, envp, f->src);
+	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", "go1.26.8", argv, envp, f->src);
 	gs_golist_t l = GS_GOLIST_INIT;
 	parse_ok(f->listing, &l);
 	struct timespec t = later();
@@ -172,12 +172,17 @@ static void test_memo_round_trip(void **state)
 
 	/* Shell noise does not change the key; Go's environment does. */
 	char *envp2[] = {"GOFLAGS=-mod=mod", "PATH=/usr/bin", "SHLVL=4", "OLDPWD=/", NULL};
-	cleanup_free char *key2 = gs_golist_memo_key("/usr/bin/go", argv, envp2, f->src);
+	cleanup_free char *key2 = gs_golist_memo_key("/usr/bin/go", "go1.26.8", argv, envp2, f->src);
 	assert_string_equal(key, key2);
 	char *envp3[] = {"GOFLAGS=-mod=vendor", "PATH=/usr/bin", NULL};
-	cleanup_free char *key3 = gs_golist_memo_key("/usr/bin/go", argv, envp3, f->src);
+	cleanup_free char *key3 = gs_golist_memo_key("/usr/bin/go", "go1.26.8", argv, envp3, f->src);
 	assert_string_not_equal(key, key3);
 	assert_int_equal(gs_golist_memo_load(f->cache, key3, &m), 0);
+	/* The same go running another Go (GOTOOLCHAIN, go.mod's go line):
+	 * another key. */
+	cleanup_free char *key4 = gs_golist_memo_key("/usr/bin/go", "go1.27.3", argv, envp, f->src);
+	assert_string_not_equal(key, key4);
+	assert_int_equal(gs_golist_memo_load(f->cache, key4, &m), 0);
 	gs_golist_release(&l);
 }
 
@@ -185,7 +190,7 @@ static void test_memo_not_for_fresh_sources(void **state)
 {
 	struct fixture *f = *state;
 	char *argv[] = {"go", "list", ".", NULL};
-	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", argv, NULL, f->src);
+	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", "go1.26.8", argv, NULL, f->src);
 	gs_golist_t l = GS_GOLIST_INIT;
 	parse_ok(f->listing, &l);
 	/* main.go was written just now: go list, starting now, may have read
@@ -206,7 +211,7 @@ static void test_memo_damaged(void **state)
 {
 	struct fixture *f = *state;
 	char *argv[] = {"go", "list", ".", NULL};
-	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", argv, NULL, f->src);
+	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", "go1.26.8", argv, NULL, f->src);
 	gs_golist_t l = GS_GOLIST_INIT;
 	parse_ok(f->listing, &l);
 	struct timespec t = later();

@@ -73,6 +73,9 @@ typedef struct gs_compile_result {
 	int cgo;           /* whether cgo was used (always with pie: the C
 			      toolchain links every static-PIE binary) */
 	char *go;          /* the go command that built them */
+	char *go_version;  /* the Go that really built them ("go1.27.3", which
+			      GOTOOLCHAIN and go.mod may choose); NULL for
+			      gccgo and gollvm */
 	gs_cc_kind_t cc_kind;
 	char *cc_driver;   /* the C compiler run for cgo (zig itself, not its
 			      wrapper; musl-gcc; --cc's path), NULL without */

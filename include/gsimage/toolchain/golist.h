@@ -44,10 +44,10 @@ void gs_golist_release(gs_golist_t *l);
 /* ---- the memo: cache_dir/golist/<hash of key> ---------------------------- */
 
 /* The memo's key: everything go list's answer depends on besides the
- * files it reads (go, its flags, the Go-related environment, the
- * directory).  Owned. */
-char *gs_golist_memo_key(const char *go, char *const *list_argv, char *const *envp,
-			 const char *cwd);
+ * files it reads (go and the Go that really builds, go_version, its flags,
+ * the Go-related environment, the directory).  Owned. */
+char *gs_golist_memo_key(const char *go, const char *go_version, char *const *list_argv,
+			 char *const *envp, const char *cwd);
 
 typedef struct gs_golist_memo {
 	gs_golist_t list;

@@ -15,6 +15,10 @@ char *gs_path_join(const char *a, const char *b);
 /* Last path element ("app" from "./cmd/app/"); owned by the caller. */
 char *gs_path_basename(const char *path);
 
+/* Everything before the last element ("/a" from "/a/b/", "/" from "/a",
+ * "." from "a"); owned by the caller. */
+char *gs_path_dirname(const char *path);
+
 int gs_fs_mkdir_p(const char *path, mode_t mode, gs_error_t *err);
 
 /* Read a whole file; *data is NUL-terminated and owned by the caller. */
