@@ -435,6 +435,12 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 	}
 	if (j->status != 0) {
 		unlink(j->tmp);
+		/* A one-line complaint (go's build cache, a missing module)
+		 * goes into the error line itself. */
+		if (j->errout && gs_proc_says_one_line(j->errout)) {
+			cleanup_free char *why = gs_proc_first_line(j->errout);
+			return gs_error_set(err, 0, "go build failed for %s: %s", p->name, why);
+		}
 		gs_error_set_detail(err, j->errout);
 		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
 					    "above", p->name, j->status);

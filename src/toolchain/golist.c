@@ -99,7 +99,7 @@ int gs_golist_run(const char *go, const char *cwd, const char *pkg, const char *
 		free(out);
 		cleanup_free char *why = gs_proc_first_line(errout);
 		/* A one-line complaint is already in the error line itself. */
-		if (strcmp(why, errout) != 0 && strchr(errout, '\n') != errout + strlen(errout) - 1)
+		if (!gs_proc_says_one_line(errout))
 			gs_error_set_detail(err, errout);
 		/* Not always the package's fault (no build cache, a VCS status
 		 * go cannot read): say what failed, and Go's reason. */

@@ -149,6 +149,14 @@ char *gs_proc_first_line(const char *s)
 	return xstrndup(s, strcspn(s, "\n"));
 }
 
+int gs_proc_says_one_line(const char *s)
+{
+	while (*s == '\n' || *s == ' ')
+		s++;
+	const char *nl = strchr(s, '\n');
+	return *s && (!nl || nl[strspn(nl, "\n ")] == '\0');
+}
+
 int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 {
 	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};

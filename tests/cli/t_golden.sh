@@ -30,6 +30,15 @@ golden_case zstd-config "$GSIMAGE" build -q "${common[@]}" --compression zstd \
   --add testdata/golden/data.txt:etc/data.txt -o "$WORK/b" "$WORK/hello"
 golden_case bare-gzip1 "$GSIMAGE" build -q "${common[@]}" --bare --compression-level 1 \
   --annotation org.example=1 -o "$WORK/c" "$WORK/hello"
+# cgo through zig for both platforms: Go's external link (a GNU build ID
+# from Go 1.24 on) must be as deterministic as the rest, from any checkout.
+cp -r testdata/cgonet "$WORK/cgonet"
+cp -r testdata/cgonet "$WORK/cgonet-elsewhere"
+cgo=(--no-ca-certs --platform linux/amd64,linux/arm64)
+golden_case cgo "$GSIMAGE" build -q "${cgo[@]}" -o "$WORK/e" -t golden:cgo "$WORK/cgonet"
+run "$GSIMAGE" build -q "${cgo[@]}" -o "$WORK/e2" -t golden:cgo "$WORK/cgonet-elsewhere"
+check "$GO_VERSION: cgo images from two checkouts have one digest" \
+  '[ "$RC" = 0 ] && [ -n "$OUT" ] && [ "$OUT" = "$(awk "\$1==\"cgo\" {print \$2}" "$WORK/got")" ]'
 "$GSIMAGE" compile -q --cgo off -o "$WORK/bin" "$WORK/hello" >/dev/null 2>&1
 golden_case pack "$GSIMAGE" pack -q --bare --name hello -o "$WORK/d" "$WORK/bin/hello-linux-amd64"
 

@@ -26,6 +26,10 @@ void gs_proc_kill_running(void);
  * messages.  Owned. */
 char *gs_proc_first_line(const char *s);
 
+/* Is s one non-empty line (blank lines around it aside)?  Then a tool's
+ * complaint fits into gsimage's own error line instead of above it. */
+int gs_proc_says_one_line(const char *s);
+
 /* Find an executable: an argument containing '/' is checked as is, anything
  * else is searched in PATH (NULL: the process's PATH).  Returns an owned
  * path, or NULL when not found. */
