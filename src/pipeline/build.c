@@ -511,9 +511,18 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 
 	int r = -1;
 	gs_pack_binary_t *pack_bins = xcalloc(set->n_bins, sizeof *pack_bins);
-	for (size_t i = 0; i < set->n_bins; i++)
-		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path,
-						  set->bins[i].build_id};
+	/* The layer cache knows a binary by the Go that built it and its Go
+	 * build ID. */
+	cleanup_strvec gs_strvec_t content_ids = GS_STRVEC_INIT;
+	for (size_t i = 0; i < set->n_bins; i++) {
+		const char *id = NULL;
+		if (set->bins[i].build_id) {
+			gs_strvec_pushf(&content_ids, "%s %s", set->go_version ? set->go_version : "",
+					set->bins[i].build_id);
+			id = content_ids.v[content_ids.n - 1];
+		}
+		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path, id};
+	}
 	req->image.name = set->name;
 	standard_annotations(req, set);
 	/* Unchanged layers already in the layout are reused; this runs under

@@ -18,8 +18,10 @@
 typedef struct gs_pack_binary {
 	const gs_platform_t *platform;
 	const char *path; /* verified static binary on disk */
-	const char *build_id; /* its Go build ID when gsimage linked it at a
-				 stable path (the layer key uses it), or NULL */
+	const char *build_id; /* what identifies its content when gsimage
+				 linked it at a stable path (the Go that built
+				 it and its Go build ID: the layer key uses
+				 it), or NULL */
 } gs_pack_binary_t;
 
 typedef struct gs_pack_opts {
