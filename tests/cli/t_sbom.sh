@@ -95,6 +95,38 @@ check "gsimage sbom says when an image has none" '[ "$RC" = 1 ] && one_error_lin
 run "$GSIMAGE" build -q --sbom spdx,xml -o "$WORK/none" testdata/cgonet
 check "an unknown SBOM format is a usage error" '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "xml"'
 
+# A module replaced by a directory (an absolute path, as a monorepo's
+# script writes it), with cgo in it: named by its module path, no version
+# it does not have, no path of this machine, its cgo package with a purl.
+mkdir -p "$WORK/mono/y/cz" "$WORK/mono/app"
+printf 'module github.com/x/y\n\ngo 1.19\n' >"$WORK/mono/y/go.mod"
+printf 'package cz\n\n// int twice(int x) { return 2 * x; }\nimport "C"\n\nfunc Twice(x int) int { return int(C.twice(C.int(x))) }\n' \
+  >"$WORK/mono/y/cz/cz.go"
+printf 'module example.com/app\n\ngo 1.19\n\nrequire github.com/x/y v0.0.0-00010101000000-000000000000\n\nreplace github.com/x/y => %s\n' \
+  "$WORK/mono/y" >"$WORK/mono/app/go.mod"
+printf 'package main\n\nimport (\n\t"fmt"\n\n\t"github.com/x/y/cz"\n)\n\nfunc main() { fmt.Println(cz.Twice(21)) }\n' \
+  >"$WORK/mono/app/main.go"
+run "$GSIMAGE" build -q --platform linux/amd64 -t mono:1 -o "$WORK/mono-oci" --sbom-dir "$WORK/mono-sbom" "$WORK/mono/app"
+check "a program with a directory-replaced cgo module builds" '[ "$RC" = 0 ]'
+check "its SBOMs name the module by its path, without this machine's path or a made-up version" \
+  "$PY" - "$WORK/mono-sbom/app-linux-amd64.spdx.json" "$WORK/mono-sbom/app-linux-amd64.cdx.json" "$WORK/mono" <<'EOF'
+import json, sys
+spdx, cdx, local = sys.argv[1:4]
+for path in (spdx, cdx):
+    text = open(path).read()
+    assert local not in text and "00010101000000" not in text, path
+d = json.load(open(spdx))
+pk = {p["name"]: p for p in d["packages"]}
+refs = lambda p: [r["referenceLocator"] for r in p.get("externalRefs", [])]
+y = pk["github.com/x/y"]
+assert "versionInfo" not in y and refs(y) == ["pkg:golang/github.com/x/y"], y
+assert y["comment"] == "replaced by a local directory", y
+assert refs(pk["github.com/x/y/cz"]) == ["pkg:golang/github.com/x/y#cz"], pk["github.com/x/y/cz"]
+c = json.load(open(cdx))
+comps = {x["name"]: x for x in c["components"]}
+assert comps["github.com/x/y"]["purl"] == "pkg:golang/github.com/x/y" and "version" not in comps["github.com/x/y"]
+EOF
+
 # --- to a registry: the image, then the fallback tags --------------------------
 if has docker-registry && has skopeo && has curl; then
   if ! start_registry reg; then
