@@ -13,7 +13,8 @@
 # Both tools write an OCI layout to local disk: `gsimage build -q -o DIR`
 # against `ko build --push=false --bare --oci-layout-path DIR`, both with
 # their defaults otherwise (gsimage: -s -w, SPDX and CycloneDX attached;
-# ko: unstripped, SPDX generated).
+# ko: unstripped, SPDX generated); the size is also given against ko with
+# `defaultLdflags: [-s, -w]` in a .ko.yaml (KO_CONFIG_PATH).
 # Rows, per program (medians of interleaved runs, the order alternating):
 #   cold      a fresh GOCACHE for both, and for gsimage a fresh cache of its
 #             own too; a fresh output layout; BENCH_KO_COLD_RUNS runs (3)
@@ -28,6 +29,8 @@
 # And the cgo program testdata/cgonet: gsimage builds it and its image's
 # entrypoint runs (in a chroot of the image's root file system when run
 # as root, else the binary natively); ko's result with CGO_ENABLED=1.
+# BENCH_KO_PROGRAMS picks some of "hello httpd gojq cgonet" (the default:
+# all), KO another ko binary.
 # Needs: ROOT, G, W, RUNS, ms, median, summarize, bench_pid (from run);
 # ko (scripts/bootstrap installs it into .toolchain/bin), docker-registry,
 # skopeo, python3; the Go module proxy for gojq (skipped without it).
@@ -213,9 +216,12 @@ ko_program() {
       t=$(date +%s%N); "ko_${tool/g/gs}" "$d/src" "$pkg" "$d/out-$tool"; ms "$t" >>"$d/noop-$tool"
     done
   done
-  local bytes_g bytes_ko
+  local bytes_g bytes_ko bytes_sw
   ko_gs "$d/src" "$pkg" "$d/out-g"; bytes_g=$(ko_image_bytes "$d/out-g" "$KO_DIGEST")
   ko_ko "$d/src" "$pkg" "$d/out-ko"; bytes_ko=$(ko_image_bytes "$d/out-ko" "$KO_DIGEST")
+  # and ko told to strip as gsimage does (-s -w), for the size alone
+  ko_ko "$d/src" "$pkg" "$d/out-ko-sw" KO_CONFIG_PATH="$KO_W/strip"
+  bytes_sw=$(ko_image_bytes "$d/out-ko-sw" "$KO_DIGEST")
 
   # one-line edit: each build sees a file it has not seen
   : >"$d/edit-g"; : >"$d/edit-ko"
@@ -253,7 +259,8 @@ ko_program() {
   printf '  %-16s %10s %10s %7s\n' "cold build" "$cg" "$cko" "$(ko_ratio "$cg" "$cko")" \
     "no-op rebuild" "$ng" "$nko" "$(ko_ratio "$ng" "$nko")" \
     "one-line edit" "$eg" "$eko" "$(ko_ratio "$eg" "$eko")" \
-    "image bytes" "$bytes_g" "$bytes_ko" "$(awk -v a="$bytes_g" -v b="$bytes_ko" 'BEGIN { printf "%.3f", a / b }')"
+    "image bytes" "$bytes_g" "$bytes_ko" "$(awk -v a="$bytes_g" -v b="$bytes_ko" 'BEGIN { printf "%.3f", a / b }')" \
+    "  ko -s -w" "$bytes_g" "$bytes_sw" "$(awk -v a="$bytes_g" -v b="$bytes_sw" 'BEGIN { printf "%.3f", a / b }')"
   printf '  digest, two checkout directories: gsimage %s (%s, %s), ko %s (%s, %s)\n' \
     "$([ "$ga" = "$gb" ] && echo identical || echo DIFFERENT)" "${ga:7:12}" "${gb:7:12}" \
     "$([ "$ka" = "$kb" ] && echo identical || echo DIFFERENT)" "${ka:7:12}" "${kb:7:12}"
@@ -267,6 +274,8 @@ ko_program() {
   summarize "vs ko, $name: one-line edit ms" "$eg" "ko $eko" "$r" "<= 0.5" "$(ko_met "$r" 0.5)"
   r=$(awk -v a="$bytes_g" -v b="$bytes_ko" 'BEGIN { printf "%.3f", a / b }')
   summarize "vs ko, $name: image bytes pulled" "$bytes_g" "ko $bytes_ko" "$r" "<= 1" "$(ko_met "$r" 1)"
+  summarize "vs ko, $name: bytes, ko with -s -w" "$bytes_g" "ko $bytes_sw" \
+    "$(awk -v a="$bytes_g" -v b="$bytes_sw" 'BEGIN { printf "%.3f", a / b }')" "-" "-"
   summarize "vs ko, $name: digest, 2 checkout dirs" \
     "$([ "$ga" = "$gb" ] && echo identical || echo different)" \
     "ko $([ "$ka" = "$kb" ] && echo identical || echo different)" "-" "identical" \
@@ -365,6 +374,8 @@ bench_ko_rows() {
   done
   rm -rf "$KO_W" && mkdir "$KO_W" # a stale one: an earlier run with this pid
   ko_base || return 1
+  mkdir "$KO_W/strip" # a ko configuration that strips, for one size row
+  printf 'defaultLdflags:\n- -s\n- -w\n' >"$KO_W/strip/.ko.yaml"
   echo "gsimage vs ko ($("$KO" version), $(go env GOVERSION)): base $KO_BASE, the essentials layer of gsimage"
   local programs=" ${BENCH_KO_PROGRAMS:-hello httpd gojq cgonet} " gojq=""
   case $programs in *" hello "*) ko_program hello "$ROOT/testdata/hello" . main.go ;; esac
