@@ -9,7 +9,10 @@
 # ko gets a base image equivalent to gsimage's scratch essentials: the very
 # essentials layer of a gsimage image (same bytes), with gsimage's config
 # (user 65532, PATH, SSL_CERT_FILE) and no entrypoint, pushed to a
-# docker-registry on 127.0.0.1 and named by digest in KO_DEFAULTBASEIMAGE.
+# docker-registry on 127.0.0.1 and named by digest in KO_DEFAULTBASEIMAGE
+# (ko speaks plain HTTP to a loopback registry by itself: no flag needed).
+# KO_DOCKER_REPO names that registry too: with --push=false and no repo, ko
+# would load the image into a Docker daemon (ko.local).
 # Both tools write an OCI layout to local disk: `gsimage build -q -o DIR`
 # against `ko build --push=false --bare --oci-layout-path DIR`, both with
 # their defaults otherwise (gsimage: -s -w, SPDX and CycloneDX attached;
@@ -383,8 +386,16 @@ bench_ko_rows() {
   case $programs in *" gojq "*) ;; *) gojq=skip ;; esac
   if [ "$gojq" = skip ]; then
     :
-  elif gojq=$(cd "$ROOT/tests/bench/ko/gojq" && go mod download -json github.com/itchyny/gojq 2>"$KO_W/err" |
-      python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])'); then
+  elif gojq=$(cd "$ROOT/tests/bench/ko/gojq" && { go mod download -json github.com/itchyny/gojq 2>&1 || true; } |
+      python3 -c 'import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    d = {}
+if not d.get("Dir"):
+    print(d.get("Error", "no answer"), file=open(sys.argv[1], "w"))
+    sys.exit(1)
+print(d["Dir"])' "$KO_W/err"); then
     ko_program gojq "$gojq" ./cmd/gojq cli/cli.go
   else
     echo "gsimage vs ko: gojq SKIP, the Go module proxy cannot be reached: $(tail -1 "$KO_W/err")"
