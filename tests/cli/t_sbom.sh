@@ -64,7 +64,7 @@ EOF
 for plat in amd64:linux-amd64 arm64:linux-arm64-v8; do
   arch=${plat%%:*} suffix=${plat#*:}
   want=$(cd testdata/cgonet && CGO_ENABLED=1 GOOS=linux GOARCH=$arch GOFLAGS= \
-    go list -deps -f '{{if .CgoFiles}}{{.ImportPath}}{{end}}' . 2>/dev/null | grep . | sort | tr '\n' ' ')
+    go list -deps -f '{{if .CgoFiles}}{{.ImportPath}}{{end}}' . 2>/dev/null | grep . | sort | paste -sd' ')
   check "linux/$arch: SPDX and CycloneDX list the cgo packages go list gives ($want)" \
     "$PY" - "$WORK/sboms/cgonet-$suffix.spdx.json" "$WORK/sboms/cgonet-$suffix.cdx.json" "$want" <<'EOF'
 import json, sys
