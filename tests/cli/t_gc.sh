@@ -249,22 +249,31 @@ if has strace && strace -o /dev/null true 2>/dev/null; then
   n=$(grep -c '^rename(' "$WORK/rename.log") # binary, layer, config, manifest, index.json
   # SIGSTOP injected at the manifest's rename (the stop takes effect as the
   # call returns): layer, config and manifest are committed, the build holds
-  # no index.json lock, and nothing refers to those blobs yet
-  strace -o /dev/null -e trace=rename -e inject=rename:signal=STOP:when=$((n - 1)) \
+  # no index.json lock, and nothing refers to those blobs yet.
+  # When it is stopped, strace's log says "stopped by SIGSTOP".  (The state
+  # "t" alone does not say so: a traced process is in "t" at every syscall
+  # stop strace makes, so waiting for it let gc start, under load, before
+  # any blob was written: "0 untagged".)  A slow build gets two minutes.
+  strace -o "$WORK/stop.log" -e trace=rename -e inject=rename:signal=STOP:when=$((n - 1)) \
     "$GSIMAGE" build -q --cgo off --sbom none -t hello:dev -o "$C" "$SRC" >"$WORK/stopped.out" 2>/dev/null &
   spid=$!
-  bpid=
-  for _ in $(seq 200); do
-    bpid=$(pgrep -P "$spid" -x gsimage)
-    [ -n "$bpid" ] && [ "$(ps -o stat= -p "$bpid" | cut -c1)" = t ] && break
-    sleep 0.05
+  bpid= stopped=0
+  for _ in $(seq 1200); do
+    if grep -q '^--- stopped by SIGSTOP ---$' "$WORK/stop.log" 2>/dev/null; then
+      stopped=1
+      break
+    fi
+    kill -0 "$spid" 2>/dev/null || break
+    sleep 0.1
   done
+  bpid=$(pgrep -P "$spid" -x gsimage)
+  [ "$stopped" = 1 ] || fail "the build was never stopped at its manifest's rename (strace: $(tail -2 "$WORK/stop.log" 2>/dev/null | tr '\n' ' '))"
   UNTAGGED=$(reach "$C" garbage | wc -l)
   "$GSIMAGE" gc "$C" >"$WORK/gc.out" 2>"$WORK/gc.err" &
   gpid=$!
   sleep 1
   kill -0 "$gpid" 2>/dev/null && gc_waited=1 || gc_waited=0
-  kill -CONT "$bpid"
+  [ -n "$bpid" ] && kill -CONT "$bpid"
   wait "$spid"; brc=$?
   wait "$gpid"; grc=$?
   check "a build stopped after writing its blobs ($UNTAGGED untagged) makes gc wait" \
@@ -363,8 +372,8 @@ EOF
   G=$(reach "$F" garbage | wc -l)
   FB=$(nblobs "$F")
   # (layout_check.py knows no artifacts: only the shared validator here)
-  verdict() { validate_layout "$1"; echo "$VALIDATE_STATUS"; }
-  VERDICT_BEFORE=$(verdict "$F")
+  validate_layout "$F" >"$WORK/verdict-before.txt"
+  VERDICT_BEFORE=$VALIDATE_STATUS
   check "other tools' entries are in index.json (skopeo, umoci, untagged, referrers tag)" \
     '[ -n "$IMPORTED" ] && [ "$urc" = 0 ] && [ "$G" -ge 4 ] && [ "$(tags "$F" | grep -c "^- ")" = 1 ] && contains "$FTAGS" "sha256-${OLD#sha256:}"'
   run "$GSIMAGE" gc -n "$F"
@@ -376,7 +385,34 @@ EOF
     '[ "$(tags "$F")" = "$(printf "%s\n" "$FTAGS" | grep -vF "$STALE")" ] && contains "$STALE" "sha256-${OLD#sha256:}"'
   check "the untagged entry's manifest is kept; the SBOM of an image no tag names goes with it" \
     '[ -f "$F/blobs/sha256/${UNTAGGED#sha256:}" ] && [ ! -f "$F/blobs/sha256/${OLD#sha256:}" ]'
-  check "the validators say after gc exactly what they said before" '[ "$(verdict "$F")" = "$VERDICT_BEFORE" ]'
+  # Valid before gc (every blob there) and after, not merely "the same",
+  # which a missing validator or a layout invalid both times also is.  The
+  # one exception is umoci's own entry: umoci 0.4 writes its manifest
+  # without a mediaType and a layer the validator's tar reader rejects.
+  # Complaints about that entry are tolerated; any other fails, and gc may
+  # add none.
+  validate_layout "$F" >"$WORK/verdict-after.txt"
+  VERDICT_AFTER=$VALIDATE_STATUS
+  complaints() { sed 's/manifests\[[0-9]*\]/manifests[N]/' "$1" | grep .; }
+  not_umoci() { complaints "$1" | grep -v '^index.json/manifests\[N\](umoci)'; }
+  case "$VERDICT_BEFORE $VERDICT_AFTER" in
+    skip:*) skip "the validators before and after gc: ${VERDICT_BEFORE#skip:}" ;;
+    "ok ok" | "fail fail")
+      if [ "$VERDICT_BEFORE" = fail ] && ! complaints "$WORK/verdict-before.txt" >/dev/null; then
+        fail "the validators failed before gc without saying why"
+      elif not_umoci "$WORK/verdict-before.txt" >/dev/null || not_umoci "$WORK/verdict-after.txt" >/dev/null ||
+        ! cmp -s <(complaints "$WORK/verdict-before.txt") <(complaints "$WORK/verdict-after.txt"); then
+        fail "the validators complain about more than umoci's own entry, or gc changed what they say"
+        head -20 "$WORK/verdict-before.txt" "$WORK/verdict-after.txt"
+      else
+        pass "the validators find nothing wrong before gc and after, but in umoci's own entry ($VERDICT_BEFORE)"
+      fi
+      ;;
+    *)
+      fail "the validators before gc: $VERDICT_BEFORE, after: $VERDICT_AFTER"
+      head -20 "$WORK/verdict-before.txt" "$WORK/verdict-after.txt"
+      ;;
+  esac
   run skopeo inspect oci:"$F":imported
   check "skopeo still reads its own entry" '[ "$RC" = 0 ] && contains "$OUT" "$IMPORTED"'
   rm -rf "$WORK/ubundle"

@@ -22,6 +22,10 @@ golden_case() { # NAME CMD... -> prints "NAME DIGEST" or fails
     return
   fi
   echo "$name $OUT" >>"$WORK/got"
+  # the case's own output, shown if its digest turns out to be wrong
+  printf '%s\n' "$RC" >"$WORK/case-$name.rc"
+  printf '%s' "$OUT" >"$WORK/case-$name.out"
+  printf '%s' "$ERR" >"$WORK/case-$name.err"
 }
 : >"$WORK/got"
 golden_case multiarch "$GSIMAGE" build -q "${common[@]}" -o "$WORK/a" -t golden:1 "$WORK/hello"
@@ -54,5 +58,8 @@ if ! grep -q "^$GO_VERSION " "$GOLDEN"; then
 fi
 while read -r name digest; do
   want=$(awk -v g="$GO_VERSION" -v n="$name" '$1==g && $2==n {print $3}' "$GOLDEN")
-  check "golden digest of '$name' is unchanged" '[ -n "$want" ] && [ "$digest" = "$want" ]'
+  # check prints $RC, $OUT and $ERR on failure: this case's, not the last run's
+  RC=$(cat "$WORK/case-$name.rc") OUT=$(cat "$WORK/case-$name.out") ERR=$(cat "$WORK/case-$name.err")
+  check "golden digest of '$name' is unchanged (want ${want:-nothing recorded})" \
+    '[ -n "$want" ] && [ "$digest" = "$want" ]'
 done <"$WORK/got"

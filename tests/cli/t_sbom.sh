@@ -59,6 +59,35 @@ assert d["serialNumber"].startswith("urn:uuid:")
 assert "arm64" in json.dumps(d["metadata"]["component"])
 EOF
 
+# Every platform's documents list the cgo packages go list gives for that
+# platform (CGO_ENABLED=1, GOARCH set): none may be missing on the second.
+for plat in amd64:linux-amd64 arm64:linux-arm64-v8; do
+  arch=${plat%%:*} suffix=${plat#*:}
+  want=$(cd testdata/cgonet && CGO_ENABLED=1 GOOS=linux GOARCH=$arch GOFLAGS= \
+    go list -deps -f '{{if .CgoFiles}}{{.ImportPath}}{{end}}' . 2>/dev/null | grep . | sort | paste -sd' ')
+  check "linux/$arch: SPDX and CycloneDX list the cgo packages go list gives ($want)" \
+    "$PY" - "$WORK/sboms/cgonet-$suffix.spdx.json" "$WORK/sboms/cgonet-$suffix.cdx.json" "$want" <<'EOF'
+import json, sys
+spdx, cdx, want = sys.argv[1], sys.argv[2], sorted(sys.argv[3].split())
+assert "runtime/cgo" in want and "example.com/cgonet" in want, want
+s = json.load(open(spdx))
+got = sorted(p["name"] for p in s["packages"] if p["SPDXID"].startswith("SPDXRef-Cgo-Package-"))
+assert got == want, ("SPDX", got, want)
+def walk(cs):
+    for c in cs:
+        yield c
+        yield from walk(c.get("components", []))
+c = json.load(open(cdx))
+got = sorted(x["name"] for x in walk(c["components"])
+             if {"name": "gsimage:go:cgo", "value": "true"} in x.get("properties", []))
+assert got == want, ("CycloneDX", got, want)
+EOF
+done
+if [ "${T_SBOM_ONLY:-}" = platforms ]; then
+  skip "T_SBOM_ONLY=platforms: the rest of t_sbom does not run"
+  exit 0
+fi
+
 # The shared validator checks the artifact manifests and validates every
 # SBOM layer against the official SPDX 2.3 and CycloneDX 1.5 schemas.
 validate_layout "$L" --strict-repro
@@ -89,7 +118,8 @@ check "a second build gives the same image and byte-identical SBOM blobs" \
   '[ "$OUT" = "$TOP" ] && diff -r "$L/blobs" "$WORK/again/blobs" >/dev/null && cmp -s "$L/index.json" "$WORK/again/index.json"'
 run "$GSIMAGE" build -q --sbom none -t app:none -o "$WORK/none" testdata/cgonet
 check "--sbom none attaches nothing" \
-  '[ "$RC" = 0 ] && ! grep -q "sha256-" "$WORK/none/index.json"'
+  '[ "$RC" = 0 ] && grep -q "\"org.opencontainers.image.ref.name\":\"app:none\"" "$WORK/none/index.json" &&
+   ! grep -q "sha256-" "$WORK/none/index.json"'
 run "$GSIMAGE" sbom "$WORK/none:app:none"
 check "gsimage sbom says when an image has none" '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "no SBOM"'
 run "$GSIMAGE" build -q --sbom spdx,xml -o "$WORK/none" testdata/cgonet

@@ -14,7 +14,7 @@ ELF_HELLO_C  = testdata/elf/hello.c
 ELF_HELLO_GO = testdata/hello/go.mod testdata/hello/main.go
 
 ELF_FIXTURES = $(addprefix $(ELF_FIX)/,hello-static hello-static-stripped \
-	hello-dynamic hello-static-pie hello-static-pie-now hello.o hello-386 hello-aarch64 \
+	hello-dynamic hello-shared hello-static-pie hello-static-pie-now hello.o hello-386 hello-aarch64 \
 	hello-go hello-go-s390x hello-gccgo)
 
 UNIT_DEPS += $(ELF_FIXTURES)
@@ -30,6 +30,12 @@ $(ELF_FIX)/hello-static-stripped: $(ELF_HELLO_C)
 $(ELF_FIX)/hello-dynamic: $(ELF_HELLO_C)
 	@mkdir -p $(@D)
 	$(CC) -o $@ $<
+
+# A shared library (ET_DYN like a PIE, with a DT_NEEDED but no
+# interpreter and no DF_1_PIE): not a PIE.
+$(ELF_FIX)/hello-shared: $(ELF_HELLO_C)
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -o $@ $<
 
 $(ELF_FIX)/hello-static-pie: $(ELF_HELLO_C)
 	@mkdir -p $(@D)

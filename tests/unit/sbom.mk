@@ -16,6 +16,6 @@ $(SBOM_FIX): testdata/cgonet/go.mod testdata/cgonet/main.go | $(BIN)
 		echo "zig is not installed (looked in .toolchain/zig and PATH); run 'make bootstrap'" >$@.skip; \
 	else \
 		echo "$(BIN) compile -q -o $@.d testdata/cgonet"; \
-		XDG_CACHE_HOME=$(CURDIR)/build/test-cache $(BIN) compile -q -o $@.d testdata/cgonet && \
+		XDG_CACHE_HOME=$(TEST_CACHE) $(BIN) compile -q -o $@.d testdata/cgonet && \
 		mv $@.d/cgonet-* $@ && rm -rf $@.d; \
 	fi

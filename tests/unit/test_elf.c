@@ -204,6 +204,23 @@ static void test_dynamic(void **state)
 	gs_elf_report_release(&r);
 }
 
+/* A shared library is ET_DYN like a PIE, but has no interpreter and no
+ * DF_1_PIE: dynamic (it needs libc.so.6), and not a PIE. */
+static void test_shared_library(void **state)
+{
+	(void)state;
+	gs_elf_report_t r = GS_ELF_REPORT_INIT;
+	inspect_fixture("hello-shared", &r);
+	assert_int_equal(r.type, ET_DYN);
+	assert_int_equal(r.linkage, GS_ELF_DYNAMIC);
+	assert_null(r.interp);
+	assert_int_equal(r.needed.n, 1);
+	assert_string_equal(r.needed.v[0], "libc.so.6");
+	if (r.pie)
+		fail_msg("a shared library (ET_DYN, NEEDED libc.so.6, no interpreter) is called PIE");
+	gs_elf_report_release(&r);
+}
+
 /* Without section headers, DT_NEEDED is found through PT_DYNAMIC and the
  * DT_STRTAB address mapped by the PT_LOAD segments. */
 static void test_dynamic_no_sections(void **state)
@@ -1113,6 +1130,7 @@ int main(void)
 		cmocka_unit_test(test_static),
 		cmocka_unit_test(test_stripped),
 		cmocka_unit_test(test_dynamic),
+		cmocka_unit_test(test_shared_library),
 		cmocka_unit_test(test_dynamic_no_sections),
 		cmocka_unit_test(test_static_pie),
 		cmocka_unit_test(test_static_pie_now),

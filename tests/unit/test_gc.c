@@ -305,6 +305,94 @@ static void test_artifact_subject(void **state)
 	free(fallback), free(old_fallback), free(e1), free(e2), free(e3), free(entries);
 }
 
+/* An artifact tagged on its own (sbom:1), whose subject no tag names: the
+ * subject is reached through "subject" alone, and stays with its config
+ * and layer; gc that did not follow "subject" would leave the artifact
+ * pointing at a deleted manifest, an invalid layout. */
+static void test_subject_only_reached_by_artifact(void **state)
+{
+	struct fx *f = *state;
+	blob_t sub = image(f, "{\"subject\":1}", NULL, "subject layer", NULL);
+	blob_t empty = put(f, "{}");
+	blob_t doc = put(f, "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"subject\"}");
+	blob_t garbage = put(f, "garbage");
+	char *ed = desc(MT_EMPTY, empty), *dd = desc("text/spdx+json", doc);
+	char *sd = desc(GS_MT_MANIFEST, sub);
+	char *art_t = x_asprintf("{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":"
+				 "\"text/spdx+json\",\"config\":%s,\"layers\":[%s],\"subject\":%s}",
+				 GS_MT_MANIFEST, ed, dd, sd);
+	blob_t art = put(f, art_t);
+	char *e = tagged(GS_MT_MANIFEST, art, "sbom:1");
+	write_index(f, e);
+
+	/* live: the artifact, its empty config and document, and the subject's
+	 * manifest, config and layer; gone: the garbage alone */
+	gc_ok(f, 0, 1, 6);
+	assert_true(has(f, art));
+	assert_true(has(f, sub));
+	assert_int_equal(n_blobs(f), 6);
+	assert_false(has(f, garbage));
+	free(ed), free(dd), free(sd), free(art_t), free(e);
+}
+
+/* A referrer of a referrer (an SBOM A1 of the image, a signature A2 of
+ * A1), each listed by its referrers-fallback tag, with sha256-<A1> BEFORE
+ * sha256-<image> in index.json: the tag of A1's referrers only becomes
+ * live once the image's referrers tag has been marked, so one pass over
+ * the tags is not enough.  Both tags, both artifacts and their blobs stay. */
+static void test_referrer_of_referrer(void **state)
+{
+	struct fx *f = *state;
+	blob_t img = image(f, "{\"img\":1}", NULL, "img layer", NULL);
+	blob_t empty = put(f, "{}");
+	blob_t d1 = put(f, "{\"sbom\":1}"), d2 = put(f, "{\"signature-of-sbom\":1}");
+	char *ed = desc(MT_EMPTY, empty), *d1d = desc("text/spdx+json", d1);
+	char *d2d = desc("application/vnd.example.sig", d2);
+	char *img_d = desc(GS_MT_MANIFEST, img);
+	const char *fmt = "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":"
+			  "\"%s\",\"config\":%s,\"layers\":[%s],\"subject\":%s}";
+	char *a1_t = x_asprintf(fmt, GS_MT_MANIFEST, "text/spdx+json", ed, d1d, img_d);
+	blob_t a1 = put(f, a1_t);
+	char *a1_d = desc(GS_MT_MANIFEST, a1);
+	char *a2_t = x_asprintf(fmt, GS_MT_MANIFEST, "application/vnd.example.sig", ed, d2d, a1_d);
+	blob_t a2 = put(f, a2_t);
+	char *a2_d = desc(GS_MT_MANIFEST, a2);
+	blob_t r1 = index_of(f, GS_MT_INDEX, a1_d); /* referrers of the image */
+	blob_t r2 = index_of(f, GS_MT_INDEX, a2_d); /* referrers of A1 */
+	char *t1 = x_asprintf("sha256-%s", gs_digest_hex(&img.d));
+	char *t2 = x_asprintf("sha256-%s", gs_digest_hex(&a1.d));
+	char *e_img = tagged(GS_MT_MANIFEST, img, "app:1");
+	char *e_r2 = tagged(GS_MT_INDEX, r2, t2), *e_r1 = tagged(GS_MT_INDEX, r1, t1);
+	char *entries = x_asprintf("%s,%s,%s", e_img, e_r2, e_r1); /* A1's tag first */
+	write_index(f, entries);
+
+	/* live: image (3), empty config, A1 + its document, A2 + its document,
+	 * R1, R2 = 10; nothing to remove */
+	blob_t live[] = {img, empty, d1, d2, a1, a2, r1, r2};
+	gs_strvec_t lv = GS_STRVEC_INIT, stale = GS_STRVEC_INIT;
+	assert_int_equal(gs_gc_mark(f->store, &lv, &stale, &f->err), 0);
+	for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
+		if (gs_strvec_find(&lv, live[i].d.s) < 0)
+			fail_msg("%s is not live", live[i].d.s);
+	assert_int_equal(lv.n, 10);
+	if (stale.n)
+		fail_msg("referrers tag '%s' is called stale", stale.v[0]);
+	gs_strvec_release(&lv), gs_strvec_release(&stale);
+	gc_ok(f, 0, 0, 10);
+	assert_true(has(f, a2));
+	assert_true(has(f, d2));
+	assert_true(has(f, r2));
+	char *ipath = x_asprintf("%s/index.json", f->dir);
+	size_t len;
+	char *index = tu_read(ipath, &len);
+	assert_non_null(strstr(index, t2));
+	assert_non_null(strstr(index, t1));
+	free(index), free(ipath);
+	free(ed), free(d1d), free(d2d), free(img_d), free(a1_t), free(a1_d), free(a2_t),
+		free(a2_d);
+	free(t1), free(t2), free(e_img), free(e_r2), free(e_r1), free(entries);
+}
+
 /* Entries other tools write: no annotations at all, Docker media types, a
  * media type nobody knows (every digest in it is kept), a layer that is
  * not there (non-distributable) and one of another algorithm. */
@@ -579,6 +667,8 @@ int main(void)
 		T(test_empty_index_removes_everything),
 		T(test_nested_index),
 		T(test_artifact_subject),
+		T(test_subject_only_reached_by_artifact),
+		T(test_referrer_of_referrer),
 		T(test_foreign_entries),
 		T(test_missing_manifest),
 		T(test_unreadable_manifests),

@@ -186,6 +186,49 @@ static void test_memo_round_trip(void **state)
 	gs_golist_release(&l);
 }
 
+/* A two-package program: go list -deps names the dependency's directory
+ * first and the main package's last.  A new file in either, a cgo file in
+ * the main package above all, makes the memo invalid. */
+static void test_memo_every_source_dir(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *lib = gs_path_join(f->dir, "lib");
+	mkdir(lib, 0755);
+	gs_error_t err = GS_ERROR_INIT;
+	cleanup_free char *lib_go = gs_path_join(lib, "lib.go");
+	assert_int_equal(gs_fs_write_atomic(lib_go, "package lib\n", 12, 0644, &err), 0);
+	cleanup_free char *listing =
+		x_asprintf("D\t%s\nM\tmain\texample.com/app\t%s\nD\t%s\n", lib, f->src, f->src);
+	char *argv[] = {"go", "list", ".", NULL};
+	cleanup_free char *key = gs_golist_memo_key("/usr/bin/go", "go1.26.8", argv, NULL, f->src);
+	gs_golist_t l = GS_GOLIST_INIT;
+	parse_ok(listing, &l);
+	assert_int_equal(l.source_dirs.n, 2);
+	assert_string_equal(l.source_dirs.v[0], lib);
+	struct timespec t = later();
+	gs_golist_memo_store(f->cache, key, &l, "/out/app", "ID/one", &t);
+
+	gs_golist_memo_t m;
+	assert_int_equal(gs_golist_memo_load(f->cache, key, &m), 1);
+	assert_true(gs_golist_memo_valid(&m, "/out/app", "ID/one"));
+	/* a cgo file in the main package, the last directory listed */
+	cleanup_free char *c_go = gs_path_join(f->src, "answer.go");
+	assert_int_equal(gs_fs_write_atomic(c_go, "package main\n\nimport \"C\"\n", 25, 0644, &err), 0);
+	if (gs_golist_memo_valid(&m, "/out/app", "ID/one"))
+		fail_msg("a cgo file added to the main package (2nd source directory) is not seen");
+	assert_int_equal(unlink(c_go), 0);
+	gs_golist_memo_release(&m);
+	/* and a new file in the dependency, the first one */
+	gs_golist_memo_store(f->cache, key, &l, "/out/app", "ID/one", &t);
+	assert_int_equal(gs_golist_memo_load(f->cache, key, &m), 1);
+	assert_true(gs_golist_memo_valid(&m, "/out/app", "ID/one"));
+	cleanup_free char *more = gs_path_join(lib, "more.go");
+	assert_int_equal(gs_fs_write_atomic(more, "package lib\n", 12, 0644, &err), 0);
+	assert_false(gs_golist_memo_valid(&m, "/out/app", "ID/one"));
+	gs_golist_memo_release(&m);
+	gs_golist_release(&l);
+}
+
 static void test_memo_not_for_fresh_sources(void **state)
 {
 	struct fixture *f = *state;
@@ -252,6 +295,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse, setup, teardown),
 		cmocka_unit_test(test_parse_refuses),
 		cmocka_unit_test_setup_teardown(test_memo_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memo_every_source_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memo_not_for_fresh_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memo_damaged, setup, teardown),
 	};
