@@ -1,4 +1,5 @@
 #include "gsimage/toolchain/compile.h"
+#include "gsimage/toolchain/cfail.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -434,6 +435,9 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 	}
 	if (j->status != 0) {
 		unlink(j->tmp);
+		cleanup_free char *cmsg = gs_cfail_missing(j->errout); /* a C library musl lacks */
+		if (cmsg)
+			return gs_error_set(err, 0, "%s (building for %s)", cmsg, p->name);
 		gs_error_set_detail(err, j->errout);
 		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
 					    "above", p->name, j->status);
