@@ -33,7 +33,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFLAGS  = -MMD -MP
 
 .PHONY: all bootstrap check check-all unit unit-asan unit-tsan unit-valgrind cli cli-go-old demo \
-	install clean bench fuzz fuzz-check fuzz-build man-check mutants
+	install clean bench corpus fuzz fuzz-check fuzz-build man-check mutants
 
 all: gsimage
 
@@ -136,6 +136,11 @@ demo: bootstrap
 
 bench: gsimage
 	tests/bench/run
+
+# Real public programs through the Go module proxy (needs the network; not
+# part of check): see testdata/corpus and tests/corpus/run.
+corpus: gsimage
+	tests/corpus/run
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang into
 # build/fuzz; tests/fuzz/run builds them (via fuzz-build), runs each on a

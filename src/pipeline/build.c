@@ -556,7 +556,6 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 										 req->compile.cc_kind),
 			.optimize = req->compile.user_cgo_cflags ? NULL : gs_optimize_name(req->compile.optimize),
 			.tags = req->compile.tags,
-			.package_dir = set->dir,
 			.cache_dir = req->cache_dir,
 		};
 		progress(req, "writing the SBOMs and attaching them to the image");

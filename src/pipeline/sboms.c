@@ -170,7 +170,7 @@ static void c_side_release(struct c_side *c)
 static int cgo_packages(const gs_sboms_opts_t *o, const gs_compile_result_t *set,
 			const gs_platform_t *p, gs_strvec_t *out, gs_error_t *err)
 {
-	if (!set->cgo || !o->package_dir || !set->go)
+	if (!set->cgo || !set->go_cwd || !set->go)
 		return 0;
 	if (set->cgo_packages_for == p) {
 		/* The compile stage's go list, same package, environment and
@@ -181,11 +181,14 @@ static int cgo_packages(const gs_sboms_opts_t *o, const gs_compile_result_t *set
 	}
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv(set->go, ".", o->tags, &argv);
+	/* Where go build ran and what it built: a package of a required
+	 * module lives in the module cache, whose own go.mod (and vendor/)
+	 * are not the build's. */
+	gs_sbom_cgo_packages_argv(set->go, set->go_package, o->tags, &argv);
 	gs_gobuild_t b = {.platform = p, .compiler = GS_COMPILER_GC, .cgo = 1};
 	gs_gobuild_env(&b, environ, &env);
 	cleanup_free char *stdout_text = NULL, *stderr_text = NULL;
-	gs_proc_opts_t po = {.argv = argv.v, .envp = env.v, .cwd = o->package_dir,
+	gs_proc_opts_t po = {.argv = argv.v, .envp = env.v, .cwd = set->go_cwd,
 			     .capture_stdout = &stdout_text, .capture_stderr = &stderr_text};
 	int status;
 	if (gs_proc_run(&po, &status, err) < 0)

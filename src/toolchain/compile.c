@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gsimage/toolchain/cfail.h"
 #include "gsimage/toolchain/golist.h"
 #include "gsimage/toolchain/goversion.h"
 #include "gsimage/util/cleanup.h"
@@ -435,6 +436,10 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 	}
 	if (j->status != 0) {
 		unlink(j->tmp);
+		/* A C library that musl and zig cc lack: one line that names it. */
+		cleanup_free char *cmsg = gs_cfail_missing(j->errout);
+		if (cmsg)
+			return gs_error_set(err, 0, "%s (building for %s)", cmsg, p->name);
 		/* A one-line complaint (go's build cache, a missing module)
 		 * goes into the error line itself. */
 		if (j->errout && gs_proc_says_one_line(j->errout)) {
@@ -857,6 +862,8 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 	res->name = gs_gobuild_binary_name(l->import_path);
 	res->import_path = xstrdup(l->import_path);
 	res->dir = xstrdup(l->dir);
+	res->go_cwd = xstrdup(st.cwd);
+	res->go_package = xstrdup(st.pkg);
 	for (size_t i = 0; i < l->cgo_packages.n; i++)
 		gs_strvec_push(&res->cgo_packages, l->cgo_packages.v[i]);
 	res->cgo_packages_for = o->platforms[0];
@@ -952,5 +959,7 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	free(res->name);
 	free(res->import_path);
 	free(res->dir);
+	free(res->go_cwd);
+	free(res->go_package);
 	memset(res, 0, sizeof *res);
 }

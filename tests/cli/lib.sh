@@ -132,3 +132,55 @@ start_registry() {
   done
   return 1
 }
+
+# runc_usable: empty RUNC_SKIP when runc can run a container here (root,
+# runc and umoci installed), else the reason in RUNC_SKIP.
+runc_usable() {
+  RUNC_SKIP=
+  if ! has runc; then RUNC_SKIP="runc not installed"
+  elif ! has umoci; then RUNC_SKIP="umoci not installed"
+  elif [ "$(id -u)" != 0 ]; then RUNC_SKIP="runc and umoci unpack need root here (uid $(id -u))"
+  fi
+  [ -z "$RUNC_SKIP" ]
+}
+
+# run_container LAYOUT REF [ARGS...]: unpack tag REF (of an index: the
+# host's platform, through skopeo) with umoci into a bundle under $WORK, without a terminal,
+# replace the arguments after the entrypoint with ARGS when given, and run
+# it under runc (its state under $WORK/runc) with a timeout.  Sets
+# OUT/ERR/RC as run does; RC=125 when the bundle could not be made.
+N_RUN_CONTAINER=0
+run_container() {
+  local dir=$1 ref=$2 bundle id
+  shift 2
+  N_RUN_CONTAINER=$((N_RUN_CONTAINER + 1))
+  bundle="$WORK/bundle-$N_RUN_CONTAINER"
+  id="gsimage-$TEST_NAME-$$-$N_RUN_CONTAINER"
+  # umoci unpacks one image: take the host's platform out of an index
+  local arch single="$WORK/single-$N_RUN_CONTAINER"
+  arch=$(go env GOARCH 2>/dev/null || echo amd64)
+  if has skopeo && skopeo copy --override-arch "$arch" "oci:$dir:$ref" "oci:$single:$ref" \
+      >"$WORK/.umoci" 2>&1; then
+    dir=$single
+  fi
+  if ! umoci unpack --image "$dir:$ref" "$bundle" >>"$WORK/.umoci" 2>&1; then
+    RC=125 OUT="" ERR="umoci unpack: $(tail -3 "$WORK/.umoci")"
+    return
+  fi
+  if ! /usr/bin/python3 - "$bundle/config.json" "$@" <<'PYEOF'
+import json, sys
+path, args = sys.argv[1], sys.argv[2:]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+if args:
+    c["process"]["args"] = c["process"]["args"][:1] + args
+json.dump(c, open(path, "w"))
+PYEOF
+  then
+    RC=125 OUT="" ERR="could not edit $bundle/config.json"
+    return
+  fi
+  run timeout 60 runc --root "$WORK/runc" run -b "$bundle" "$id"
+  runc --root "$WORK/runc" delete -f "$id" >/dev/null 2>&1
+  rm -rf "$bundle" "$single"
+}

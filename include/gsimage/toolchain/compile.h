@@ -70,6 +70,9 @@ typedef struct gs_compile_result {
 	char *name;        /* binary name: last element of the import path */
 	char *import_path; /* of the main package */
 	char *dir;         /* the package's directory */
+	char *go_cwd;      /* where go ran, and the package it was asked for */
+	char *go_package;  /* ("." in the package's directory, or an import
+			      path from gsimage's working directory) */
 	int cgo;           /* whether cgo was used (always with pie: the C
 			      toolchain links every static-PIE binary) */
 	char *go;          /* the go command that built them */
