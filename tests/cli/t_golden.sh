@@ -43,6 +43,26 @@ golden_case cgo "$GSIMAGE" build -q "${cgo[@]}" -o "$WORK/e" -t golden:cgo "$WOR
 run "$GSIMAGE" build -q "${cgo[@]}" -o "$WORK/e2" -t golden:cgo "$WORK/cgonet-elsewhere"
 check "$GO_VERSION: cgo images from two checkouts have one digest" \
   '[ "$RC" = 0 ] && [ -n "$OUT" ] && [ "$OUT" = "$(awk "\$1==\"cgo\" {print \$2}" "$WORK/got")" ]'
+# Another machine: the same zig installed elsewhere (hard links of this
+# one), its own gsimage cache and Go build cache.  zig's header paths reach
+# the cgo objects and so Go's build ID: the same binary only if gsimage
+# maps them away.  amd64 only: it builds Go's standard library and zig's
+# musl anew (a minute or two).
+ZIG=$(command -v zig 2>/dev/null || echo "$ROOT/.toolchain/zig/zig")
+ZIG_DIR=$(dirname "$(readlink -f "$ZIG")")
+if [ -x "$ZIG" ] && cp -al "$ZIG_DIR" "$WORK/zig-elsewhere" 2>/dev/null; then
+  one=(compile -q --platform linux/amd64)
+  run "$GSIMAGE" "${one[@]}" -o "$WORK/bin-here" "$WORK/cgonet"
+  here_rc=$RC
+  run env XDG_CACHE_HOME="$WORK/other-cache" GSIMAGE_ZIG="$WORK/zig-elsewhere/zig" \
+    "$GSIMAGE" "${one[@]}" -o "$WORK/bin-there" "$WORK/cgonet-elsewhere"
+  check "$GO_VERSION: cgo from zig installed elsewhere, with other caches: the same binary" \
+    '[ "$here_rc" = 0 ] && [ "$RC" = 0 ] && [ -s "$WORK/bin-here/cgonet-linux-amd64" ] &&
+     cmp "$WORK/bin-here/cgonet-linux-amd64" "$WORK/bin-there/cgonet-linux-amd64"'
+  rm -rf "$WORK/other-cache" "$WORK/zig-elsewhere"
+else
+  skip "$GO_VERSION: cgo from zig installed elsewhere: cannot link a copy of $ZIG_DIR into $WORK"
+fi
 "$GSIMAGE" compile -q --cgo off -o "$WORK/bin" "$WORK/hello" >/dev/null 2>&1
 golden_case pack "$GSIMAGE" pack -q --bare --name hello -o "$WORK/d" "$WORK/bin/hello-linux-amd64"
 
