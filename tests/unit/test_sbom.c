@@ -526,11 +526,17 @@ static void zig_musl_oracle(const char *zig, char *lib, size_t lib_size, char *v
 		return;
 	if (q1[1] == '/') {
 		snprintf(lib, lib_size, "%.*s", (int)(q2 - q1 - 1), q1 + 1);
-	} else { /* relative: to zig's own directory */
-		char *zdir = xstrdup(zig);
-		*strrchr(zdir, '/') = '\0';
-		snprintf(lib, lib_size, "%s/%.*s", zdir, (int)(q2 - q1 - 1), q1 + 1);
-		free(zdir);
+	} else { /* relative: zig makes it relative to its working directory, ours */
+		char *cwd = getcwd(NULL, 0);
+		if (!cwd)
+			return;
+		char *joined = x_asprintf("%s/%.*s", cwd, (int)(q2 - q1 - 1), q1 + 1);
+		free(cwd);
+		if (strlen(joined) < lib_size)
+			strcpy(lib, joined);
+		free(joined);
+		if (!*lib)
+			return;
 	}
 	char *vh = x_asprintf("%s/libc/musl/src/internal/version.h", lib);
 	FILE *f = fopen(vh, "r");
@@ -575,8 +581,8 @@ static void test_detect_musl_zig(void **state)
 	assert_string_equal(zv, zv2);
 	assert_int_equal(lib[0], '/');
 	/* Whatever zig this is: the musl version read independently from the
-	 * lib directory "zig env" names (relative to zig's own directory when
-	 * it is relative); and for zig 0.11.0, the one the bootstrap pins,
+	 * lib directory "zig env" names (relative to the working directory
+	 * when it is relative); and for zig 0.11.0, the one the bootstrap pins,
 	 * the version it is known to bundle. */
 	char olib[4096], want[64];
 	zig_musl_oracle(zig, olib, sizeof olib, want, sizeof want);
