@@ -113,7 +113,7 @@ static const gs_cli_option_t pack_options[] = {
 };
 
 static const char build_epilogue[] =
-	"SOURCE_DATE_EPOCH sets the creation time and file times (default 0).";
+	"SOURCE_DATE_EPOCH sets the creation time and file times (default 0).\n" GS_CLI_GO_NOTE;
 
 const gs_cli_command_t gs_cli_build = {
 	.name = "build",

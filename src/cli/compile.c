@@ -24,6 +24,7 @@ const gs_cli_command_t gs_cli_compile = {
 	.description = "Build PKG (default '.') into static binaries, one per platform, verified\n"
 		       "with libelf, written to DIR/<name>-<os>-<arch>[-<variant>].",
 	.options = compile_options,
+	.epilogue = GS_CLI_GO_NOTE,
 };
 
 struct compile_args {

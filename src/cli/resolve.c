@@ -43,7 +43,7 @@ const gs_cli_command_t gs_cli_resolve = {
 		"would) and pushed (as 'gsimage push' would) once.  Comments, key order,\n"
 		"quoting and document separators are kept byte for byte.",
 	.options = resolve_options,
-	.epilogue = "SOURCE_DATE_EPOCH sets the creation time and file times (default 0).",
+	.epilogue = "SOURCE_DATE_EPOCH sets the creation time and file times (default 0).\n" GS_CLI_GO_NOTE,
 	.utf8_values = 1,
 };
 

@@ -52,6 +52,12 @@ enum {
 
 /* --platform, --cc, --cgo, --compiler, --tags, --ldflags, --gcflags, --pie,
  * --optimize */
+/* Which Go builds, for the --help of the commands that compile. */
+#define GS_CLI_GO_NOTE                                                                   \
+	"The go first on PATH runs (GSIMAGE_GO overrides it); from Go 1.21 on, GOTOOLCHAIN\n" \
+	"and the go and toolchain lines of go.mod and go.work may choose another Go,\n"     \
+	"which is the one that builds (GOTOOLCHAIN=auto lets go fetch it)."
+
 extern const gs_cli_option_t gs_cli_compile_options[];
 /* -q, --quiet */
 extern const gs_cli_option_t gs_cli_quiet_option[];
