@@ -211,7 +211,7 @@ int gs_sbom_detect_musl(gs_cc_kind_t kind, const char *cc, char *const *envp, ch
 	if (kind == GS_CC_ZIG) {
 		cleanup_free char *zig_version = NULL;
 		cleanup_free char *lib_dir = NULL;
-		if (gs_sbom_zig_env(cc, envp, &zig_version, &lib_dir, err) < 0 ||
+		if (gs_zig_env(cc, envp, &zig_version, &lib_dir, err) < 0 ||
 		    gs_sbom_musl_version_zig_lib(lib_dir, version, err) < 0)
 			return -1;
 		return 0;
@@ -223,39 +223,6 @@ int gs_sbom_detect_musl(gs_cc_kind_t kind, const char *cc, char *const *envp, ch
 }
 
 /* ---- the compiler -------------------------------------------------------- */
-
-int gs_sbom_zig_env_parse(const char *json, const char *cwd, char **version, char **lib_dir,
-			  gs_error_t *err)
-{
-	*version = *lib_dir = NULL;
-	json_error_t je;
-	cleanup_json json_t *root = json_loads(json, 0, &je);
-	if (!root)
-		return gs_error_set(err, 0, "cannot parse 'zig env' output: %s", je.text);
-	const char *v = json_string_value(json_object_get(root, "version"));
-	const char *l = json_string_value(json_object_get(root, "lib_dir"));
-	if (!v || !plausible_version(v, strlen(v)))
-		return gs_error_set(err, 0, "'zig env' gives no usable \"version\"");
-	if (!l || !*l)
-		return gs_error_set(err, 0, "'zig env' gives no \"lib_dir\"");
-	*version = xstrdup(v);
-	if (l[0] == '/' || !cwd)
-		*lib_dir = xstrdup(l);
-	else
-		*lib_dir = x_asprintf("%s%s%s", cwd, cwd[strlen(cwd) - 1] == '/' ? "" : "/", l);
-	return 0;
-}
-
-int gs_sbom_zig_env(const char *zig, char *const *envp, char **version, char **lib_dir,
-		    gs_error_t *err)
-{
-	*version = *lib_dir = NULL;
-	char *argv[] = {(char *)zig, (char *)"env", NULL};
-	cleanup_free char *out = NULL;
-	if (run_capture(argv, envp, "/", &out, NULL, err) < 0)
-		return -1;
-	return gs_sbom_zig_env_parse(out, "/", version, lib_dir, err);
-}
 
 /* The next token of a `-###` command line: bare, or in double quotes with
  * backslash escapes.  Owned, or NULL at the end of the line. */

@@ -18,6 +18,8 @@
 #include "gsimage/toolchain/cfail.h"
 #include "gsimage/toolchain/golist.h"
 #include "gsimage/toolchain/goversion.h"
+#include "gsimage/toolchain/zigenv.h"
+#include "gsimage/util/cache.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
@@ -49,20 +51,6 @@ char *gs_tool_find(const char *name, const char *override, const char *fallback)
 	if (!p && fallback && access(fallback, X_OK) == 0)
 		p = xstrdup(fallback);
 	return p;
-}
-
-/* Run argv in cwd with env; capture stdout, and stderr for error reports. */
-static int run_capture(char *const *argv, char *const *envp, const char *cwd, char **out,
-		       char **errout, int *status, gs_error_t *err)
-{
-	gs_proc_opts_t po = {
-		.argv = argv,
-		.envp = envp,
-		.cwd = cwd,
-		.capture_stdout = out,
-		.capture_stderr = errout,
-	};
-	return gs_proc_run(&po, status, err);
 }
 
 /* Where to run go and what to ask it to build: a directory argument becomes
@@ -100,72 +88,48 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	return gs_fnv1a(h, "\xff", 1);
 }
 
-static char *zig_version_run(const char *zig, gs_error_t *err);
-
-/* zig's version ("0.11.0"), owned; it names the CC wrapper.  Cached under
- * cache_dir/zig/ keyed by the zig binary's identity (path, device, inode,
- * size, mtime, ctime): a replaced zig is asked again. */
-static char *zig_version(const char *cache_dir, const char *zig, gs_error_t *err)
+/* zig's version ("0.11.0", which names the CC wrapper) and its lib
+ * directory (which the wrapper maps away), both owned: `zig env`, remembered
+ * under cache_dir by the zig binary's identity (path, device, inode, size,
+ * mtime, ctime), so a replaced zig is asked again. */
+static int zig_facts(const char *cache_dir, const char *zig, char **version, char **lib_dir,
+		     gs_error_t *err)
 {
 	struct stat st;
-	if (!cache_dir || stat(zig, &st) < 0)
-		return zig_version_run(zig, err);
-	cleanup_free char *file_id = gs_fs_identity(&st);
-	cleanup_free char *id = x_asprintf("%s|%s", zig, file_id);
-	cleanup_free char *name = x_asprintf("zig/version-%016llx", (unsigned long long)fnv1a(GS_FNV1A_INIT, id));
-	cleanup_free char *path = gs_path_join(cache_dir, name);
+	cleanup_free char *key = NULL;
+	if (cache_dir && stat(zig, &st) == 0) {
+		cleanup_free char *file_id = gs_fs_identity(&st);
+		key = x_asprintf("zig env|%s|%s", zig, file_id);
+	}
 	cleanup_free char *cached = NULL;
-	gs_error_t ignored = GS_ERROR_INIT;
-	if (gs_fs_read_file(path, &cached, NULL, &ignored) == 0) {
-		/* "<identity>\n<version>\n": anything else is rebuilt */
-		size_t idlen = strlen(id);
-		if (strncmp(cached, id, idlen) == 0 && cached[idlen] == '\n') {
-			char *v = cached + idlen + 1;
-			size_t n = strcspn(v, "\n");
-			if (n > 0 && n < 64 && v[n] == '\n' && v[n + 1] == '\0') {
-				gs_error_release(&ignored);
-				return xstrndup(v, n);
-			}
+	if (key && gs_cache_get(cache_dir, "zig", key, &cached)) {
+		/* "<version>\n<lib dir>\n": anything else is asked again */
+		char *nl = strchr(cached, '\n');
+		char *end = nl ? strchr(nl + 1, '\n') : NULL;
+		if (nl && end && nl > cached && end > nl + 1 && end[1] == '\0') {
+			*version = xstrndup(cached, (size_t)(nl - cached));
+			*lib_dir = xstrndup(nl + 1, (size_t)(end - nl - 1));
+			return 0;
 		}
 	}
-	gs_error_release(&ignored);
-	char *v = zig_version_run(zig, err);
-	if (v) {
-		cleanup_free char *text = x_asprintf("%s\n%s\n", id, v);
-		cleanup_free char *dir = gs_path_join(cache_dir, "zig");
-		gs_error_t e2 = GS_ERROR_INIT;
-		if (gs_fs_mkdir_p(dir, 0755, &e2) == 0)
-			gs_fs_write_atomic(path, text, strlen(text), 0644, &e2); /* a hint only */
-		gs_error_release(&e2);
+	if (gs_zig_env(zig, NULL, version, lib_dir, err) < 0)
+		return -1;
+	if (key && !strchr(*version, '\n') && !strchr(*lib_dir, '\n')) {
+		cleanup_free char *value = x_asprintf("%s\n%s\n", *version, *lib_dir);
+		gs_cache_put(cache_dir, "zig", key, value);
 	}
-	return v;
-}
-
-static char *zig_version_run(const char *zig, gs_error_t *err)
-{
-	char *argv[] = {(char *)zig, "version", NULL};
-	cleanup_free char *out = NULL, *errout = NULL;
-	int status;
-	if (run_capture(argv, NULL, NULL, &out, &errout, &status, err) < 0)
-		return NULL;
-	size_t n = strcspn(out, " \t\r\n");
-	if (status != 0 || n == 0) {
-		cleanup_free char *why = gs_proc_first_line(status != 0 ? errout : out);
-		gs_error_set(err, 0, "'%s version' failed (exit status %d%s%s); point GSIMAGE_ZIG "
-				     "at zig >= 0.11", zig, status, *why ? ": " : "", why);
-		return NULL;
-	}
-	return xstrndup(out, n);
+	return 0;
 }
 
 /* Make sure the zig CC wrapper for a target exists: *dir is the directory
  * to put in PATH, *name what CC is set to (both owned).  Written atomically
  * and keyed by its content, so a build never sees another one's wrapper. */
 static int zig_wrapper(const char *cache_dir, const char *zig, const char *version,
-		       const char *target, char **dir, char **name, gs_error_t *err)
+		       const char *lib_dir, const char *target, char **dir, char **name,
+		       gs_error_t *err)
 {
 	gs_zig_cc_t cc;
-	gs_zig_cc_init(&cc, zig, version, target);
+	gs_zig_cc_init(&cc, zig, version, lib_dir, target);
 	cleanup_free char *d = gs_path_join(cache_dir, cc.subdir);
 	cleanup_free char *path = gs_path_join(d, cc.name);
 	cleanup_free char *old = NULL;
@@ -188,13 +152,14 @@ static int zig_wrapper(const char *cache_dir, const char *zig, const char *versi
 /* The C compiler for one platform, or NULL with err set; for zig, *dir is
  * set to the directory it is found in (owned). */
 static char *c_compiler_for(const gs_compile_opts_t *o, const gs_platform_t *p,
-			    const char *zig, const char *zig_ver, char **dir, gs_error_t *err)
+			    const char *zig, const char *zig_ver, const char *zig_lib, char **dir,
+			    gs_error_t *err)
 {
 	const gs_platform_t *host = gs_platform_host();
 	switch (o->cc_kind) {
 	case GS_CC_ZIG: {
 		char *name = NULL;
-		if (zig_wrapper(o->cache_dir, zig, zig_ver, p->zig_target, dir, &name, err) < 0)
+		if (zig_wrapper(o->cache_dir, zig, zig_ver, zig_lib, p->zig_target, dir, &name, err) < 0)
 			return NULL;
 		return name;
 	}
@@ -237,7 +202,7 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 
 /* What compile_all settled for every platform (all borrowed). */
 struct settled {
-	const char *go, *go_version, *zig, *zig_version, *gccgo, *cwd, *pkg, *out_dir;
+	const char *go, *go_version, *zig, *zig_version, *zig_lib, *gccgo, *cwd, *pkg, *out_dir;
 	const char *go_tmp; /* stable_output: go's GOTMPDIR */
 	int cgo, pie_pure_go;
 	const char *goflags_ldflags, *goflags_tags;
@@ -336,7 +301,7 @@ static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, stru
 	int needs_cc = cgo && o->compiler == GS_COMPILER_GC;
 	int uses_zig = needs_cc && o->cc_kind == GS_CC_ZIG;
 	if (needs_cc) {
-		cc = c_compiler_for(o, p, s->zig, s->zig_version, &cc_dir, err);
+		cc = c_compiler_for(o, p, s->zig, s->zig_version, s->zig_lib, &cc_dir, err);
 		if (!cc)
 			return -1;
 	}
@@ -890,7 +855,7 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 		break;
 	}
 
-	cleanup_free char *zig = NULL, *zig_ver = NULL;
+	cleanup_free char *zig = NULL, *zig_ver = NULL, *zig_lib = NULL;
 	if (res->cgo && o->cc_kind == GS_CC_ZIG && o->compiler == GS_COMPILER_GC) {
 		cleanup_free char *bundled = o->toolchain_dir ? gs_path_join(o->toolchain_dir, "zig/zig")
 							      : NULL;
@@ -906,7 +871,7 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");
 			return -1;
 		}
-		if (!(zig_ver = zig_version(o->cache_dir, zig, err)))
+		if (zig_facts(o->cache_dir, zig, &zig_ver, &zig_lib, err) < 0)
 			return -1;
 	}
 
@@ -928,6 +893,7 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 
 	st.zig = zig;
 	st.zig_version = zig_ver;
+	st.zig_lib = zig_lib;
 	st.out_dir = out_dir;
 	st.cgo = res->cgo;
 	return build_all(o, &st, res, err);

@@ -285,7 +285,7 @@ static uint64_t fnv1a(const char *s)
 }
 
 void gs_zig_cc_init(gs_zig_cc_t *cc, const char *zig, const char *zig_version,
-		    const char *zig_target)
+		    const char *zig_lib, const char *zig_target)
 {
 	/* The version goes into a file name: at most 64 characters, and
 	 * nothing but letters, digits and "._+-". */
@@ -294,14 +294,11 @@ void gs_zig_cc_init(gs_zig_cc_t *cc, const char *zig, const char *zig_version,
 		if (!isalnum((unsigned char)*v) && !strchr("._+-", *v))
 			*v = '_';
 	cleanup_free char *quoted = sh_quote(zig);
-	/* zig's headers are in its lib/, wherever zig is installed: their
-	 * paths go into the cgo objects' debug info, so into Go's build ID of
-	 * the binary.  Mapped to one name, the same zig anywhere gives the
-	 * same binary. */
-	const char *slash = strrchr(zig, '/');
-	cleanup_free char *zig_dir = slash && slash != zig ? xstrndup(zig, (size_t)(slash - zig))
-							  : xstrdup(slash ? "/" : ".");
-	cleanup_free char *map_flag = x_asprintf("-ffile-prefix-map=%s=/zig", zig_dir);
+	/* zig's headers are in its lib directory, wherever zig is installed:
+	 * their paths go into the cgo objects' debug info, so into Go's build
+	 * ID of the binary.  Mapped to one name, the same zig anywhere gives
+	 * the same binary. */
+	cleanup_free char *map_flag = x_asprintf("-ffile-prefix-map=%s=/zig/lib", zig_lib);
 	cleanup_free char *map_quoted = sh_quote(map_flag);
 	/* Go caches what CC compiled by CC's name and version line only: a
 	 * wrapper that compiles differently needs a new name ("-w2": the

@@ -376,30 +376,30 @@ static void test_zig_wrapper(void **state)
 {
 	(void)state;
 	gs_zig_cc_t a, b, c, d;
-	gs_zig_cc_init(&a, "/opt/zig/zig", "0.11.0", "aarch64-linux-musl");
+	gs_zig_cc_init(&a, "/opt/zig/zig", "0.11.0", "/opt/zig/lib", "aarch64-linux-musl");
 	assert_string_equal(a.name, "zig-cc-aarch64-linux-musl-0.11.0-w2");
 	assert_non_null(strstr(a.script, "#!/bin/sh\n"));
 	/* zig's own directory is mapped away, so its headers' paths do not
 	 * reach Go's build ID. */
 	assert_non_null(strstr(a.script, "exec '/opt/zig/zig' cc -target aarch64-linux-musl "
-					 "'-ffile-prefix-map=/opt/zig=/zig' \"$@\"\n"));
+					 "'-ffile-prefix-map=/opt/zig/lib=/zig/lib' \"$@\"\n"));
 	assert_non_null(strstr(a.script, "zig 0.11.0"));
 	assert_int_equal(strlen(a.subdir), strlen("cc/") + 16);
 	assert_int_equal(strncmp(a.subdir, "cc/", 3), 0);
 	assert_int_equal(strspn(a.subdir + 3, "0123456789abcdef"), 16);
 
 	/* Another zig of the same version: same CC, another directory. */
-	gs_zig_cc_init(&b, "/home/u/zig-0.11/zig", "0.11.0", "aarch64-linux-musl");
+	gs_zig_cc_init(&b, "/home/u/zig-0.11/zig", "0.11.0", "/home/u/zig-0.11/lib", "aarch64-linux-musl");
 	assert_string_equal(b.name, a.name);
 	assert_string_not_equal(b.subdir, a.subdir);
 	/* Another version: another CC (Go then rebuilds its cgo packages). */
-	gs_zig_cc_init(&c, "/opt/zig/zig", "0.12.0-dev.1+abc", "aarch64-linux-musl");
+	gs_zig_cc_init(&c, "/opt/zig/zig", "0.12.0-dev.1+abc", "/opt/zig/lib", "aarch64-linux-musl");
 	assert_string_equal(c.name, "zig-cc-aarch64-linux-musl-0.12.0-dev.1+abc-w2");
 	assert_string_not_equal(c.subdir, a.subdir);
 	/* Quotes in the path; odd characters in the version stay out of the name. */
-	gs_zig_cc_init(&d, "/it's/zig", "1.0 (x/y)", "x86_64-linux-musl");
+	gs_zig_cc_init(&d, "/it's/zig", "1.0 (x/y)", "/it's/lib", "x86_64-linux-musl");
 	assert_non_null(strstr(d.script, "exec '/it'\\''s/zig' cc"));
-	assert_non_null(strstr(d.script, "'-ffile-prefix-map=/it'\\''s=/zig'"));
+	assert_non_null(strstr(d.script, "'-ffile-prefix-map=/it'\\''s/lib=/zig/lib'"));
 	assert_string_equal(d.name, "zig-cc-x86_64-linux-musl-1.0__x_y_-w2");
 	gs_zig_cc_release(&a);
 	gs_zig_cc_release(&b);

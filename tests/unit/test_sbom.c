@@ -383,7 +383,7 @@ static void test_zig_env_parse(void **state)
 	(void)state;
 	gs_error_t err = GS_ERROR_INIT;
 	char *v, *l;
-	assert_int_equal(gs_sbom_zig_env_parse("{\"zig_exe\":\"/z/zig\",\"lib_dir\":\"z/lib\","
+	assert_int_equal(gs_zig_env_parse("{\"zig_exe\":\"/z/zig\",\"lib_dir\":\"z/lib\","
 					       "\"version\":\"0.11.0\"}",
 					       "/", &v, &l, &err),
 			 0);
@@ -391,26 +391,26 @@ static void test_zig_env_parse(void **state)
 	assert_string_equal(l, "/z/lib");
 	free(v);
 	free(l);
-	assert_int_equal(gs_sbom_zig_env_parse("{\"version\":\"0.11.0\",\"lib_dir\":\"lib\"}", "/x",
+	assert_int_equal(gs_zig_env_parse("{\"version\":\"0.11.0\",\"lib_dir\":\"lib\"}", "/x",
 					       &v, &l, &err),
 			 0);
 	assert_string_equal(l, "/x/lib");
 	free(v);
 	free(l);
-	assert_int_equal(gs_sbom_zig_env_parse("{\"lib_dir\":\"/abs/lib\",\"version\":\"0.12.0-dev.1+ab\"}",
+	assert_int_equal(gs_zig_env_parse("{\"lib_dir\":\"/abs/lib\",\"version\":\"0.12.0-dev.1+ab\"}",
 					       "/x", &v, &l, &err),
 			 0);
 	assert_string_equal(l, "/abs/lib");
 	assert_string_equal(v, "0.12.0-dev.1+ab");
 	free(v);
 	free(l);
-	assert_int_equal(gs_sbom_zig_env_parse("{\"lib_dir\":\"/l\"}", "/", &v, &l, &err), -1);
+	assert_int_equal(gs_zig_env_parse("{\"lib_dir\":\"/l\"}", "/", &v, &l, &err), -1);
 	assert_string_equal(err.msg, "'zig env' gives no usable \"version\"");
 	gs_error_release(&err);
-	assert_int_equal(gs_sbom_zig_env_parse("{\"version\":\"0.11.0\"}", "/", &v, &l, &err), -1);
+	assert_int_equal(gs_zig_env_parse("{\"version\":\"0.11.0\"}", "/", &v, &l, &err), -1);
 	assert_string_equal(err.msg, "'zig env' gives no \"lib_dir\"");
 	gs_error_release(&err);
-	assert_int_equal(gs_sbom_zig_env_parse("error: AppDataDirUnavailable", "/", &v, &l, &err), -1);
+	assert_int_equal(gs_zig_env_parse("error: AppDataDirUnavailable", "/", &v, &l, &err), -1);
 	assert_non_null(strstr(err.msg, "cannot parse 'zig env' output"));
 	gs_error_release(&err);
 }
@@ -575,7 +575,7 @@ static void test_detect_musl_zig(void **state)
 	cleanup_free char *lib = NULL;
 	if (gs_sbom_detect_musl(GS_CC_ZIG, zig, envp, &musl, &err) < 0 ||
 	    gs_sbom_cc_version(GS_CC_ZIG, zig, envp, &zv, &err) < 0 ||
-	    gs_sbom_zig_env(zig, envp, &zv2, &lib, &err) < 0)
+	    gs_zig_env(zig, envp, &zv2, &lib, &err) < 0)
 		fail_msg("%s", err.msg);
 	print_message("[ INFO     ] zig %s (lib %s) bundles musl %s\n", zv, lib, musl);
 	assert_string_equal(zv, zv2);

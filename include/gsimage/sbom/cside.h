@@ -17,6 +17,7 @@
 #define GSIMAGE_SBOM_CSIDE_H
 
 #include "gsimage/toolchain/gobuild.h"
+#include "gsimage/toolchain/zigenv.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/strvec.h"
 
@@ -43,16 +44,6 @@ int gs_sbom_detect_musl(gs_cc_kind_t kind, const char *cc, char *const *envp, ch
 			gs_error_t *err);
 
 /* ---- the compiler -------------------------------------------------------- */
-
-/* "version" and "lib_dir" from the JSON `zig env` prints; a relative lib_dir
- * (zig prints it relative to its working directory) is taken relative to
- * cwd.  Pure. */
-int gs_sbom_zig_env_parse(const char *json, const char *cwd, char **version, char **lib_dir,
-			  gs_error_t *err);
-
-/* Run `zig env` (in "/", so that lib_dir is absolute) and parse it. */
-int gs_sbom_zig_env(const char *zig, char *const *envp, char **version, char **lib_dir,
-		    gs_error_t *err);
 
 /* The library directories of a gcc driver's static link, in search order,
  * from its `-###` output (the last command, the link: "-L<dir>" and

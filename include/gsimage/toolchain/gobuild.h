@@ -94,15 +94,18 @@ int gs_gobuild_pie_supported(const gs_platform_t *p);
  * the standard library Go hashes only the CC string, not the compiler's
  * version).  The directory is named by a hash of the script, which holds
  * the zig path, version and target: builds with different zigs sharing a
- * cache never overwrite each other's wrapper. */
+ * cache never overwrite each other's wrapper.  zig's lib directory (`zig
+ * env`), where its headers are, is mapped to /zig/lib: their paths reach
+ * the cgo objects' debug info and through them Go's build ID, so without
+ * the map the same zig installed elsewhere would build other binaries. */
 typedef struct gs_zig_cc {
-	char *name;   /* "zig-cc-x86_64-linux-musl-0.11.0": what CC is set to */
+	char *name;   /* "zig-cc-x86_64-linux-musl-0.11.0-w2": what CC is set to */
 	char *subdir; /* "cc/<16 hex digits>": its directory in gsimage's cache */
 	char *script; /* its content */
 } gs_zig_cc_t;
 
 void gs_zig_cc_init(gs_zig_cc_t *cc, const char *zig, const char *zig_version,
-		    const char *zig_target);
+		    const char *zig_lib, const char *zig_target);
 void gs_zig_cc_release(gs_zig_cc_t *cc);
 
 #endif
