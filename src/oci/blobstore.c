@@ -203,22 +203,6 @@ static int check_oci_layout(const gs_store_t *s, const char *path, gs_error_t *e
 	return r;
 }
 
-/* "a/b" -> "a", "a" -> ".", "/a" -> "/"; trailing slashes ignored.  Owned
- * by the caller. */
-static char *parent_dir(const char *path)
-{
-	size_t n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	while (n > 0 && path[n - 1] != '/')
-		n--;
-	if (n == 0)
-		return xstrdup(".");
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	return xstrndup(path, n);
-}
-
 /* blobs/sha256, with the entries of the directories just created synced
  * into their parents (sha256 into blobs, blobs into the layout).  With
  * !sync_layout the caller syncs the layout directory itself, later (the
@@ -227,7 +211,7 @@ static int make_blobs_dir(gs_store_t *s, int sync_layout, gs_error_t *err)
 {
 	if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
 		return -1;
-	cleanup_free char *blobs = parent_dir(s->blobs);
+	cleanup_free char *blobs = gs_path_dirname(s->blobs);
 	if (gs_fs_fsync_dir(blobs, err) < 0 ||
 	    (sync_layout && gs_fs_fsync_dir(s->dir, err) < 0))
 		return -1;
@@ -238,11 +222,11 @@ static int make_blobs_dir(gs_store_t *s, int sync_layout, gs_error_t *err)
  * up to and including the parent that already existed. */
 static int make_layout_dir(const char *dir, gs_error_t *err)
 {
-	cleanup_free char *existing = parent_dir(dir);
+	cleanup_free char *existing = gs_path_dirname(dir);
 	struct stat st;
 	while (stat(existing, &st) < 0 && errno == ENOENT && strcmp(existing, "/") != 0 &&
 	       strcmp(existing, ".") != 0) {
-		char *up = parent_dir(existing);
+		char *up = gs_path_dirname(existing);
 		free(existing);
 		existing = up;
 	}
@@ -250,7 +234,7 @@ static int make_layout_dir(const char *dir, gs_error_t *err)
 		return -1;
 	cleanup_free char *p = xstrdup(dir);
 	for (;;) {
-		cleanup_free char *up = parent_dir(p);
+		cleanup_free char *up = gs_path_dirname(p);
 		if (gs_fs_fsync_dir(up, err) < 0)
 			return -1;
 		if (strcmp(up, existing) == 0 || strcmp(up, p) == 0)

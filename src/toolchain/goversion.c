@@ -15,15 +15,6 @@
 
 #define KEY_MAGIC "gsimage-goversion-v1"
 
-static const char *env_get(char *const *envp, const char *name)
-{
-	size_t n = strlen(name);
-	for (char *const *e = envp; e && *e; e++)
-		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
-			return *e + n + 1;
-	return NULL;
-}
-
 /* "label=<path> <identity>" for a file that exists, "label=<path> -" for
  * one that does not: its appearing changes the key too. */
 static void push_file(gs_strvec_t *parts, const char *label, const char *path)
@@ -40,13 +31,13 @@ static void push_file(gs_strvec_t *parts, const char *label, const char *path)
 /* The go env file go reads: $GOENV, else os.UserConfigDir()/go/env. */
 static char *user_env_file(char *const *envp)
 {
-	const char *goenv = env_get(envp, "GOENV");
+	const char *goenv = gs_envp_get(envp, "GOENV");
 	if (goenv)
 		return *goenv && strcmp(goenv, "off") != 0 ? xstrdup(goenv) : NULL;
-	const char *xdg = env_get(envp, "XDG_CONFIG_HOME");
+	const char *xdg = gs_envp_get(envp, "XDG_CONFIG_HOME");
 	if (xdg && *xdg == '/')
 		return gs_path_join(xdg, "go/env");
-	const char *home = env_get(envp, "HOME");
+	const char *home = gs_envp_get(envp, "HOME");
 	return home && *home ? gs_path_join(home, ".config/go/env") : NULL;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gsimage/util/cleanup.h"
+#include "gsimage/util/strvec.h"
 #include "gsimage/util/xalloc.h"
 
 extern char **environ;
@@ -95,12 +96,7 @@ char *gs_proc_which(const char *name, const char *path)
 
 static const char *env_path(char *const *envp)
 {
-	if (!envp)
-		return getenv("PATH");
-	for (char *const *e = envp; *e; e++)
-		if (strncmp(*e, "PATH=", 5) == 0)
-			return *e + 5;
-	return NULL;
+	return envp ? gs_envp_get(envp, "PATH") : getenv("PATH");
 }
 
 /* Read both pipes until EOF without letting either fill up. */

@@ -66,6 +66,15 @@ void gs_strvec_setenv(gs_strvec_t *env, const char *key, const char *value)
 	}
 }
 
+const char *gs_envp_get(char *const *envp, const char *key)
+{
+	size_t n = strlen(key);
+	for (char *const *e = envp; e && *e; e++)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
 const char *gs_strvec_getenv(const gs_strvec_t *env, const char *key)
 {
 	long i = env_index(env, key);

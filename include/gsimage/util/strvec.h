@@ -24,6 +24,10 @@ long gs_strvec_find(const gs_strvec_t *sv, const char *s);
 void gs_strvec_setenv(gs_strvec_t *env, const char *key, const char *value);
 /* The value of KEY in an environment vector, or NULL (borrowed). */
 const char *gs_strvec_getenv(const gs_strvec_t *env, const char *key);
+
+/* The value of key in a NULL-terminated KEY=VALUE array (NULL: none there),
+ * or NULL.  Borrowed. */
+const char *gs_envp_get(char *const *envp, const char *key);
 /* Split s at each sep and push the pieces (empty pieces kept). */
 void gs_strvec_split(gs_strvec_t *sv, const char *s, char sep);
 /* A freshly allocated "a b c" (sep-joined) string; the caller frees it. */
