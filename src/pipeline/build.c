@@ -308,6 +308,10 @@ static void standard_annotations(gs_build_request_t *req, const gs_compile_resul
 	gs_vcs_info_t vcs = {0};
 	if (built->dir) /* pack: binaries have no package directory */
 		gs_vcs_info_read(built->dir, &vcs);
+	if (vcs.warning && req->compile.progress) {
+		cleanup_free char *line = x_asprintf("warning: %s", vcs.warning);
+		req->compile.progress(req->compile.progress_ctx, line);
+	}
 	gs_strvec_setenv(a, "org.opencontainers.image.created", created);
 	gs_strvec_setenv(a, "org.opencontainers.image.title", built->name);
 	if (vcs.source)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gsimage/toolchain/remoteurl.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
@@ -32,30 +33,6 @@ static char *git(const char *dir, const char *a1, const char *a2, const char *a3
 		return NULL;
 	}
 	return out;
-}
-
-char *gs_vcs_public_url(const char *url)
-{
-	if (!url || !*url)
-		return NULL;
-	const char *scheme_end = strstr(url, "://");
-	if (!scheme_end) {
-		/* scp-like "git@host:org/repo.git" is a network remote; anything
-		 * else without a scheme is a local path. */
-		const char *colon = strchr(url, ':');
-		const char *slash = strchr(url, '/');
-		if (colon && (!slash || colon < slash) && url[0] != '/' && url[0] != '.')
-			return xstrdup(url);
-		return NULL;
-	}
-	if (strncmp(url, "file://", 7) == 0)
-		return NULL;
-	const char *host = scheme_end + 3;
-	const char *at = strchr(host, '@');
-	const char *slash = strchr(host, '/');
-	if (at && (!slash || at < slash))
-		return x_asprintf("%.*s%s", (int)(host - url), url, at + 1);
-	return xstrdup(url);
 }
 
 /* Could git find a repository for dir?  A .git in dir or above it, or
@@ -89,7 +66,11 @@ void gs_vcs_info_read(const char *dir, gs_vcs_info_t *info)
 	if (!info->revision)
 		return;
 	cleanup_free char *remote = git(dir, "config", "--get", "remote.origin.url");
-	info->source = gs_vcs_public_url(remote);
+	gs_error_t err = GS_ERROR_INIT;
+	if (gs_remote_url_public(remote, &info->source, &err) < 0)
+		info->warning = x_asprintf("the git remote of '%s': %s; leaving out "
+					   "org.opencontainers.image.source", dir, err.msg);
+	gs_error_release(&err);
 	info->version = git(dir, "describe", "--tags", "--exact-match");
 }
 
@@ -98,5 +79,6 @@ void gs_vcs_info_release(gs_vcs_info_t *info)
 	free(info->revision);
 	free(info->source);
 	free(info->version);
+	free(info->warning);
 	memset(info, 0, sizeof *info);
 }
