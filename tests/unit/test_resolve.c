@@ -96,6 +96,151 @@ static void test_bad_yaml(void **state)
 	gs_error_release(&err);
 }
 
+/* Issue 16 item 5: an anchor or a tag before the reference stays, in
+ * either order, on the same line or the line before, quoted or not. */
+static void test_anchor_and_tag_kept(void **state)
+{
+	(void)state;
+	const char *in = "a: &img gsimage://./x\n"
+			 "b: *img\n"
+			 "c: !!str 'ko://./x'\n"
+			 "d: !custom \"gsimage://./x\"\n"
+			 "e: &e2 !!str gsimage://./x\n"
+			 "f: !<tag:yaml.org,2002:str> &f2 gsimage://./x\n"
+			 "g: &g2 # the image\n"
+			 "  gsimage://./x\n"
+			 "h: [&h2 gsimage://./x, *h2]\n";
+	gs_yaml_refs_t refs;
+	cleanup_free char *out = resolve_text(in, "R@sha256:1", &refs);
+	assert_int_equal(refs.n, 7);
+	assert_string_equal(out, "a: &img R@sha256:1\n"
+				 "b: *img\n"
+				 "c: !!str 'R@sha256:1'\n"
+				 "d: !custom \"R@sha256:1\"\n"
+				 "e: &e2 !!str R@sha256:1\n"
+				 "f: !<tag:yaml.org,2002:str> &f2 R@sha256:1\n"
+				 "g: &g2 # the image\n"
+				 "  R@sha256:1\n"
+				 "h: [&h2 R@sha256:1, *h2]\n");
+	gs_yaml_refs_release(&refs);
+}
+
+static int one_line(const char *msg)
+{
+	return msg && !strpbrk(msg, "\n\r");
+}
+
+/* Errors are one line with the real position. */
+static void test_error_positions(void **state)
+{
+	(void)state;
+	gs_yaml_refs_t refs;
+	gs_error_t err = GS_ERROR_INIT;
+	/* non-UTF-8 on line 3: "b: " then the bad byte at column 4 */
+	const char *latin1 = "a: 1\n# é\nb: \xE9t\xE9\n";
+	assert_int_equal(gs_yaml_refs_scan(latin1, strlen(latin1), &refs, &err), -1);
+	assert_non_null(strstr(err.msg, "line 3 column 4"));
+	assert_true(one_line(err.msg));
+	gs_error_release(&err);
+
+	const char *block = "a: 1\nb: |\n  gsimage://./x\n  more\n";
+	assert_int_equal(gs_yaml_refs_scan(block, strlen(block), &refs, &err), -1);
+	assert_non_null(strstr(err.msg, "line 2"));
+	assert_non_null(strstr(err.msg, "block scalar"));
+	assert_true(one_line(err.msg));
+	gs_error_release(&err);
+
+	const char *spaced = "a: \"gsimage://./x\\n./y\"\n";
+	assert_int_equal(gs_yaml_refs_scan(spaced, strlen(spaced), &refs, &err), -1);
+	assert_non_null(strstr(err.msg, "names no package"));
+	assert_true(one_line(err.msg));
+	gs_error_release(&err);
+
+	const char *ko = "a: ko://\n";
+	assert_int_equal(gs_yaml_refs_scan(ko, strlen(ko), &refs, &err), -1);
+	assert_non_null(strstr(err.msg, "write ko://<"));
+	gs_error_release(&err);
+}
+
+/* Item 7: nesting is capped (libyaml is quadratic in depth), and the cap
+ * is reached in well under a second whatever follows. */
+static void test_depth_cap(void **state)
+{
+	(void)state;
+	size_t n = 200000;
+	char *deep = malloc(n + 1);
+	memset(deep, '[', n);
+	deep[n] = '\0';
+	gs_yaml_refs_t refs;
+	gs_error_t err = GS_ERROR_INIT;
+	assert_int_equal(gs_yaml_refs_scan(deep, n, &refs, &err), -1);
+	assert_non_null(strstr(err.msg, "deeper than 1000"));
+	assert_non_null(strstr(err.msg, "line 1 column 1001"));
+	assert_true(one_line(err.msg));
+	gs_error_release(&err);
+	free(deep);
+
+	/* 1000 levels are fine, flow or block */
+	char flow[2100];
+	memset(flow, '[', 1000);
+	memset(flow + 1000, ']', 1000);
+	strcpy(flow + 2000, "\n");
+	assert_int_equal(gs_yaml_refs_scan(flow, strlen(flow), &refs, &err), 0);
+	gs_yaml_refs_release(&refs);
+	cleanup_free char *block = malloc(1001 * 1001 + 16);
+	size_t o = 0;
+	for (int i = 0; i < 1001; i++) {
+		memset(block + o, ' ', (size_t)i);
+		o += (size_t)i;
+		memcpy(block + o, "k:\n", 3);
+		o += 3;
+	}
+	block[o] = '\0';
+	assert_int_equal(gs_yaml_refs_scan(block, o, &refs, &err), -1);
+	assert_non_null(strstr(err.msg, "deeper than 1000"));
+	assert_non_null(strstr(err.msg, "line 1001"));
+	gs_error_release(&err);
+}
+
+static void append(gs_yaml_stream_t *s, const char *text)
+{
+	gs_yaml_refs_t refs;
+	gs_error_t err = GS_ERROR_INIT;
+	assert_int_equal(gs_yaml_refs_scan(text, strlen(text), &refs, &err), 0);
+	gs_yaml_stream_append(s, text, strlen(text), &refs);
+	gs_yaml_refs_release(&refs);
+}
+
+/* Joined files parse as their documents: no "---" added before a
+ * leading comment's own "---" or before directives (which need "..."
+ * after an open document), none before the first document, and a BOM
+ * only at the very start. */
+static void test_stream_join(void **state)
+{
+	(void)state;
+	gs_yaml_stream_t s = {0};
+	append(&s, "# only a comment\n");
+	append(&s, "a: 1");
+	append(&s, "%YAML 1.1\n---\nb: 2\n");
+	append(&s, "# leading comment\n---\nc: 3\n...\n");
+	append(&s, "%TAG !e! tag:example.com,2000:\n---\nd: !e!x 4\n");
+	append(&s, "\xEF\xBB\xBF" "e: 5\n");
+	append(&s, "");
+	assert_string_equal(s.text, "# only a comment\n"
+				    "a: 1\n"
+				    "...\n%YAML 1.1\n---\nb: 2\n"
+				    "# leading comment\n---\nc: 3\n...\n"
+				    "%TAG !e! tag:example.com,2000:\n---\nd: !e!x 4\n"
+				    "---\ne: 5\n");
+	/* ... and the result is one stream of five documents */
+	gs_yaml_refs_t refs;
+	gs_error_t err = GS_ERROR_INIT;
+	assert_int_equal(gs_yaml_refs_scan(s.text, s.len, &refs, &err), 0);
+	assert_int_equal(refs.documents, 5);
+	gs_yaml_refs_release(&refs);
+	free(s.text);
+}
+
 static void test_push_helpers(void **state)
 {
 	(void)state;
@@ -121,6 +266,10 @@ int main(void)
 		cmocka_unit_test(test_splice_keeps_every_other_byte),
 		cmocka_unit_test(test_bom_and_no_refs),
 		cmocka_unit_test(test_bad_yaml),
+		cmocka_unit_test(test_anchor_and_tag_kept),
+		cmocka_unit_test(test_error_positions),
+		cmocka_unit_test(test_depth_cap),
+		cmocka_unit_test(test_stream_join),
 		cmocka_unit_test(test_push_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
