@@ -19,7 +19,8 @@ enum {
 static const gs_cli_option_t resolve_options[] = {
 	GS_CLI_OPT("filename", 'f', "FILE|DIR", OPT_FILE,
 		   "YAML file, directory of them, or '-' (repeatable)"),
-	GS_CLI_OPT("recursive", 'R', NULL, OPT_RECURSIVE, "read directories' subdirectories too"),
+	GS_CLI_OPT("recursive", 'R', NULL, OPT_RECURSIVE,
+		   "read directories' subdirectories too (not through symlinks)"),
 	GS_CLI_OPT("repo", 0, "REPO", OPT_REPO, "push to REPO/<name> (required)"),
 	GS_CLI_OPT("tag", 't', "TAG", OPT_TAG, "tag pushed beside the digest (default latest)"),
 	GS_CLI_OPT("output", 'o', "DIR", OPT_OUTPUT, "OCI layout the images are built in (default ./oci)"),
@@ -41,7 +42,8 @@ const gs_cli_command_t gs_cli_resolve = {
 		"Print the YAML with every string gsimage://PKG (or ko://PKG) replaced by\n"
 		"REPO/<name>@sha256:<digest>; each package is built (as 'gsimage build'\n"
 		"would) and pushed (as 'gsimage push' would) once.  Comments, key order,\n"
-		"quoting and document separators are kept byte for byte.",
+		"quoting, document separators and the anchor and tag of a replaced string\n"
+		"are kept byte for byte.  At most 64 MiB of YAML, nested 1000 levels deep.",
 	.options = resolve_options,
 	.epilogue = "SOURCE_DATE_EPOCH sets the creation time and file times (default 0).\n" GS_CLI_GO_NOTE,
 	.utf8_values = 1,
