@@ -369,8 +369,8 @@ static int read_capped(file_list_t *l, int fd, const char *name, char **text, si
 			break;
 		n += (size_t)got;
 		if (n > room)
-			return gs_error_set(err, EFBIG, "reading '%s': the YAML read passes %zu MiB",
-					    name, GS_YAML_MAX_BYTES >> 20);
+			return gs_error_set(err, 0, "reading '%s': more than %zu MiB of YAML in all "
+					    "(resolve's limit)", name, GS_YAML_MAX_BYTES >> 20);
 	}
 	buf[n] = '\0';
 	l->bytes += n;
@@ -453,8 +453,8 @@ static int add_path(file_list_t *files, const char *path, int recursive, int top
 	if (!top && (!S_ISREG(st.st_mode) || !is_yaml_name(path)))
 		return 0;
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > GS_YAML_MAX_BYTES - files->bytes)
-		return gs_error_set(err, EFBIG, "reading '%s': the YAML read passes %zu MiB", path,
-				    GS_YAML_MAX_BYTES >> 20);
+		return gs_error_set(err, 0, "reading '%s': more than %zu MiB of YAML in all "
+				    "(resolve's limit)", path, GS_YAML_MAX_BYTES >> 20);
 	return read_path(files, path, err);
 }
 
