@@ -20,7 +20,7 @@ static const gs_cli_option_t resolve_options[] = {
 	GS_CLI_OPT("filename", 'f', "FILE|DIR", OPT_FILE,
 		   "YAML file, directory of them, or '-' (repeatable)"),
 	GS_CLI_OPT("recursive", 'R', NULL, OPT_RECURSIVE,
-		   "read directories' subdirectories too (not through symlinks)"),
+		   "read subdirectories too, not through symlinks"),
 	GS_CLI_OPT("repo", 0, "REPO", OPT_REPO, "push to REPO/<name> (required)"),
 	GS_CLI_OPT("tag", 't', "TAG", OPT_TAG, "tag pushed beside the digest (default latest)"),
 	GS_CLI_OPT("output", 'o', "DIR", OPT_OUTPUT, "OCI layout the images are built in (default ./oci)"),
