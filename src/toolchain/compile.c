@@ -23,6 +23,7 @@
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/lock.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/strvec.h"
 #include "gsimage/util/xalloc.h"
@@ -235,28 +236,19 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 	return gs_path_join(o->cache_dir, rel);
 }
 
-/* Take the key's flock (dir/lock), creating dir: another gsimage building
- * the same key waits, so go never writes a binary another one is reading.
- * Returns the fd. */
-static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_error_t *err)
+/* Take the key's lock (dir/lock), creating dir: another gsimage building
+ * the same key waits, so go never writes a binary another one is reading. */
+static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_lock_t *l, gs_error_t *err)
 {
 	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = gs_path_join(dir, "lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return gs_error_set(err, errno, "opening '%s'", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return fd;
-	progress(o, "waiting for another gsimage building the same binary (%s)", dir);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno == EINTR)
-			continue;
-		int e = errno;
-		close(fd);
-		return gs_error_set(err, e, "locking '%s'", path);
+	int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
+	if (r == 1) {
+		progress(o, "waiting for another gsimage building the same binary (%s)", dir);
+		r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
 	}
-	return fd;
+	return r;
 }
 
 /* One platform's build: prepared on the main thread, go build run on a
@@ -266,7 +258,7 @@ struct job {
 	size_t index;
 	char *final, *tmp, *marker; /* marker: zig's libc for p, NULL without zig */
 	char *stable_dir;           /* stable_output: the key's directory */
-	int lock_fd;                /* stable_output: the key's flock, once taken */
+	gs_lock_t lock;             /* stable_output: the key's lock, once taken */
 	gs_strvec_t argv, env;
 	const char *cwd;
 	/* the run's outcome */
@@ -281,8 +273,7 @@ static void job_release(struct job *j)
 	free(j->tmp);
 	free(j->marker);
 	free(j->stable_dir);
-	if (j->lock_fd >= 0)
-		close(j->lock_fd);
+	gs_lock_release(&j->lock);
 	gs_strvec_release(&j->argv);
 	gs_strvec_release(&j->env);
 	free(j->errout);
@@ -436,8 +427,7 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 	bin->platform = p;
 	bin->path = j->final;
 	j->final = NULL;
-	bin->lock = j->lock_fd + 1;
-	j->lock_fd = -1;
+	gs_lock_move(&bin->lock, &j->lock);
 	return 0;
 }
 
@@ -506,7 +496,7 @@ static int build_all(const gs_compile_opts_t *o, const struct settled *s,
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].p = o->platforms[i];
 		jobs[i].index = i;
-		jobs[i].lock_fd = -1;
+		jobs[i].lock = (gs_lock_t)GS_LOCK_INIT;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (prepare_one(o, s, &jobs[i], res->name, err) < 0)
@@ -525,7 +515,7 @@ static int build_all(const gs_compile_opts_t *o, const struct settled *s,
 			/* The same key twice (cannot happen today): one lock. */
 			if (i > 0 && strcmp(order[i]->stable_dir, order[i - 1]->stable_dir) == 0)
 				continue;
-			if ((order[i]->lock_fd = lock_key(o, order[i]->stable_dir, err)) < 0) {
+			if (lock_key(o, order[i]->stable_dir, &order[i]->lock, err) < 0) {
 				free(order);
 				goto out;
 			}
@@ -606,8 +596,8 @@ static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
  * new-XXXXXX and renamed once locked, so no run directory is ever seen
  * before its lock is held. */
 struct go_tmp {
-	char *dir, *lock;
-	int lock_fd;
+	char *dir, *lock_path;
+	gs_lock_t lock;
 };
 
 #define STALE_NEW_SECONDS 60
@@ -619,13 +609,13 @@ static void reap_go_tmp(const char *base)
 		cleanup_free char *path = gs_path_join(base, de->d_name);
 		if (strncmp(de->d_name, "run-", 4) == 0) {
 			cleanup_free char *lock = gs_path_join(path, "lock");
-			int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-			if (fd < 0 && errno != ENOENT)
-				continue;
-			if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+			gs_lock_t held = GS_LOCK_INIT;
+			gs_error_t e = GS_ERROR_INIT;
+			int r = gs_lock_path(&held, lock, GS_LOCK_TRY | GS_LOCK_NOCREATE, &e);
+			if (r == 0 || (r < 0 && e.errnum == ENOENT))
 				gs_fs_remove_tree(path); /* its gsimage is gone */
-			if (fd >= 0)
-				close(fd);
+			gs_lock_release(&held);
+			gs_error_release(&e);
 		} else if (strncmp(de->d_name, "new-", 4) == 0) {
 			/* killed between mkdtemp and rename: nothing in it yet */
 			struct stat st;
@@ -647,9 +637,7 @@ static int go_tmp_make(const gs_compile_opts_t *o, struct go_tmp *t, gs_error_t 
 	if (!mkdtemp(tmpl))
 		return gs_error_set(err, errno, "creating a work directory in '%s'", base);
 	cleanup_free char *new_lock = gs_path_join(tmpl, "lock");
-	t->lock_fd = open(new_lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (t->lock_fd < 0 || flock(t->lock_fd, LOCK_EX) < 0) {
-		gs_error_set(err, errno, "locking '%s'", new_lock);
+	if (gs_lock_path(&t->lock, new_lock, GS_LOCK_EXCLUSIVE, err) < 0) {
 		gs_fs_remove_tree(tmpl);
 		return -1;
 	}
@@ -659,10 +647,10 @@ static int go_tmp_make(const gs_compile_opts_t *o, struct go_tmp *t, gs_error_t 
 		gs_fs_remove_tree(tmpl);
 		return -1;
 	}
-	t->lock = gs_path_join(t->dir, "lock");
+	t->lock_path = gs_path_join(t->dir, "lock");
 	/* An interrupt takes the lock file and the (then empty) directory
 	 * along; what a killed go leaves, the next build reaps. */
-	gs_tempfile_register(t->lock);
+	gs_tempfile_register(t->lock_path);
 	gs_tempfile_register(t->dir);
 	return 0;
 }
@@ -672,13 +660,13 @@ static void go_tmp_release(struct go_tmp *t)
 {
 	if (!t->dir)
 		return;
-	unlink(t->lock);
+	unlink(t->lock_path);
 	rmdir(t->dir);
-	gs_tempfile_forget(t->lock);
+	gs_tempfile_forget(t->lock_path);
 	gs_tempfile_forget(t->dir);
-	close(t->lock_fd);
+	gs_lock_release(&t->lock);
 	free(t->dir);
-	free(t->lock);
+	free(t->lock_path);
 }
 #define cleanup_go_tmp __attribute__((cleanup(go_tmp_release)))
 
@@ -759,7 +747,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	st.gccgo = gccgo;
 	st.cwd = cwd;
 	st.pkg = pkg;
-	cleanup_go_tmp struct go_tmp go_tmp = {.lock_fd = -1};
+	cleanup_go_tmp struct go_tmp go_tmp = {.lock = GS_LOCK_INIT};
 	if (o->stable_output && go_tmp_make(o, &go_tmp, err) < 0)
 		return -1;
 	st.go_tmp = go_tmp.dir;
@@ -914,8 +902,7 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
 		free(res->bins[i].build_id);
-		if (res->bins[i].lock > 0)
-			close(res->bins[i].lock - 1); /* lets go of the key's flock */
+		gs_lock_release(&res->bins[i].lock); /* lets go of the key */
 	}
 	free(res->bins);
 	gs_strvec_release(&res->cgo_packages);

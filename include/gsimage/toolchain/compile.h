@@ -9,6 +9,7 @@
 #include "gsimage/toolchain/gobuild.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/lock.h"
 #include "gsimage/util/strvec.h"
 
 /* Progress reporting: one line, no trailing newline.  May be NULL. */
@@ -61,8 +62,8 @@ typedef struct gs_compile_opts {
 typedef struct gs_compiled {
 	const gs_platform_t *platform;
 	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
-	int lock;                /* stable_output: the key's flock fd + 1,
-				    held until release; 0 = none */
+	gs_lock_t lock;          /* stable_output: the key's lock, held
+				    until release */
 	char *build_id;          /* the Go build ID the check reported, or NULL */
 } gs_compiled_t;
 
