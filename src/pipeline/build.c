@@ -530,11 +530,8 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	/* Only for compiled binaries: the edit-build loop.  gsimage pack of a
 	 * prebuilt binary into a new layout would pay the key's extra hash of
 	 * the binary for nothing. */
-	cleanup_free char *layer_cache = req->cache_dir && !req->n_prebuilt
-						 ? gs_path_join(req->cache_dir, "layers")
-						 : NULL;
 	req->image.cache = (gs_layercache_t){
-		.dir = layer_cache,
+		.dir = req->n_prebuilt ? NULL : req->cache_dir,
 		.warn = req->compile.progress,
 		.warn_ctx = req->compile.progress_ctx,
 	};

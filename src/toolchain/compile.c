@@ -21,7 +21,6 @@
 #include "gsimage/toolchain/zigenv.h"
 #include "gsimage/util/cache.h"
 #include "gsimage/util/cleanup.h"
-#include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/lock.h"
 #include "gsimage/util/proc.h"
@@ -79,47 +78,36 @@ static int resolve_package(const char *package, char **cwd, char **pkg, gs_error
 	return 0;
 }
 
-/* s hashed into h, then a separator, so ("ab","c") != ("a","bc"): names
- * cache entries.  A collision costs a relink or a fresh `zig version`,
- * never a wrong result (Go's own up-to-date check decides whether a
- * binary is current). */
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	h = gs_fnv1a(h, s, strlen(s));
-	return gs_fnv1a(h, "\xff", 1);
-}
-
 /* zig's version ("0.11.0", which names the CC wrapper) and its lib
  * directory (which the wrapper maps away), both owned: `zig env`, remembered
- * under cache_dir by the zig binary's identity (path, device, inode, size,
- * mtime, ctime), so a replaced zig is asked again. */
+ * in the cache by the zig binary's identity, so a replaced zig is asked
+ * again.  The compile result hands them on (the SBOM's C side). */
 static int zig_facts(const char *cache_dir, const char *zig, char **version, char **lib_dir,
 		     gs_error_t *err)
 {
-	struct stat st;
-	cleanup_free char *key = NULL;
-	if (cache_dir && stat(zig, &st) == 0) {
-		cleanup_free char *file_id = gs_fs_identity(&st);
-		key = x_asprintf("zig env|%s|%s", zig, file_id);
-	}
+	gs_cache_t cache = {.dir = cache_dir};
+	gs_cache_key_t k;
+	gs_cache_key_init(&k, "zig");
+	gs_cache_key_file(&k, "zig", zig);
 	cleanup_free char *cached = NULL;
-	if (key && gs_cache_get(cache_dir, "zig", key, &cached)) {
+	if (gs_cache_get(&cache, &k, &cached, NULL)) {
 		/* "<version>\n<lib dir>\n": anything else is asked again */
 		char *nl = strchr(cached, '\n');
 		char *end = nl ? strchr(nl + 1, '\n') : NULL;
 		if (nl && end && nl > cached && end > nl + 1 && end[1] == '\0') {
 			*version = xstrndup(cached, (size_t)(nl - cached));
 			*lib_dir = xstrndup(nl + 1, (size_t)(end - nl - 1));
+			gs_cache_key_release(&k);
 			return 0;
 		}
 	}
-	if (gs_zig_env(zig, NULL, version, lib_dir, err) < 0)
-		return -1;
-	if (key && !strchr(*version, '\n') && !strchr(*lib_dir, '\n')) {
+	int r = gs_zig_env(zig, NULL, version, lib_dir, err);
+	if (r == 0 && !strchr(*version, '\n') && !strchr(*lib_dir, '\n')) {
 		cleanup_free char *value = x_asprintf("%s\n%s\n", *version, *lib_dir);
-		gs_cache_put(cache_dir, "zig", key, value);
+		gs_cache_put(&cache, &k, value, strlen(value), 0644);
 	}
-	return 0;
+	gs_cache_key_release(&k);
+	return r;
 }
 
 /* Make sure the zig CC wrapper for a target exists: *dir is the directory
@@ -219,7 +207,7 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 			    const gs_platform_t *p, const char *cc, const char *base)
 {
 	const char *parts[] = {
-		"gsimage-out-v2", s->cwd, s->pkg, base, p->name,
+		s->cwd, s->pkg, base, p->name,
 		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
 		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
 		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
@@ -229,10 +217,13 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 		s->go ? s->go : "", s->go_version ? s->go_version : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
 		s->gccgo ? s->gccgo : "",
 	};
-	uint64_t h = GS_FNV1A_INIT;
+	gs_cache_key_t k;
+	gs_cache_key_init(&k, "out");
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-		h = fnv1a(h, parts[i]);
-	cleanup_free char *rel = x_asprintf("out/%016llx", (unsigned long long)h);
+		gs_cache_key_str(&k, "part", parts[i]);
+	cleanup_free char *name = gs_cache_key_name(&k);
+	gs_cache_key_release(&k);
+	cleanup_free char *rel = x_asprintf("out/%s", name);
 	return gs_path_join(o->cache_dir, rel);
 }
 
@@ -863,6 +854,8 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 			return -1;
 	}
 
+	res->zig_version = zig_ver ? xstrdup(zig_ver) : NULL;
+	res->zig_lib = zig_lib ? xstrdup(zig_lib) : NULL;
 	res->go = xstrdup(st.go);
 	res->go_version = st.go_version ? xstrdup(st.go_version) : NULL;
 	res->cc_kind = o->cc_kind;
@@ -909,6 +902,8 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	free(res->go);
 	free(res->go_version);
 	free(res->cc_driver);
+	free(res->zig_version);
+	free(res->zig_lib);
 	free(res->name);
 	free(res->import_path);
 	free(res->dir);

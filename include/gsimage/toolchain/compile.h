@@ -83,6 +83,8 @@ typedef struct gs_compile_result {
 	gs_cc_kind_t cc_kind;
 	char *cc_driver;   /* the C compiler run for cgo (zig itself, not its
 			      wrapper; musl-gcc; --cc's path), NULL without */
+	char *zig_version; /* with zig: its version and lib directory (`zig */
+	char *zig_lib;     /* env`, cached by zig's identity), for the SBOM */
 	gs_compiled_t *bins;
 	size_t n_bins;
 	/* Every package with cgo files (standard ones too) in the build, as
