@@ -231,15 +231,27 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
  * the same key waits, so go never writes a binary another one is reading. */
 static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_lock_t *l, gs_error_t *err)
 {
-	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
-		return -1;
 	cleanup_free char *path = gs_path_join(dir, "lock");
-	int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
-	if (r == 1) {
-		progress(o, "waiting for another gsimage building the same binary (%s)", dir);
-		r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
+	for (;;) {
+		if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+			return -1;
+		int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
+		if (r == 1) {
+			progress(o, "waiting for another gsimage building the same binary (%s)", dir);
+			r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
+		}
+		if (r < 0)
+			return -1;
+		/* gc --cache removes a key's directory under its lock: what we
+		 * hold must still be the lock file at path */
+		struct stat held, now;
+		if (fstat(l->fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev)
+			break;
+		gs_lock_release(l);
 	}
-	return r;
+	futimens(l->fd, NULL); /* used now: gc --cache keeps it */
+	return 0;
 }
 
 /* One platform's build: prepared on the main thread, go build run on a
