@@ -11,20 +11,6 @@
 #include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
 
-static void warn(const gs_layercache_t *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void warn(const gs_layercache_t *c, const char *fmt, ...)
-{
-	if (!c->warn)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	c->warn(c->warn_ctx, line);
-}
-
 static void entry_key(const gs_digest_t *key, gs_cache_key_t *k)
 {
 	gs_cache_key_init(k, "layer");
@@ -94,7 +80,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 	gs_layer_info_t found;
 	if (parse_entry(text, compression, &found, &why) < 0) {
 		cleanup_free char *path = gs_layercache_entry_path(c, key);
-		warn(c, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
+		gs_cache_warn(&cache, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
 		     why);
 		return 0;
 	}
@@ -107,7 +93,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 	gs_blob_reader_t *r = NULL;
 	if (gs_blob_reader_open(store, &found.digest, found.size, "layer", &r, &e) < 0 ||
 	    gs_blob_reader_finish(r, &e) < 0) {
-		warn(c, "warning: %s; writing the layer again", e.msg);
+		gs_cache_warn(&cache, "warning: %s; writing the layer again", e.msg);
 		gs_blob_reader_free(r);
 		gs_error_release(&e);
 		return 0;

@@ -103,9 +103,7 @@ static char *entry_path(const gs_cache_t *c, const gs_cache_key_t *k)
 	return x_asprintf("%s/entries/%s/%s", c->dir, k->kind, name);
 }
 
-static void warn(const gs_cache_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void warn(const gs_cache_t *c, const char *fmt, ...)
+void gs_cache_warn(const gs_cache_t *c, const char *fmt, ...)
 {
 	if (!c->warn)
 		return;
@@ -188,7 +186,7 @@ int gs_cache_get(const gs_cache_t *c, const gs_cache_key_t *k, char **value, siz
 	} else
 		why = check_entry(text, n, k, &v, &vlen);
 	if (why) {
-		warn(c, "warning: ignoring cache entry '%s': %s", path, why);
+		gs_cache_warn(c, "warning: ignoring cache entry '%s': %s", path, why);
 		gs_error_release(&e);
 		return 0;
 	}
@@ -219,6 +217,6 @@ void gs_cache_put(const gs_cache_t *c, const gs_cache_key_t *k, const void *valu
 	cleanup_free char *dir = gs_path_dirname(path);
 	gs_error_t e = GS_ERROR_INIT;
 	if (gs_fs_mkdir_p(dir, 0755, &e) < 0 || gs_fs_write_atomic(path, text, n, (mode_t)mode, &e) < 0)
-		warn(c, "warning: cannot write cache entry '%s': %s", path, e.msg);
+		gs_cache_warn(c, "warning: cannot write cache entry '%s': %s", path, e.msg);
 	gs_error_release(&e);
 }

@@ -61,6 +61,9 @@ int gs_cache_get(const gs_cache_t *c, const gs_cache_key_t *k, char **value, siz
 void gs_cache_put(const gs_cache_t *c, const gs_cache_key_t *k, const void *value, size_t len,
 		  int mode);
 
+/* Say a warning line through c's callback (nothing without one). */
+void gs_cache_warn(const gs_cache_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Where the entries are: CACHE/entries.  Owned. */
 char *gs_cache_entries_dir(const char *cache_dir);
 
