@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +30,7 @@
 #include "gsimage/oci/mediatype.h" /* GS_MT_INDEX, for the empty index.json */
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/lock.h"
 #include "gsimage/util/xalloc.h"
 
 #define LOCK_NAME ".gsimage.lock"
@@ -47,7 +47,7 @@
 struct gs_store {
 	char *dir;
 	char *blobs;
-	int lock_fd;
+	gs_lock_t lock;  /* LOCK_NAME, while lock_depth > 0 */
 	int lock_depth;
 	int blobs_unsynced; /* blobs committed since blobs/sha256 was last fsynced */
 };
@@ -65,49 +65,26 @@ struct gs_blob_writer {
  * wait for: a big layer then costs about the same as an unsynced write. */
 #define WRITEBACK_CHUNK (2u * 1024 * 1024)
 
-static int lock_fd_open(gs_store_t *s, gs_error_t *err)
+/* Take the layout lock (blocking, or with GS_LOCK_TRY): 0 taken, 1 held by
+ * somebody else, -1 on error.  Nests. */
+static int store_lock(gs_store_t *s, int flags, gs_error_t *err)
 {
-	if (s->lock_fd >= 0)
+	if (s->lock_depth > 0) {
+		s->lock_depth++;
 		return 0;
+	}
 	cleanup_free char *path = gs_path_join(s->dir, LOCK_NAME);
-	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (s->lock_fd < 0)
-		return gs_error_set(err, errno, "opening lock file '%s'", path);
-	return 0;
+	int r = gs_lock_path(&s->lock, path, GS_LOCK_EXCLUSIVE | flags, err);
+	if (r < 0)
+		return gs_error_wrap(err, "locking layout '%s'", s->dir);
+	if (r == 0)
+		s->lock_depth = 1;
+	return r;
 }
 
 int gs_store_lock(gs_store_t *s, gs_error_t *err)
 {
-	if (s->lock_depth > 0) {
-		s->lock_depth++;
-		return 0;
-	}
-	if (lock_fd_open(s, err) < 0)
-		return -1;
-	while (flock(s->lock_fd, LOCK_EX) < 0) {
-		if (errno != EINTR)
-			return gs_error_set(err, errno, "locking layout '%s'", s->dir);
-	}
-	s->lock_depth = 1;
-	return 0;
-}
-
-/* 1 when taken, 0 when somebody else holds it, -1 on error. */
-static int store_trylock(gs_store_t *s, gs_error_t *err)
-{
-	if (s->lock_depth > 0) {
-		s->lock_depth++;
-		return 1;
-	}
-	if (lock_fd_open(s, err) < 0)
-		return -1;
-	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			return 0;
-		return gs_error_set(err, errno, "locking layout '%s'", s->dir);
-	}
-	s->lock_depth = 1;
-	return 1;
+	return store_lock(s, 0, err);
 }
 
 void gs_store_unlock(gs_store_t *s)
@@ -116,9 +93,7 @@ void gs_store_unlock(gs_store_t *s)
 		return;
 	if (--s->lock_depth > 0)
 		return;
-	flock(s->lock_fd, LOCK_UN);
-	close(s->lock_fd);
-	s->lock_fd = -1;
+	gs_lock_release(&s->lock);
 }
 
 static int has_prefix(const char *s, const char *prefix)
@@ -287,7 +262,7 @@ static int init_locked(gs_store_t *s, gs_error_t *err)
 static void remove_stale_temps(gs_store_t *s)
 {
 	gs_error_t ignored = GS_ERROR_INIT;
-	int have_lock = store_trylock(s, &ignored);
+	int have_lock = store_lock(s, GS_LOCK_TRY, &ignored) == 0;
 	gs_error_release(&ignored);
 	DIR *d = opendir(s->dir);
 	if (d) {
@@ -299,7 +274,7 @@ static void remove_stale_temps(gs_store_t *s)
 			int index_tmp = strncmp(de->d_name, INDEX_TMP_PREFIX,
 						strlen(INDEX_TMP_PREFIX)) == 0 &&
 					strlen(de->d_name) == strlen(INDEX_TMP_PREFIX) + 6;
-			if (!blob_tmp && !(index_tmp && have_lock == 1))
+			if (!blob_tmp && !(index_tmp && have_lock))
 				continue;
 			cleanup_free char *path = gs_path_join(s->dir, de->d_name);
 			/* The age first: a young file may be a writer's that is
@@ -309,20 +284,20 @@ static void remove_stale_temps(gs_store_t *s)
 			if (lstat(path, &pst) < 0 || !S_ISREG(pst.st_mode) ||
 			    now - pst.st_mtime < STALE_GRACE_SECONDS)
 				continue;
-			cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-			if (fd < 0)
-				continue;
-			if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-				continue; /* a live writer */
+			cleanup_lock gs_lock_t held = GS_LOCK_INIT;
+			if (gs_lock_path(&held, path, GS_LOCK_TRY | GS_LOCK_NOCREATE, &ignored) != 0) {
+				gs_error_release(&ignored);
+				continue; /* a live writer, or gone */
+			}
 			/* still the same old file under that name? */
-			if (fstat(fd, &fst) < 0 || fst.st_ino != pst.st_ino ||
+			if (fstat(held.fd, &fst) < 0 || fst.st_ino != pst.st_ino ||
 			    fst.st_dev != pst.st_dev || now - fst.st_mtime < STALE_GRACE_SECONDS)
 				continue;
 			unlink(path);
 		}
 		closedir(d);
 	}
-	if (have_lock == 1)
+	if (have_lock)
 		gs_store_unlock(s);
 }
 
@@ -344,7 +319,7 @@ int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err
 	gs_store_t *s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
 	s->blobs = gs_path_join(dir, "blobs/sha256");
-	s->lock_fd = -1;
+	s->lock = (gs_lock_t)GS_LOCK_INIT;
 
 	cleanup_free char *layout = gs_path_join(dir, "oci-layout");
 	cleanup_free char *index = gs_path_join(dir, "index.json");
@@ -401,8 +376,6 @@ void gs_store_free(gs_store_t *s)
 		return;
 	s->lock_depth = s->lock_depth ? 1 : 0;
 	gs_store_unlock(s);
-	if (s->lock_fd >= 0)
-		close(s->lock_fd);
 	free(s->dir);
 	free(s->blobs);
 	free(s);
@@ -440,10 +413,7 @@ int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
 	/* Blocking: gs_store_open() in another process only ever holds the
 	 * flock of an old temp file, and only for a moment (see
 	 * remove_stale_temps), so this waits at most that long. */
-	int r;
-	while ((r = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
-		;
-	if (r < 0 || fchmod(fd, 0644) < 0) {
+	if (gs_lock_fd(fd, GS_LOCK_EXCLUSIVE) < 0 || fchmod(fd, 0644) < 0) {
 		gs_error_set(err, errno, "writing a blob: preparing '%s'", tmp);
 		gs_tempfile_discard(tmp);
 		close(fd);
@@ -734,35 +704,13 @@ out:
  *   .gsimage-gc.lock        flock'd shared by builds from open to tag,
  *                           exclusively by gc; never removed */
 
-int gs_store_gc_lock(const gs_store_t *s, int exclusive, int nonblock, int *fd,
-		     gs_error_t *err)
+int gs_store_gc_lock(const gs_store_t *s, int flags, gs_lock_t *l, gs_error_t *err)
 {
-	*fd = -1;
 	cleanup_free char *path = gs_path_join(s->dir, GC_LOCK_NAME);
-	int lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (lfd < 0 && (errno == EACCES || errno == EROFS))
-		lfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* flock needs no write */
-	if (lfd < 0)
-		return gs_error_set(err, errno, "opening lock file '%s'", path);
-	int op = (exclusive ? LOCK_EX : LOCK_SH) | (nonblock ? LOCK_NB : 0);
-	int r;
-	while ((r = flock(lfd, op)) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		int e = errno;
-		close(lfd);
-		if (e == EWOULDBLOCK && nonblock)
-			return 1;
-		return gs_error_set(err, e, "locking layout '%s' (%s)", s->dir, GC_LOCK_NAME);
-	}
-	*fd = lfd;
-	return 0;
-}
-
-void gs_store_gc_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd); /* closing the only descriptor drops the flock */
+	int r = gs_lock_path(l, path, flags, err);
+	if (r < 0)
+		return gs_error_wrap(err, "locking layout '%s' (%s)", s->dir, GC_LOCK_NAME);
+	return r;
 }
 
 static int is_blob_name(const char *name)

@@ -534,11 +534,8 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	/* Only for compiled binaries: the edit-build loop.  gsimage pack of a
 	 * prebuilt binary into a new layout would pay the key's extra hash of
 	 * the binary for nothing. */
-	cleanup_free char *layer_cache = req->cache_dir && !req->n_prebuilt
-						 ? gs_path_join(req->cache_dir, "layers")
-						 : NULL;
 	req->image.cache = (gs_layercache_t){
-		.dir = layer_cache,
+		.dir = req->n_prebuilt ? NULL : req->cache_dir,
 		.warn = req->compile.progress,
 		.warn_ctx = req->compile.progress_ctx,
 	};
@@ -616,24 +613,26 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 
 	gs_store_t *store = NULL;
 	gs_binaries_t bins = {0};
-	int r = -1, gc_hold = -1;
-	/* The gc lock (shared) is held from the layout's opening to the tags,
-	 * so a concurrent `gsimage gc` waits instead of removing a blob this
-	 * build writes, or finds already there, before a tag refers to it. */
+	int r = -1;
+	gs_lock_t gc_hold = GS_LOCK_INIT;
+	/* The gc lock (shared) is held from before the layout is read to the
+	 * tags, so a concurrent `gsimage gc` waits instead of removing a blob
+	 * this build writes, or finds already there, before a tag refers to
+	 * it.  It is taken after the compile stage, whose cache entry locks
+	 * come first in util/lock.h's order; an existing layout is opened
+	 * (checked) before, so a bad -o fails before anything compiles. */
 	int new_layout = layout_is_new(req->layout_dir);
 	if (new_layout ? check_new_layout(req->layout_dir, err) < 0
-		       : (open_layout(req->layout_dir, &store, err) < 0 ||
-			  gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0))
+		       : open_layout(req->layout_dir, &store, err) < 0)
 		goto out;
 	if (get_binaries(req, &bins, err) < 0)
 		goto out;
-	if (new_layout && (open_layout(req->layout_dir, &store, err) < 0 ||
-			   gs_store_gc_lock(store, 0, 0, &gc_hold, err) < 0))
+	if ((new_layout && open_layout(req->layout_dir, &store, err) < 0) ||
+	    gs_store_gc_lock(store, GS_LOCK_SHARED, &gc_hold, err) < 0)
 		goto out;
 	r = pack_and_tag(req, store, &bins, res, err);
 	if (r == 0 && req->push_dest) {
-		gs_store_gc_unlock(gc_hold); /* push only reads the layout */
-		gc_hold = -1;
+		gs_lock_release(&gc_hold); /* push only reads the layout */
 		gs_store_free(store);
 		store = NULL;
 		req->push.layout_dir = req->layout_dir;
@@ -643,7 +642,7 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 	}
 out:
 	gs_binaries_release(&bins);
-	gs_store_gc_unlock(gc_hold);
+	gs_lock_release(&gc_hold);
 	gs_store_free(store);
 	if (r < 0)
 		gs_build_result_release(res);

@@ -394,15 +394,16 @@ int gs_gc(const char *dir, const gs_gc_opts_t *o, gs_gc_result_t *res, gs_error_
 	gs_store_t *store = NULL;
 	if (gs_store_open(dir, 0, &store, err) < 0)
 		return -1;
-	int hold = -1, locked = 0, r;
-	r = gs_store_gc_lock(store, 1, 1, &hold, err);
+	gs_lock_t hold = GS_LOCK_INIT;
+	int locked = 0;
+	int r = gs_store_gc_lock(store, GS_LOCK_EXCLUSIVE | GS_LOCK_TRY, &hold, err);
 	if (r == 1) {
 		if (o->progress) {
 			cleanup_free char *line =
 				x_asprintf("waiting for the builds writing to '%s' to finish", dir);
 			o->progress(o->progress_ctx, line);
 		}
-		r = gs_store_gc_lock(store, 1, 0, &hold, err);
+		r = gs_store_gc_lock(store, GS_LOCK_EXCLUSIVE, &hold, err);
 	}
 	if (r == 0) {
 		r = gs_store_lock(store, err);
@@ -412,7 +413,7 @@ int gs_gc(const char *dir, const gs_gc_opts_t *o, gs_gc_result_t *res, gs_error_
 		r = sweep(store, o, res, err);
 	if (locked)
 		gs_store_unlock(store);
-	gs_store_gc_unlock(hold);
+	gs_lock_release(&hold);
 	gs_store_free(store);
 	if (r < 0)
 		gs_gc_result_release(res);

@@ -1,89 +1,64 @@
 #include "gsimage/pipeline/layercache.h"
 
 #include <errno.h>
-#include <jansson.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "gsimage/util/cache.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/xalloc.h"
 
-#define ENTRY_VERSION 1
-
-static void warn(const gs_layercache_t *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void warn(const gs_layercache_t *c, const char *fmt, ...)
+static void entry_key(const gs_digest_t *key, gs_cache_key_t *k)
 {
-	if (!c->warn)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	c->warn(c->warn_ctx, line);
+	gs_cache_key_init(k, "layer");
+	gs_cache_key_digest(k, "layer key", key->s);
 }
 
-static char *entry_path(const gs_layercache_t *c, const gs_digest_t *key)
+static gs_cache_t cache_of(const gs_layercache_t *c)
 {
-	cleanup_free char *base = x_asprintf("%s.json", gs_digest_hex(key));
-	return gs_path_join(c->dir, base);
+	return (gs_cache_t){.dir = c->dir, .warn = c->warn, .warn_ctx = c->warn_ctx};
 }
 
-void gs_layercache_check(const gs_digest_t *key, const gs_layer_info_t *info,
-			 gs_digest_t *out)
+char *gs_layercache_entry_path(const gs_layercache_t *c, const gs_digest_t *key)
 {
-	cleanup_free char *text = x_asprintf(
-		"gsimage-layercache-v%d\n%s\n%s\n%s\n%llu\n%llu\n%s\n", ENTRY_VERSION, key->s,
-		info->digest.s, info->diff_id.s, (unsigned long long)info->size,
-		(unsigned long long)info->uncompressed_size, gs_compression_name(info->compression));
-	gs_digest_buffer(text, strlen(text), out);
+	gs_cache_key_t k;
+	entry_key(key, &k);
+	cleanup_free char *name = gs_cache_key_name(&k);
+	cleanup_free char *entries = gs_cache_entries_dir(c->dir);
+	char *path = x_asprintf("%s/%s/%s", entries, k.kind, name);
+	gs_cache_key_release(&k);
+	return path;
 }
 
-/* Parse an entry; < 0 with *why (static) when it is not a valid one. */
-static int parse_entry(const char *text, const gs_digest_t *key, gs_compression_t compression,
-		       gs_layer_info_t *info, const char **why)
+/* The value: "<digest>\n<diff_id>\n<size>\n<uncompressed size>\n<compression>\n".
+ * < 0 with *why (static) when it is not one for compression. */
+static int parse_entry(const char *text, gs_compression_t compression, gs_layer_info_t *info,
+		       const char **why)
 {
-	json_error_t je;
-	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-	int r = -1;
-	const char *k, *digest, *diff_id, *comp, *check;
-	json_int_t version, size, usize;
+	char digest[160], diff_id[160], comp[32];
+	unsigned long long size, usize;
+	int used = 0;
 	gs_error_t e = GS_ERROR_INIT;
-	*why = "it is not a layer cache entry";
-	if (!root || json_unpack(root, "{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "version",
-				 &version, "key", &k, "digest", &digest, "diffID", &diff_id,
-				 "size", &size, "uncompressedSize", &usize, "compression", &comp,
-				 "check", &check) < 0)
-		goto out;
-	if (version != ENTRY_VERSION || strcmp(k, key->s) != 0) {
-		*why = "it belongs to another key or version";
-		goto out;
-	}
+	*why = "it is not a layer descriptor";
 	memset(info, 0, sizeof *info);
-	if (gs_digest_parse(digest, &info->digest, &e) < 0 ||
-	    gs_digest_parse(diff_id, &info->diff_id, &e) < 0 || size <= 0 || usize <= 0 ||
-	    gs_compression_parse(comp, &info->compression, &e) < 0)
-		goto out;
+	if (sscanf(text, "%159[^\n]\n%159[^\n]\n%llu\n%llu\n%31[^\n]\n%n", digest, diff_id, &size,
+		   &usize, comp, &used) != 5 || text[used] != '\0' || size == 0 || usize == 0 ||
+	    gs_digest_parse(digest, &info->digest, &e) < 0 ||
+	    gs_digest_parse(diff_id, &info->diff_id, &e) < 0 ||
+	    gs_compression_parse(comp, &info->compression, &e) < 0) {
+		gs_error_release(&e);
+		return -1;
+	}
 	if (info->compression != compression) {
 		*why = "its compression differs";
-		goto out;
+		return -1;
 	}
-	info->size = (uint64_t)size;
-	info->uncompressed_size = (uint64_t)usize;
-	gs_digest_t want;
-	gs_layercache_check(key, info, &want);
-	if (strcmp(want.s, check) != 0) {
-		*why = "its check does not match its content";
-		goto out;
-	}
-	r = 0;
-out:
-	gs_error_release(&e);
-	json_decref(root);
-	return r;
+	info->size = size;
+	info->uncompressed_size = usize;
+	return 0;
 }
 
 int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
@@ -92,37 +67,33 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 {
 	if (!c || !c->dir)
 		return 0;
-	cleanup_free char *path = entry_path(c, key);
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return 0; /* never built: a plain miss */
+	gs_cache_t cache = cache_of(c);
+	gs_cache_key_t k;
+	entry_key(key, &k);
 	cleanup_free char *text = NULL;
+	int hit = gs_cache_get(&cache, &k, &text, NULL);
+	gs_cache_key_release(&k);
+	if (!hit)
+		return 0; /* never built, or damaged (the cache warned) */
 	gs_error_t e = GS_ERROR_INIT;
 	const char *why = NULL;
 	gs_layer_info_t found;
-	if (!S_ISREG(st.st_mode) || st.st_size > 64 * 1024) {
-		why = "it is not a small regular file";
-	} else if (gs_fs_read_file(path, &text, NULL, &e) < 0) {
-		why = e.msg;
-	} else if (parse_entry(text, key, compression, &found, &why) == 0) {
-		why = NULL;
-	}
-	if (why) {
-		warn(c, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
+	if (parse_entry(text, compression, &found, &why) < 0) {
+		cleanup_free char *path = gs_layercache_entry_path(c, key);
+		gs_cache_warn(&cache, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
 		     why);
-		gs_error_release(&e);
 		return 0;
 	}
-	gs_error_release(&e);
 
 	/* The hint names a blob: reuse it only when it is intact. */
 	cleanup_free char *blob = gs_store_blob_path(store, &found.digest);
+	struct stat st;
 	if (lstat(blob, &st) < 0)
 		return 0; /* not in this layout: write it */
 	gs_blob_reader_t *r = NULL;
 	if (gs_blob_reader_open(store, &found.digest, found.size, "layer", &r, &e) < 0 ||
 	    gs_blob_reader_finish(r, &e) < 0) {
-		warn(c, "warning: %s; writing the layer again", e.msg);
+		gs_cache_warn(&cache, "warning: %s; writing the layer again", e.msg);
 		gs_blob_reader_free(r);
 		gs_error_release(&e);
 		return 0;
@@ -138,23 +109,13 @@ void gs_layercache_record(const gs_layercache_t *c, const gs_digest_t *key,
 {
 	if (!c || !c->dir)
 		return;
-	gs_digest_t check;
-	gs_layercache_check(key, info, &check);
-	json_t *root = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "version",
-				 ENTRY_VERSION, "key", key->s, "digest", info->digest.s, "diffID",
-				 info->diff_id.s, "size", (json_int_t)info->size,
-				 "uncompressedSize", (json_int_t)info->uncompressed_size,
-				 "compression", gs_compression_name(info->compression), "check",
-				 check.s);
-	char *text = root ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
-	json_decref(root);
-	if (!text)
-		return;
-	cleanup_free char *path = entry_path(c, key);
-	gs_error_t e = GS_ERROR_INIT;
-	if (gs_fs_mkdir_p(c->dir, 0755, &e) < 0 ||
-	    gs_fs_write_atomic(path, text, strlen(text), 0644, &e) < 0)
-		warn(c, "warning: cannot record the layer in the cache: %s", e.msg);
-	gs_error_release(&e);
-	free(text);
+	cleanup_free char *text = x_asprintf("%s\n%s\n%llu\n%llu\n%s\n", info->digest.s,
+					     info->diff_id.s, (unsigned long long)info->size,
+					     (unsigned long long)info->uncompressed_size,
+					     gs_compression_name(info->compression));
+	gs_cache_t cache = cache_of(c);
+	gs_cache_key_t k;
+	entry_key(key, &k);
+	gs_cache_put(&cache, &k, text, strlen(text), 0644);
+	gs_cache_key_release(&k);
 }

@@ -55,88 +55,23 @@ struct c_side {
 	char *cc_name;
 };
 
-/* zig's version and bundled musl's, cached under cache_dir/sbom/ keyed by
- * the zig binary's identity (path, device, inode, size, mtime, ctime), so a
- * rebuild runs neither `zig version` nor `zig env`.  The entry repeats the
- * identity; anything else in it is ignored and replaced. */
-static char *zig_identity(const char *zig)
-{
-	struct stat st;
-	if (stat(zig, &st) < 0)
-		return NULL;
-	cleanup_free char *file_id = gs_fs_identity(&st);
-	return x_asprintf("gsimage-cside-v1|%s|%s", zig, file_id);
-}
-
-static char *zig_cache_path(const char *cache_dir, const char *id)
-{
-	gs_digest_t d;
-	gs_digest_buffer(id, strlen(id), &d);
-	cleanup_free char *rel = x_asprintf("sbom/zig-%.16s", gs_digest_hex(&d));
-	return gs_path_join(cache_dir, rel);
-}
-
 static int c_side_ask(const gs_compile_result_t *set, struct c_side *c, gs_error_t *err);
 
-static int zig_cached(const char *cache_dir, const char *zig, struct c_side *c)
-{
-	cleanup_free char *id = cache_dir ? zig_identity(zig) : NULL;
-	if (!id)
-		return 0;
-	cleanup_free char *path = zig_cache_path(cache_dir, id);
-	cleanup_free char *text = NULL;
-	gs_error_t e = GS_ERROR_INIT;
-	int r = gs_fs_read_file(path, &text, NULL, &e);
-	gs_error_release(&e);
-	if (r < 0)
-		return 0;
-	/* "<identity>\n<zig version>\n<musl version>\n" and nothing else */
-	size_t idlen = strlen(id);
-	if (strncmp(text, id, idlen) != 0 || text[idlen] != '\n')
-		return 0;
-	char *v1 = text + idlen + 1;
-	size_t n1 = strcspn(v1, "\n");
-	if (n1 == 0 || n1 > 64 || v1[n1] != '\n')
-		return 0;
-	char *v2 = v1 + n1 + 1;
-	size_t n2 = strcspn(v2, "\n");
-	if (n2 == 0 || n2 > 64 || v2[n2] != '\n' || v2[n2 + 1] != '\0')
-		return 0;
-	c->cc_version = xstrndup(v1, n1);
-	c->musl_version = xstrndup(v2, n2);
-	return 1;
-}
-
-static void zig_remember(const char *cache_dir, const char *zig, const struct c_side *c)
-{
-	cleanup_free char *id = cache_dir ? zig_identity(zig) : NULL;
-	if (!id || !c->cc_version || !c->musl_version || strchr(c->cc_version, '\n') ||
-	    strchr(c->musl_version, '\n'))
-		return;
-	cleanup_free char *path = zig_cache_path(cache_dir, id);
-	cleanup_free char *dir = gs_path_join(cache_dir, "sbom");
-	cleanup_free char *text = x_asprintf("%s\n%s\n%s\n", id, c->cc_version, c->musl_version);
-	gs_error_t e = GS_ERROR_INIT;
-	if (gs_fs_mkdir_p(dir, 0755, &e) == 0)
-		gs_fs_write_atomic(path, text, strlen(text), 0644, &e); /* a hint only */
-	gs_error_release(&e);
-}
-
-static int c_side_detect(const gs_compile_result_t *set, const char *cache_dir,
-			 struct c_side *c, gs_error_t *err)
+/* zig's side comes from the compile stage, which asked `zig env` once (or
+ * found the answer in the cache): its version, and the musl in its lib
+ * directory. */
+static int c_side_detect(const gs_compile_result_t *set, struct c_side *c, gs_error_t *err)
 {
 	memset(c, 0, sizeof *c);
 	if (!set->cgo || !set->cc_driver)
 		return 0;
 	c->cc_name = gs_path_basename(set->cc_driver);
-	int zig = set->cc_kind == GS_CC_ZIG;
-	if (zig && zig_cached(cache_dir, set->cc_driver, c))
+	if (set->cc_kind == GS_CC_ZIG && set->zig_version && set->zig_lib) {
+		c->cc_version = xstrdup(set->zig_version);
+		if (gs_sbom_musl_version_zig_lib(set->zig_lib, &c->musl_version, err) < 0)
+			return gs_error_wrap(err, "finding the musl version '%s' links",
+					     set->cc_driver);
 		return 0;
-	if (zig) {
-		int r = c_side_ask(set, c, err);
-		if (r == 0)
-			zig_remember(cache_dir, set->cc_driver, c);
-		return r;
 	}
 	return c_side_ask(set, c, err);
 }
@@ -284,7 +219,7 @@ int gs_sboms_attach(gs_store_t *store, const gs_sboms_opts_t *o, const gs_binari
 	if (!o->formats)
 		return 0;
 	struct c_side c;
-	if (c_side_detect(&bins->set, o->cache_dir, &c, err) < 0)
+	if (c_side_detect(&bins->set, &c, err) < 0)
 		return -1;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < packed->n_images; i++)

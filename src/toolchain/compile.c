@@ -21,8 +21,8 @@
 #include "gsimage/toolchain/zigenv.h"
 #include "gsimage/util/cache.h"
 #include "gsimage/util/cleanup.h"
-#include "gsimage/util/fnv.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/lock.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/strvec.h"
 #include "gsimage/util/xalloc.h"
@@ -78,47 +78,36 @@ static int resolve_package(const char *package, char **cwd, char **pkg, gs_error
 	return 0;
 }
 
-/* s hashed into h, then a separator, so ("ab","c") != ("a","bc"): names
- * cache entries.  A collision costs a relink or a fresh `zig version`,
- * never a wrong result (Go's own up-to-date check decides whether a
- * binary is current). */
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-	h = gs_fnv1a(h, s, strlen(s));
-	return gs_fnv1a(h, "\xff", 1);
-}
-
 /* zig's version ("0.11.0", which names the CC wrapper) and its lib
  * directory (which the wrapper maps away), both owned: `zig env`, remembered
- * under cache_dir by the zig binary's identity (path, device, inode, size,
- * mtime, ctime), so a replaced zig is asked again. */
+ * in the cache by the zig binary's identity, so a replaced zig is asked
+ * again.  The compile result hands them on (the SBOM's C side). */
 static int zig_facts(const char *cache_dir, const char *zig, char **version, char **lib_dir,
 		     gs_error_t *err)
 {
-	struct stat st;
-	cleanup_free char *key = NULL;
-	if (cache_dir && stat(zig, &st) == 0) {
-		cleanup_free char *file_id = gs_fs_identity(&st);
-		key = x_asprintf("zig env|%s|%s", zig, file_id);
-	}
+	gs_cache_t cache = {.dir = cache_dir};
+	gs_cache_key_t k;
+	gs_cache_key_init(&k, "zig");
+	gs_cache_key_file(&k, "zig", zig);
 	cleanup_free char *cached = NULL;
-	if (key && gs_cache_get(cache_dir, "zig", key, &cached)) {
+	if (gs_cache_get(&cache, &k, &cached, NULL)) {
 		/* "<version>\n<lib dir>\n": anything else is asked again */
 		char *nl = strchr(cached, '\n');
 		char *end = nl ? strchr(nl + 1, '\n') : NULL;
 		if (nl && end && nl > cached && end > nl + 1 && end[1] == '\0') {
 			*version = xstrndup(cached, (size_t)(nl - cached));
 			*lib_dir = xstrndup(nl + 1, (size_t)(end - nl - 1));
+			gs_cache_key_release(&k);
 			return 0;
 		}
 	}
-	if (gs_zig_env(zig, NULL, version, lib_dir, err) < 0)
-		return -1;
-	if (key && !strchr(*version, '\n') && !strchr(*lib_dir, '\n')) {
+	int r = gs_zig_env(zig, NULL, version, lib_dir, err);
+	if (r == 0 && !strchr(*version, '\n') && !strchr(*lib_dir, '\n')) {
 		cleanup_free char *value = x_asprintf("%s\n%s\n", *version, *lib_dir);
-		gs_cache_put(cache_dir, "zig", key, value);
+		gs_cache_put(&cache, &k, value, strlen(value), 0644);
 	}
-	return 0;
+	gs_cache_key_release(&k);
+	return r;
 }
 
 /* Make sure the zig CC wrapper for a target exists: *dir is the directory
@@ -218,7 +207,7 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 			    const gs_platform_t *p, const char *cc, const char *base)
 {
 	const char *parts[] = {
-		"gsimage-out-v2", s->cwd, s->pkg, base, p->name,
+		s->cwd, s->pkg, base, p->name,
 		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
 		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
 		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
@@ -228,35 +217,41 @@ static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
 		s->go ? s->go : "", s->go_version ? s->go_version : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
 		s->gccgo ? s->gccgo : "",
 	};
-	uint64_t h = GS_FNV1A_INIT;
+	gs_cache_key_t k;
+	gs_cache_key_init(&k, "out");
 	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-		h = fnv1a(h, parts[i]);
-	cleanup_free char *rel = x_asprintf("out/%016llx", (unsigned long long)h);
+		gs_cache_key_str(&k, "part", parts[i]);
+	cleanup_free char *name = gs_cache_key_name(&k);
+	gs_cache_key_release(&k);
+	cleanup_free char *rel = x_asprintf("out/%s", name);
 	return gs_path_join(o->cache_dir, rel);
 }
 
-/* Take the key's flock (dir/lock), creating dir: another gsimage building
- * the same key waits, so go never writes a binary another one is reading.
- * Returns the fd. */
-static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_error_t *err)
+/* Take the key's lock (dir/lock), creating dir: another gsimage building
+ * the same key waits, so go never writes a binary another one is reading. */
+static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_lock_t *l, gs_error_t *err)
 {
-	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
-		return -1;
 	cleanup_free char *path = gs_path_join(dir, "lock");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return gs_error_set(err, errno, "opening '%s'", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return fd;
-	progress(o, "waiting for another gsimage building the same binary (%s)", dir);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno == EINTR)
-			continue;
-		int e = errno;
-		close(fd);
-		return gs_error_set(err, e, "locking '%s'", path);
+	for (;;) {
+		if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+			return -1;
+		int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
+		if (r == 1) {
+			progress(o, "waiting for another gsimage building the same binary (%s)", dir);
+			r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
+		}
+		if (r < 0)
+			return -1;
+		/* gc --cache removes a key's directory under its lock: what we
+		 * hold must still be the lock file at path */
+		struct stat held, now;
+		if (fstat(l->fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
+		    held.st_dev == now.st_dev)
+			break;
+		gs_lock_release(l);
 	}
-	return fd;
+	futimens(l->fd, NULL); /* used now: gc --cache keeps it */
+	return 0;
 }
 
 /* One platform's build: prepared on the main thread, go build run on a
@@ -266,7 +261,7 @@ struct job {
 	size_t index;
 	char *final, *tmp, *marker; /* marker: zig's libc for p, NULL without zig */
 	char *stable_dir;           /* stable_output: the key's directory */
-	int lock_fd;                /* stable_output: the key's flock, once taken */
+	gs_lock_t lock;             /* stable_output: the key's lock, once taken */
 	gs_strvec_t argv, env;
 	const char *cwd;
 	/* the run's outcome */
@@ -281,8 +276,7 @@ static void job_release(struct job *j)
 	free(j->tmp);
 	free(j->marker);
 	free(j->stable_dir);
-	if (j->lock_fd >= 0)
-		close(j->lock_fd);
+	gs_lock_release(&j->lock);
 	gs_strvec_release(&j->argv);
 	gs_strvec_release(&j->env);
 	free(j->errout);
@@ -436,8 +430,7 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 	bin->platform = p;
 	bin->path = j->final;
 	j->final = NULL;
-	bin->lock = j->lock_fd + 1;
-	j->lock_fd = -1;
+	gs_lock_move(&bin->lock, &j->lock);
 	return 0;
 }
 
@@ -506,7 +499,7 @@ static int build_all(const gs_compile_opts_t *o, const struct settled *s,
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].p = o->platforms[i];
 		jobs[i].index = i;
-		jobs[i].lock_fd = -1;
+		jobs[i].lock = (gs_lock_t)GS_LOCK_INIT;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (prepare_one(o, s, &jobs[i], res->name, err) < 0)
@@ -525,7 +518,7 @@ static int build_all(const gs_compile_opts_t *o, const struct settled *s,
 			/* The same key twice (cannot happen today): one lock. */
 			if (i > 0 && strcmp(order[i]->stable_dir, order[i - 1]->stable_dir) == 0)
 				continue;
-			if ((order[i]->lock_fd = lock_key(o, order[i]->stable_dir, err)) < 0) {
+			if (lock_key(o, order[i]->stable_dir, &order[i]->lock, err) < 0) {
 				free(order);
 				goto out;
 			}
@@ -606,8 +599,8 @@ static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
  * new-XXXXXX and renamed once locked, so no run directory is ever seen
  * before its lock is held. */
 struct go_tmp {
-	char *dir, *lock;
-	int lock_fd;
+	char *dir, *lock_path;
+	gs_lock_t lock;
 };
 
 #define STALE_NEW_SECONDS 60
@@ -619,13 +612,13 @@ static void reap_go_tmp(const char *base)
 		cleanup_free char *path = gs_path_join(base, de->d_name);
 		if (strncmp(de->d_name, "run-", 4) == 0) {
 			cleanup_free char *lock = gs_path_join(path, "lock");
-			int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-			if (fd < 0 && errno != ENOENT)
-				continue;
-			if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+			gs_lock_t held = GS_LOCK_INIT;
+			gs_error_t e = GS_ERROR_INIT;
+			int r = gs_lock_path(&held, lock, GS_LOCK_TRY | GS_LOCK_NOCREATE, &e);
+			if (r == 0 || (r < 0 && e.errnum == ENOENT))
 				gs_fs_remove_tree(path); /* its gsimage is gone */
-			if (fd >= 0)
-				close(fd);
+			gs_lock_release(&held);
+			gs_error_release(&e);
 		} else if (strncmp(de->d_name, "new-", 4) == 0) {
 			/* killed between mkdtemp and rename: nothing in it yet */
 			struct stat st;
@@ -647,9 +640,7 @@ static int go_tmp_make(const gs_compile_opts_t *o, struct go_tmp *t, gs_error_t 
 	if (!mkdtemp(tmpl))
 		return gs_error_set(err, errno, "creating a work directory in '%s'", base);
 	cleanup_free char *new_lock = gs_path_join(tmpl, "lock");
-	t->lock_fd = open(new_lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (t->lock_fd < 0 || flock(t->lock_fd, LOCK_EX) < 0) {
-		gs_error_set(err, errno, "locking '%s'", new_lock);
+	if (gs_lock_path(&t->lock, new_lock, GS_LOCK_EXCLUSIVE, err) < 0) {
 		gs_fs_remove_tree(tmpl);
 		return -1;
 	}
@@ -659,10 +650,10 @@ static int go_tmp_make(const gs_compile_opts_t *o, struct go_tmp *t, gs_error_t 
 		gs_fs_remove_tree(tmpl);
 		return -1;
 	}
-	t->lock = gs_path_join(t->dir, "lock");
+	t->lock_path = gs_path_join(t->dir, "lock");
 	/* An interrupt takes the lock file and the (then empty) directory
 	 * along; what a killed go leaves, the next build reaps. */
-	gs_tempfile_register(t->lock);
+	gs_tempfile_register(t->lock_path);
 	gs_tempfile_register(t->dir);
 	return 0;
 }
@@ -672,13 +663,13 @@ static void go_tmp_release(struct go_tmp *t)
 {
 	if (!t->dir)
 		return;
-	unlink(t->lock);
+	unlink(t->lock_path);
 	rmdir(t->dir);
-	gs_tempfile_forget(t->lock);
+	gs_tempfile_forget(t->lock_path);
 	gs_tempfile_forget(t->dir);
-	close(t->lock_fd);
+	gs_lock_release(&t->lock);
 	free(t->dir);
-	free(t->lock);
+	free(t->lock_path);
 }
 #define cleanup_go_tmp __attribute__((cleanup(go_tmp_release)))
 
@@ -759,7 +750,7 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	st.gccgo = gccgo;
 	st.cwd = cwd;
 	st.pkg = pkg;
-	cleanup_go_tmp struct go_tmp go_tmp = {.lock_fd = -1};
+	cleanup_go_tmp struct go_tmp go_tmp = {.lock = GS_LOCK_INIT};
 	if (o->stable_output && go_tmp_make(o, &go_tmp, err) < 0)
 		return -1;
 	st.go_tmp = go_tmp.dir;
@@ -875,6 +866,8 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 			return -1;
 	}
 
+	res->zig_version = zig_ver ? xstrdup(zig_ver) : NULL;
+	res->zig_lib = zig_lib ? xstrdup(zig_lib) : NULL;
 	res->go = xstrdup(st.go);
 	res->go_version = st.go_version ? xstrdup(st.go_version) : NULL;
 	res->cc_kind = o->cc_kind;
@@ -914,14 +907,15 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
 		free(res->bins[i].build_id);
-		if (res->bins[i].lock > 0)
-			close(res->bins[i].lock - 1); /* lets go of the key's flock */
+		gs_lock_release(&res->bins[i].lock); /* lets go of the key */
 	}
 	free(res->bins);
 	gs_strvec_release(&res->cgo_packages);
 	free(res->go);
 	free(res->go_version);
 	free(res->cc_driver);
+	free(res->zig_version);
+	free(res->zig_lib);
 	free(res->name);
 	free(res->import_path);
 	free(res->dir);

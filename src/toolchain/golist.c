@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "gsimage/util/cleanup.h"
-#include "gsimage/util/fnv.h"
+#include "gsimage/util/cache.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
@@ -132,9 +132,6 @@ void gs_golist_release(gs_golist_t *l)
 
 /* ---- the memo ------------------------------------------------------------ */
 
-/* A second, independent stream beside GS_FNV1A_INIT's. */
-#define FNV_B 0x84222325cbf29ce4ULL
-
 /* The environment go list's answer can depend on: Go's own variables, the
  * C toolchain's, and where go finds its settings.  Not the rest, which
  * changes from shell to shell and would only make the memo miss. */
@@ -185,10 +182,11 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The state of the source directories: every entry's name and identity,
- * as one 128-bit hash (hex, owned), and the newest change time seen. */
+ * named as a cache key is (hex, owned), and the newest change time seen. */
 static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
 {
-	uint64_t a = GS_FNV1A_INIT, b = FNV_B;
+	gs_cache_key_t state;
+	gs_cache_key_init(&state, "sources");
 	*newest = (struct timespec){0};
 	for (size_t i = 0; i < dirs->n; i++) {
 		const char *dir = dirs->v[i];
@@ -217,70 +215,54 @@ static char *sources_state(const gs_strvec_t *dirs, struct timespec *newest)
 				newer(newest, &lst.st_ctim);
 			if (strcmp(id, "-") != 0)
 				newer(newest, &st.st_ctim);
-			a = gs_fnv1a(a, line, strlen(line));
-			b = gs_fnv1a(b, line, strlen(line)) * 31 + a;
+			gs_cache_key_str(&state, "entry", line);
 		}
 	}
-	return x_asprintf("%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+	char *name = gs_cache_key_name(&state);
+	gs_cache_key_release(&state);
+	return name;
 }
 
-static char *memo_path(const char *cache_dir, const char *key)
+/* The memo's cache key: the whole memo key as one part. */
+static void memo_cache_key(const char *key, gs_cache_key_t *k)
 {
-	cleanup_free char *rel = x_asprintf("golist/%016llx",
-					    (unsigned long long)gs_fnv1a(GS_FNV1A_INIT, key, strlen(key)));
-	return gs_path_join(cache_dir, rel);
+	gs_cache_key_init(k, "golist");
+	gs_cache_key_str(k, "go list", key);
 }
 
-/* A length-prefixed field: "<tag> <len>\n<bytes>\n"; advances *p. */
-static char *take_field(const char **p, const char *end, const char *tag)
-{
-	size_t tl = strlen(tag);
-	if ((size_t)(end - *p) <= tl || strncmp(*p, tag, tl) != 0 || (*p)[tl] != ' ')
-		return NULL;
-	char *num_end;
-	errno = 0;
-	unsigned long long n = strtoull(*p + tl + 1, &num_end, 10);
-	if (errno || num_end >= end || *num_end != '\n' || n > (unsigned long long)(end - num_end - 1) ||
-	    num_end[1 + n] != '\n')
-		return NULL;
-	char *v = xstrndup(num_end + 1, (size_t)n);
-	if (strlen(v) != n) { /* a NUL inside: not ours */
-		free(v);
-		return NULL;
-	}
-	*p = num_end + 1 + n + 1;
-	return v;
-}
-
+/* The memo's value: "<binary>\n<build id>\n<sources>\n" then go list's
+ * output. */
 int gs_golist_memo_load(const char *cache_dir, const char *key, gs_golist_memo_t *m)
 {
 	memset(m, 0, sizeof *m);
 	if (!cache_dir)
 		return 0;
-	cleanup_free char *path = memo_path(cache_dir, key);
+	gs_cache_t cache = {.dir = cache_dir};
+	gs_cache_key_t k;
+	memo_cache_key(key, &k);
 	cleanup_free char *text = NULL;
-	size_t len = 0;
-	gs_error_t ignored = GS_ERROR_INIT;
-	int r = gs_fs_read_file(path, &text, &len, &ignored);
-	gs_error_release(&ignored);
-	if (r < 0 || len < strlen(MEMO_MAGIC) || strncmp(text, MEMO_MAGIC, strlen(MEMO_MAGIC)) != 0)
+	int hit = gs_cache_get(&cache, &k, &text, NULL);
+	gs_cache_key_release(&k);
+	if (!hit)
 		return 0;
-	const char *p = text + strlen(MEMO_MAGIC), *end = text + len;
-	cleanup_free char *stored_key = take_field(&p, end, "key");
-	m->binary = take_field(&p, end, "binary");
-	m->build_id = take_field(&p, end, "build-id");
-	m->sources = take_field(&p, end, "sources");
-	char *output = take_field(&p, end, "output");
+	char *line[3], *p = text;
+	for (int i = 0; i < 3; i++) {
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			return 0;
+		*nl = '\0';
+		line[i] = p;
+		p = nl + 1;
+	}
 	gs_error_t perr = GS_ERROR_INIT;
-	if (!stored_key || strcmp(stored_key, key) != 0 || !m->binary || !m->build_id ||
-	    !m->sources || !output || p != end ||
-	    gs_golist_parse(output, "memo", &m->list, &perr) < 0) {
-		if (!m->list.output)
-			free(output);
+	if (gs_golist_parse(xstrdup(p), "memo", &m->list, &perr) < 0) {
 		gs_error_release(&perr);
 		gs_golist_memo_release(m);
 		return 0;
 	}
+	m->binary = xstrdup(line[0]);
+	m->build_id = xstrdup(line[1]);
+	m->sources = xstrdup(line[2]);
 	return 1;
 }
 
@@ -306,18 +288,16 @@ void gs_golist_memo_store(const char *cache_dir, const char *key, const gs_golis
 	 * next build's state would match a listing that never saw it. */
 	if (newest.tv_sec >= listed_at->tv_sec - 1)
 		return;
-	cleanup_free char *text = x_asprintf(MEMO_MAGIC "key %zu\n%s\nbinary %zu\n%s\nbuild-id %zu\n%s\n"
-					     "sources %zu\n%s\noutput %zu\n%s\n",
-					     strlen(key), key, strlen(binary), binary, strlen(build_id), build_id,
-					     strlen(state), state, strlen(l->output), l->output);
-	cleanup_free char *path = memo_path(cache_dir, key);
-	cleanup_free char *dir = gs_path_join(cache_dir, "golist");
-	gs_error_t ignored = GS_ERROR_INIT;
-	if (gs_fs_mkdir_p(dir, 0755, &ignored) == 0)
-		/* 0600: the key holds Go's environment (a GOPROXY URL may carry
-		 * credentials). */
-		gs_fs_write_atomic(path, text, strlen(text), 0600, &ignored);
-	gs_error_release(&ignored);
+	if (strchr(binary, '\n') || strchr(build_id, '\n'))
+		return;
+	cleanup_free char *text = x_asprintf("%s\n%s\n%s\n%s", binary, build_id, state, l->output);
+	gs_cache_t cache = {.dir = cache_dir};
+	gs_cache_key_t k;
+	memo_cache_key(key, &k);
+	/* 0600: the key holds Go's environment (a GOPROXY URL may carry
+	 * credentials). */
+	gs_cache_put(&cache, &k, text, strlen(text), 0600);
+	gs_cache_key_release(&k);
 }
 
 void gs_golist_memo_release(gs_golist_memo_t *m)

@@ -105,15 +105,24 @@ static char *ask_go(const char *go, const char *cwd, char *const *envp, gs_error
 char *gs_go_effective_version(const char *go, const char *cwd, char *const *envp,
 			      const char *cache_dir, gs_error_t *err)
 {
-	cleanup_free char *key = cache_dir ? gs_go_version_key(go, cwd, envp) : NULL;
+	gs_cache_t cache = {.dir = cache_dir};
+	gs_cache_key_t k;
+	gs_cache_key_init(&k, "goversion");
+	if (cache_dir) {
+		cleanup_free char *key = gs_go_version_key(go, cwd, envp);
+		gs_cache_key_str(&k, "go env", key);
+	}
 	char *v = NULL;
-	if (key && gs_cache_get(cache_dir, "goversion", key, &v)) {
-		if (strncmp(v, "go", 2) == 0 && !strchr(v, '\n'))
+	if (cache_dir && gs_cache_get(&cache, &k, &v, NULL)) {
+		if (strncmp(v, "go", 2) == 0 && !strchr(v, '\n')) {
+			gs_cache_key_release(&k);
 			return v;
+		}
 		free(v);
 	}
 	v = ask_go(go, cwd, envp, err);
-	if (v && key)
-		gs_cache_put(cache_dir, "goversion", key, v);
+	if (v && cache_dir)
+		gs_cache_put(&cache, &k, v, strlen(v), 0644);
+	gs_cache_key_release(&k);
 	return v;
 }

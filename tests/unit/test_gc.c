@@ -541,17 +541,18 @@ static void test_not_a_layout(void **state)
 static void test_gc_lock_modes(void **state)
 {
 	struct fx *f = *state;
-	int sh1 = -1, sh2 = -1, ex = -1;
-	assert_int_equal(gs_store_gc_lock(f->store, 0, 1, &sh1, &f->err), 0);
-	assert_int_equal(gs_store_gc_lock(f->store, 0, 1, &sh2, &f->err), 0); /* builds share */
-	assert_int_equal(gs_store_gc_lock(f->store, 1, 1, &ex, &f->err), 1);  /* gc waits */
-	assert_int_equal(ex, -1);
-	gs_store_gc_unlock(sh1);
-	assert_int_equal(gs_store_gc_lock(f->store, 1, 1, &ex, &f->err), 1);
-	gs_store_gc_unlock(sh2);
-	assert_int_equal(gs_store_gc_lock(f->store, 1, 1, &ex, &f->err), 0);
-	assert_int_equal(gs_store_gc_lock(f->store, 0, 1, &sh1, &f->err), 1); /* builds wait */
-	gs_store_gc_unlock(ex);
+	gs_lock_t sh1 = GS_LOCK_INIT, sh2 = GS_LOCK_INIT, ex = GS_LOCK_INIT;
+	const int SH = GS_LOCK_SHARED | GS_LOCK_TRY, EX = GS_LOCK_EXCLUSIVE | GS_LOCK_TRY;
+	assert_int_equal(gs_store_gc_lock(f->store, SH, &sh1, &f->err), 0);
+	assert_int_equal(gs_store_gc_lock(f->store, SH, &sh2, &f->err), 0); /* builds share */
+	assert_int_equal(gs_store_gc_lock(f->store, EX, &ex, &f->err), 1);  /* gc waits */
+	assert_false(gs_lock_held(&ex));
+	gs_lock_release(&sh1);
+	assert_int_equal(gs_store_gc_lock(f->store, EX, &ex, &f->err), 1);
+	gs_lock_release(&sh2);
+	assert_int_equal(gs_store_gc_lock(f->store, EX, &ex, &f->err), 0);
+	assert_int_equal(gs_store_gc_lock(f->store, SH, &sh1, &f->err), 1); /* builds wait */
+	gs_lock_release(&ex);
 }
 
 static void note_progress(void *ctx, const char *line)
@@ -573,9 +574,9 @@ static void test_gc_waits_for_build(void **state)
 	if (pid == 0) {
 		gs_error_t err = GS_ERROR_INIT;
 		gs_store_t *s = NULL;
-		int hold = -1;
+		gs_lock_t hold = GS_LOCK_INIT;
 		if (gs_store_open(f->dir, 1, &s, &err) < 0 ||
-		    gs_store_gc_lock(s, 0, 0, &hold, &err) < 0)
+		    gs_store_gc_lock(s, GS_LOCK_SHARED, &hold, &err) < 0)
 			_exit(1);
 		gs_digest_t d;
 		if (gs_store_put(s, "{\"fresh\":1}", 11, &d, &err) < 0)
@@ -585,7 +586,7 @@ static void test_gc_waits_for_build(void **state)
 		usleep(300 * 1000);
 		if (gs_layout_set_tag(s, "fresh:1", NULL, GS_MT_CONFIG, &d, 11, &err) < 0)
 			_exit(1);
-		gs_store_gc_unlock(hold);
+		gs_lock_release(&hold);
 		gs_store_free(s);
 		_exit(0);
 	}
@@ -642,9 +643,9 @@ static void test_temp_files(void **state)
 static void test_lock_files_alone_count_as_empty(void **state)
 {
 	struct fx *f = *state;
-	int hold = -1;
-	assert_int_equal(gs_store_gc_lock(f->store, 0, 0, &hold, &f->err), 0);
-	gs_store_gc_unlock(hold);
+	gs_lock_t hold = GS_LOCK_INIT;
+	assert_int_equal(gs_store_gc_lock(f->store, GS_LOCK_SHARED, &hold, &f->err), 0);
+	gs_lock_release(&hold);
 	char *reset = x_asprintf("rm -rf '%s'/oci-layout '%s'/index.json '%s'/blobs", f->dir,
 				 f->dir, f->dir);
 	assert_int_equal(system(reset), 0);

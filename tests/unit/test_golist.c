@@ -261,7 +261,7 @@ static void test_memo_damaged(void **state)
 	gs_golist_memo_store(f->cache, key, &l, "/out/app", "ID/one", &t);
 	gs_golist_release(&l);
 	/* The one memo file, cut short at every length: never a memo. */
-	cleanup_free char *dir = gs_path_join(f->cache, "golist");
+	cleanup_free char *dir = gs_path_join(f->cache, "entries/golist");
 	cleanup_free char *cmd = x_asprintf("ls %s", dir);
 	FILE *p = popen(cmd, "r");
 	char name[64] = "";

@@ -160,15 +160,15 @@ static void test_lookup(void **state)
 	assert_int_equal(warnings, 1);
 
 	/* A garbage entry: a miss with a warning. */
-	char *entry = x_asprintf("%s/%s.json", cdir, gs_digest_hex(&key));
-	tu_write(entry, "{\"version\": 1, garbage");
+	char *entry = gs_layercache_entry_path(&c, &key);
+	tu_write(entry, "gsimage-cache-v2\nkey 3 garbage");
 	assert_int_equal(gs_layercache_lookup(&c, fx->store, &key, o.compression, &got), 0);
 	assert_int_equal(warnings, 2);
 	/* An entry for another key under this one's name: ignored. */
 	gs_digest_t other;
 	gs_digest_buffer("other", 5, &other);
 	gs_layercache_record(&c, &other, &info);
-	char *other_entry = x_asprintf("%s/%s.json", cdir, gs_digest_hex(&other));
+	char *other_entry = gs_layercache_entry_path(&c, &other);
 	assert_int_equal(rename(other_entry, entry), 0);
 	assert_int_equal(gs_layercache_lookup(&c, fx->store, &key, o.compression, &got), 0);
 	assert_int_equal(warnings, 3);

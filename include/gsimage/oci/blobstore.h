@@ -10,6 +10,7 @@
 
 #include "gsimage/oci/digest.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/lock.h"
 
 typedef struct gs_store gs_store_t;
 
@@ -99,13 +100,11 @@ void gs_store_unlock(gs_store_t *store);
  * build is about to reference is ever deleted under it.  Always take it
  * before gs_store_lock(), never while holding that lock. */
 
-/* Take the gc lock: shared or exclusive; with nonblock, return 1 (and
- * *fd = -1) when somebody else holds it in a conflicting mode.  0 when
- * taken, with *fd to give to gs_store_gc_unlock(); -1 on error. */
-int gs_store_gc_lock(const gs_store_t *store, int exclusive, int nonblock, int *fd,
-		     gs_error_t *err);
-/* Let go of it (fd < 0 is a no-op); exiting does as well. */
-void gs_store_gc_unlock(int fd);
+/* Take the gc lock into *l: flags as for gs_lock_path() (GS_LOCK_SHARED
+ * for a build, GS_LOCK_EXCLUSIVE for gc; GS_LOCK_TRY not to wait).  0 when
+ * taken (let go with gs_lock_release(); exiting does as well), 1 when
+ * GS_LOCK_TRY found it held in a conflicting mode, -1 on error. */
+int gs_store_gc_lock(const gs_store_t *store, int flags, gs_lock_t *l, gs_error_t *err);
 
 /* A blob as found in blobs/sha256/. */
 typedef struct gs_store_blob {

@@ -2,11 +2,11 @@
  * layer's descriptor, so an unchanged layer already in the target layout is
  * reused without tarring, compressing or hashing its input again.
  *
- * Entries are files <dir>/<key hex>.json, written atomically.  An entry is
- * only a hint: a reused blob must be in the layout as a regular file of the
+ * Entries live in util/cache (kind "layer", keyed by the layer key; the
+ * value is the descriptor and its compression).  An entry is only a hint: a reused blob must be in the layout as a regular file of the
  * recorded size whose content hashes to its name (the verified blob reader
  * checks it), or the layer is written again.  An entry that does not parse,
- * or whose self-check does not match, is ignored with a warning.  Deleting
+ * or fails the cache's self-check, is ignored with a warning.  Deleting
  * the directory is always safe.  The caller holds the layout's gc lock
  * (gs_build() does), so a verified blob stays until the image refers to it. */
 #ifndef GSIMAGE_PIPELINE_LAYERCACHE_H
@@ -19,7 +19,7 @@
 typedef void (*gs_layercache_warn_fn)(void *ctx, const char *line);
 
 typedef struct gs_layercache {
-	const char *dir; /* NULL: no cache (every lookup misses) */
+	const char *dir; /* gsimage's cache directory; NULL: no cache (every lookup misses) */
 	gs_layercache_warn_fn warn;
 	void *warn_ctx;
 } gs_layercache_t;
@@ -36,8 +36,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 void gs_layercache_record(const gs_layercache_t *c, const gs_digest_t *key,
 			  const gs_layer_info_t *info);
 
-/* The entry's self-check: sha256 over its fields (exposed for tests).  */
-void gs_layercache_check(const gs_digest_t *key, const gs_layer_info_t *info,
-			 gs_digest_t *out);
+/* Where key's entry is (exposed for tests).  Owned. */
+char *gs_layercache_entry_path(const gs_layercache_t *c, const gs_digest_t *key);
 
 #endif

@@ -9,6 +9,7 @@
 #include "gsimage/toolchain/gobuild.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/lock.h"
 #include "gsimage/util/strvec.h"
 
 /* Progress reporting: one line, no trailing newline.  May be NULL. */
@@ -61,8 +62,8 @@ typedef struct gs_compile_opts {
 typedef struct gs_compiled {
 	const gs_platform_t *platform;
 	char *path;              /* out_dir/<name>-<os>-<arch>[-<variant>] */
-	int lock;                /* stable_output: the key's flock fd + 1,
-				    held until release; 0 = none */
+	gs_lock_t lock;          /* stable_output: the key's lock, held
+				    until release */
 	char *build_id;          /* the Go build ID the check reported, or NULL */
 } gs_compiled_t;
 
@@ -82,6 +83,8 @@ typedef struct gs_compile_result {
 	gs_cc_kind_t cc_kind;
 	char *cc_driver;   /* the C compiler run for cgo (zig itself, not its
 			      wrapper; musl-gcc; --cc's path), NULL without */
+	char *zig_version; /* with zig: its version and lib directory (`zig */
+	char *zig_lib;     /* env`, cached by zig's identity), for the SBOM */
 	gs_compiled_t *bins;
 	size_t n_bins;
 	/* Every package with cgo files (standard ones too) in the build, as

@@ -100,7 +100,7 @@ int gs_gobuild_pie_supported(const gs_platform_t *p);
  * the map the same zig installed elsewhere would build other binaries. */
 typedef struct gs_zig_cc {
 	char *name;   /* "zig-cc-x86_64-linux-musl-0.11.0-w2": what CC is set to */
-	char *subdir; /* "cc/<16 hex digits>": its directory in gsimage's cache */
+	char *subdir; /* "cc/<32 hex digits>": its directory in gsimage's cache */
 	char *script; /* its content */
 } gs_zig_cc_t;
 
