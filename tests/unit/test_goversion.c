@@ -63,28 +63,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void test_cache_entries(void **state)
-{
-	struct fixture *f = *state;
-	char *v = NULL;
-	assert_int_equal(gs_cache_get(f->cache, "k", "a\nkey", &v), 0);
-	gs_cache_put(f->cache, "k", "a\nkey", "value\n");
-	assert_int_equal(gs_cache_get(f->cache, "k", "a\nkey", &v), 1);
-	assert_string_equal(v, "value\n");
-	free(v);
-	/* Another key, or the same key in another kind: a miss. */
-	assert_int_equal(gs_cache_get(f->cache, "k", "a\nkez", &v), 0);
-	assert_int_equal(gs_cache_get(f->cache, "other", "a\nkey", &v), 0);
-	assert_int_equal(gs_cache_get(NULL, "k", "a\nkey", &v), 0);
-	/* A damaged entry is a miss, never a wrong answer. */
-	cleanup_free char *kdir = gs_path_join(f->cache, "k");
-	char cmd[512];
-	snprintf(cmd, sizeof cmd, "for e in '%s'/*; do printf 'gsimage-cache-v1 99\\na' >\"$e\"; done",
-		 kdir);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(gs_cache_get(f->cache, "k", "a\nkey", &v), 0);
-}
-
 static void test_key(void **state)
 {
 	struct fixture *f = *state;
@@ -175,7 +153,6 @@ static void test_effective_version_real_go(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_cache_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_effective_version_real_go, setup, teardown),
 	};
