@@ -59,6 +59,34 @@ if ! start_registry reg; then
 fi
 REG=127.0.0.1:$PORT
 
+# --- the pause program: PID 1 of a PID namespace, as in a pod ---------------
+run "$GSIMAGE" compile -q --cgo off -o "$WORK/bin" testdata/pause
+PAUSE_BIN=$OUT
+if [ "$RC" != 0 ] || [ ! -x "$PAUSE_BIN" ]; then
+  fail "setup: compiling testdata/pause (rc=$RC): $ERR"
+  exit 0
+fi
+unshare --pid --fork --kill-child "$PAUSE_BIN" >"$WORK/pause.log" 2>&1 &
+UNSHARE=$!
+P1=
+for _ in $(seq 50); do
+  P1=$(pgrep -P "$UNSHARE")
+  [ -n "$P1" ] && grep -q waiting "$WORK/pause.log" && break
+  sleep 0.1
+done
+# an orphan of the namespace goes to its PID 1: pause must reap it
+nsenter -t "$P1" -p -- sh -c 'sleep 1 & exit 0'
+sleep 0.3
+ADOPTED=$(ps -o comm= --ppid "$P1")
+sleep 1.2
+ZOMBIES=$(ps -o stat=,comm= --ppid "$P1" | grep -c '^Z')
+kill -TERM "$P1"
+wait "$UNSHARE"
+RC=$? OUT=$(cat "$WORK/pause.log") ERR="adopted: $ADOPTED; zombies: $ZOMBIES"
+check "pause as PID 1 adopts an orphan and reaps it: no zombie" \
+  '[ "$ADOPTED" = sleep ] && [ "$ZOMBIES" = 0 ]'
+check "pause exits 0 on SIGTERM" '[ "$RC" = 0 ] && contains "$OUT" "terminated, exiting"'
+
 # --- the images, built and pushed by gsimage --------------------------------
 L=$WORK/oci
 build_push() { # NAME TAG DIR [build options...]: sets DIG (the pushed top digest)
@@ -179,14 +207,15 @@ TOML
 
 # run_pod WHAT IMAGE [CONTAINER_SECURITY_CONTEXT_JSON]: runp (host network),
 # create, start, wait, logs, inspect; then stop and remove the pod.  Sets
-# LOGS, EXIT_CODE, SPEC (the OCI spec containerd gave runc, as JSON) and
-# POD_ERR (the first CRI error, with the step that failed).
+# LOGS, EXIT_CODE, SPEC (the OCI spec containerd gave runc, as JSON),
+# SANDBOX (the sandbox's image and argv) and POD_ERR (the first CRI error,
+# with the step that failed).
 N_POD=0
 run_pod() {
   local what=$1 image=$2 sc=${3:-"{}"} n pod ctr cid pid state
   N_POD=$((N_POD + 1)) n=$N_POD
   pod=$WORK/pod-$n.json ctr=$WORK/ctr-$n.json
-  LOGS= EXIT_CODE= SPEC= POD_ERR=
+  LOGS= EXIT_CODE= SPEC= POD_ERR= SANDBOX=
   mkdir -p "$WORK/$CRI_NAME/pods/$n"
   cat >"$pod" <<JSON
 {"metadata": {"name": "gsimage-$n", "namespace": "gsimage-test", "uid": "gsimage-$$-$n", "attempt": 0},
@@ -214,6 +243,9 @@ JSON
   cri inspect "$cid" >"$WORK/inspect-$n.json" 2>&1
   EXIT_CODE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"]["exitCode"])' "$WORK/inspect-$n.json" 2>/dev/null)
   SPEC=$("$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["info"]["runtimeSpec"]))' "$WORK/inspect-$n.json" 2>/dev/null)
+  cri inspectp "$pid" >"$WORK/inspectp-$n.json" 2>&1
+  SANDBOX=$("$PY" -c 'import json,sys; i=json.load(open(sys.argv[1]))["info"]
+print(i.get("image", ""), " ".join(i["runtimeSpec"]["process"]["args"]))' "$WORK/inspectp-$n.json" 2>/dev/null)
   run cri rmp -f "$pid"
   [ "$state" = CONTAINER_EXITED ] || { POD_ERR="the container did not exit (state ${state:-unknown})"; return 1; }
 }
@@ -249,7 +281,7 @@ cri_suite() { # NAME: the whole flow against the containerd on $SOCK
   CRI_NAME=$1
   local v
   v=$(cri version 2>/dev/null | awk '/RuntimeVersion/ {print $2}')
-  echo "   $CRI_NAME: containerd $v through crictl $("$CRICTL" --version | awk '{print $3}')"
+  echo "   $CRI_NAME: containerd $v through crictl $(go version -m "$CRICTL" 2>/dev/null | awk '$1 == "mod" {print $3}')"
 
   run cri pull "$HELLO"
   check "$CRI_NAME: crictl pull by digest from the loopback registry" '[ "$RC" = 0 ]'
@@ -260,9 +292,9 @@ cri_suite() { # NAME: the whole flow against the containerd on $SOCK
   check "$CRI_NAME: inspect: exit code 0" '[ "$EXIT_CODE" = 0 ]'
   check "$CRI_NAME: the process runs as the image's own user 65532:65532" \
     spec_has 's["process"]["user"]["uid"] == 65532 and s["process"]["user"]["gid"] == 65532'
-  run cri inspecti -o json "$PAUSE_IMAGE"
-  check "$CRI_NAME: the sandbox image is gsimage's pause, pulled from the loopback registry" \
-    '[ "$RC" = 0 ] && contains "$OUT" "$PAUSE_IMAGE"'
+  OUT=$SANDBOX
+  check "$CRI_NAME: the pod's sandbox is gsimage's pause, from the loopback registry ($SANDBOX)" \
+    '[ "$SANDBOX" = "$PAUSE_IMAGE /usr/local/bin/pause" ]'
 
   # the Deployment, as a kubelet reads it: resolved digest, runAsNonRoot
   # checked against the image's user, read-only root filesystem
