@@ -98,6 +98,7 @@ build_push() { # NAME TAG DIR [build options...]: sets DIG (the pushed top diges
   run "$GSIMAGE" push -q --insecure "$L:$name:$tag" "$REG/$name:$tag"
   [ "$RC" = 0 ] || { fail "setup: pushing $name:$tag (rc=$RC): $ERR"; return 1; }
   DIG=${OUT##*@}
+  crane_check "push $name:$tag" "$L" "$DIG" "$REG/$name:$tag"
 }
 build_push pause 1 testdata/pause || exit 0
 PAUSE_IMAGE=$REG/pause:1
@@ -136,6 +137,7 @@ if [ "$RC" != 0 ] || [ -z "$RESOLVED" ]; then
   fail "setup: gsimage resolve of the Deployment (rc=$RC): $ERR"
   exit 0
 fi
+crane_check "resolve" "$L" "${RESOLVED##*@}" "$RESOLVED"
 
 # --- a kubelet, in shell ------------------------------------------------------
 # crictl reads /etc/crictl.yaml unless given its own (empty) config
