@@ -184,3 +184,89 @@ PYEOF
   runc --root "$WORK/runc" delete -f "$id" >/dev/null 2>&1
   rm -rf "$bundle" "$single"
 }
+
+# --- crane: a second registry client on every push ---------------------------
+# CRANE: .toolchain/bin/crane (scripts/bootstrap installs it), else one on
+# PATH, else empty.
+CRANE=
+for c in "$ROOT/.toolchain/bin/crane" "$(command -v crane 2>/dev/null)"; do
+  if [ -n "$c" ] && [ -x "$c" ]; then CRANE=$c; break; fi
+done
+
+# crane_check WHAT LAYOUT TOP DEST: after gsimage pushed the image whose top
+# digest in LAYOUT is TOP to DEST (host:port/repo[:tag], plain HTTP on
+# 127.0.0.1), crane, which shares no code with skopeo, reads it back:
+# `validate --remote` (every blob fetched and digested), `manifest` of the
+# top and of each platform manifest and `config` of each byte for byte equal
+# to the layout's blobs, and `ls` listing the referrers-fallback tag
+# sha256-<hex> that the layout has for any of those manifests.  One check
+# per property, named after WHAT.  No crane: a failure, since the bootstrap
+# installs it.
+crane_check() {
+  local what=$1 dir=$2 top=$3 dest=$4 repo d good
+  if [ -z "$CRANE" ]; then
+    fail "$what: crane: not installed; run 'make bootstrap' (it builds crane into .toolchain/bin)"
+    return
+  fi
+  repo=${dest%@*}
+  case "${repo##*/}" in *:*) repo=${repo%:*} ;; esac
+  run "$CRANE" validate --insecure --remote "$repo@$top"
+  check "$what: crane validate --remote passes" '[ "$RC" = 0 ] && contains "$OUT" "PASS: "'
+  # manifests: the top one and, for an index, its children
+  local -a mans cfgs tags
+  read -r -a mans <<<"$(/usr/bin/python3 - "$dir" "$top" <<'PYEOF'
+import json, sys
+d, top = sys.argv[1], sys.argv[2]
+blob = lambda g: json.load(open(d + "/blobs/sha256/" + g.split(":", 1)[1]))
+m = blob(top)
+out = [top] + [c["digest"] for c in m.get("manifests", [])]
+print(" ".join(out))
+PYEOF
+)"
+  good=1
+  for d in "${mans[@]}"; do
+    run "$CRANE" manifest --insecure "$repo@$d"
+    if [ "$RC" != 0 ] || ! cmp -s "$WORK/.out" "$dir/blobs/sha256/${d#sha256:}"; then
+      good=0; echo "  crane manifest $repo@$d: rc=$RC, not the layout's blob: $(head -c 200 "$WORK/.err")"
+    fi
+  done
+  check "$what: crane manifest is byte for byte the layout's (${#mans[@]} manifests)" \
+    '[ "$good" = 1 ] && [ "${#mans[@]}" -ge 1 ]'
+  read -r -a cfgs <<<"$(/usr/bin/python3 - "$dir" "${mans[@]}" <<'PYEOF'
+import json, sys
+d = sys.argv[1]
+for g in sys.argv[2:]:
+    m = json.load(open(d + "/blobs/sha256/" + g.split(":", 1)[1]))
+    if "config" in m:
+        print(g, m["config"]["digest"], end=" ")
+PYEOF
+)"
+  good=1
+  local i
+  for ((i = 0; i < ${#cfgs[@]}; i += 2)); do
+    run "$CRANE" config --insecure "$repo@${cfgs[i]}"
+    if [ "$RC" != 0 ] || ! cmp -s "$WORK/.out" "$dir/blobs/sha256/${cfgs[i+1]#sha256:}"; then
+      good=0; echo "  crane config $repo@${cfgs[i]}: rc=$RC, not blob ${cfgs[i+1]}: $(head -c 200 "$WORK/.err")"
+    fi
+  done
+  check "$what: crane config is byte for byte the layout's ($((${#cfgs[@]} / 2)) configs)" \
+    '[ "$good" = 1 ] && [ "${#cfgs[@]}" -ge 2 ]'
+  # the layout's referrers-fallback tags of these manifests
+  read -r -a tags <<<"$(/usr/bin/python3 - "$dir" "${mans[@]}" <<'PYEOF'
+import json, sys
+d, mans = sys.argv[1], {g.split(":", 1)[1] for g in sys.argv[2:]}
+for e in json.load(open(d + "/index.json")).get("manifests", []):
+    n = e.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
+    if n.startswith("sha256-") and n[7:] in mans:
+        print(n, end=" ")
+PYEOF
+)"
+  if [ "${#tags[@]}" = 0 ]; then
+    skip "$what: crane ls: the layout has no referrers-fallback tag for this image"
+    return
+  fi
+  run "$CRANE" ls --insecure "$repo"
+  good=1
+  for d in "${tags[@]}"; do grep -qx "$d" "$WORK/.out" || good=0; done
+  check "$what: crane ls lists the referrers-fallback tags (${#tags[@]})" '[ "$RC" = 0 ] && [ "$good" = 1 ]'
+}

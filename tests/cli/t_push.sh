@@ -41,6 +41,7 @@ run skopeo inspect --raw --tls-verify=false "docker://$REG/app@$TOP"
 check "the registry has it by digest" '[ "$RC" = 0 ]'
 snapshot "$L" >"$WORK/after.sum"
 check "push leaves the layout byte for byte as it was" cmp -s "$WORK/before.sum" "$WORK/after.sum"
+crane_check "push" "$L" "$TOP" "$REG/app:v1"
 
 run "$GSIMAGE" push --insecure "$L:app:v1" "127.0.0.1:1/app:v1"
 check "an unreachable registry is one error line saying so" \
@@ -72,6 +73,9 @@ if [ -n "$HASH" ] && printf 'alice:%s\n' "$HASH" >"$WORK/htpasswd" && start_regi
   printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$PORT" "$(printf alice:secret | base64)" >"$WORK/auth.json"
   run "$GSIMAGE" push -q --insecure --authfile "$WORK/auth.json" "$L:app:v1" "127.0.0.1:$PORT/app:v2"
   check "--authfile reaches skopeo" '[ "$RC" = 0 ]'
+  # crane reads it back with the same credentials
+  mkdir -p "$WORK/docker" && cp "$WORK/auth.json" "$WORK/docker/config.json"
+  DOCKER_CONFIG=$WORK/docker crane_check "push --authfile" "$L" "$TOP" "127.0.0.1:$PORT/app:v2"
 else
   skip "credentials: cannot make a bcrypt htpasswd or start an authenticating registry"
 fi
@@ -80,6 +84,8 @@ fi
 run "$GSIMAGE" build --cgo off -o "$L" -t app:v2 --push "$REG/app:v2" --insecure testdata/hello
 check "build --push prints the pushed reference last" \
   '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | tail -1)" = "$REG/app:v2@$(printf "%s\n" "$OUT" | tail -2 | head -1)" ]'
+PUSHED=$(printf "%s\n" "$OUT" | tail -1)
+crane_check "build --push" "$L" "${PUSHED##*@}" "$PUSHED"
 run "$GSIMAGE" build --cgo off -o "$L" -t app:v3 --push "$REG/BAD" --insecure testdata/hello
 check "build --push with a bad destination is refused before building" \
   '[ "$RC" = 2 ] && one_error_line && ! grep -q "app:v3" "$L/index.json"'
@@ -122,6 +128,7 @@ check "every other byte is kept: comments, quoting, flow style, separators" \
   cmp -s "$WORK/expected.yaml" "$WORK/resolved.yaml"
 run skopeo inspect --raw --tls-verify=false "docker://$IMG"
 check "the resolved reference is in the registry" '[ "$RC" = 0 ]'
+crane_check "resolve" "$L" "${IMG##*@}" "$IMG"
 
 run "$GSIMAGE" resolve -q --cgo off -o "$L" -f "$WORK/k8s" --repo "$REG/team" --insecure
 check "a directory without -R reads its own YAML files only" \
