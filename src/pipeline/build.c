@@ -23,6 +23,7 @@
 #include "gsimage/toolchain/vcs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
 void gs_build_request_init(gs_build_request_t *req)
@@ -680,9 +681,7 @@ char *gs_build_metadata_json(const gs_build_result_t *res)
 		json_array_append_new(plats, p);
 	}
 	json_object_set_new(root, "platforms", plats);
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = gs_json_dump(root, GS_JSON_INDENT, NULL);
 	json_decref(root);
-	if (!s)
-		abort();
 	return s;
 }

@@ -81,10 +81,10 @@ static json_t *describe_image(struct inspector *in, const gs_blob_desc_t *desc, 
 		*variant ? x_asprintf("%s/%s/%s", jstr(config, "os"), jstr(config, "architecture"),
 				      variant)
 			 : x_asprintf("%s/%s", jstr(config, "os"), jstr(config, "architecture"));
-	json_object_set_new(out, "platform", json_string(platform));
-	json_object_set_new(out, "manifest", json_string(desc->digest.s));
+	gs_json_set(out, "platform", gs_json_string(platform));
+	gs_json_set(out, "manifest", json_string(desc->digest.s));
 	json_object_set_new(out, "manifestSize", json_integer((json_int_t)desc->size));
-	json_object_set_new(out, "config", json_string(img.config_desc.digest.s));
+	gs_json_set(out, "config", json_string(img.config_desc.digest.s));
 	json_object_set(out, "created", json_object_get(config, "created"));
 	json_t *cfg = json_object_get(config, "config");
 	json_object_set_new(out, "settings", cfg ? json_deep_copy(cfg) : json_object());
@@ -102,11 +102,11 @@ static json_t *describe_image(struct inspector *in, const gs_blob_desc_t *desc, 
 			break;
 		}
 		json_t *jl = json_object();
-		json_object_set_new(jl, "digest", json_string(l->digest.s));
-		json_object_set_new(jl, "mediaType", gs_json_string(l->media_type ? l->media_type : ""));
+		gs_json_set(jl, "digest", json_string(l->digest.s));
+		gs_json_set(jl, "mediaType", gs_json_string(l->media_type ? l->media_type : ""));
 		json_object_set_new(jl, "size", json_integer((json_int_t)l->size));
 		json_object_set_new(jl, "uncompressedSize", json_integer(usize));
-		json_object_set_new(jl, "diffID", json_string(diff_id.s));
+		gs_json_set(jl, "diffID", json_string(diff_id.s));
 		json_object_set_new(jl, "diffIDMatches", json_true()); /* a mismatch is an error */
 		json_array_append_new(layers, jl);
 	}
@@ -120,8 +120,8 @@ static json_t *describe_artifact(struct inspector *in, const gs_blob_desc_t *des
 				 json_t *manifest, gs_error_t *err)
 {
 	json_t *out = json_object();
-	json_object_set_new(out, "artifactType", gs_json_string(jstr(manifest, "artifactType")));
-	json_object_set_new(out, "manifest", json_string(desc->digest.s));
+	gs_json_set(out, "artifactType", gs_json_string(jstr(manifest, "artifactType")));
+	gs_json_set(out, "manifest", json_string(desc->digest.s));
 	json_object_set_new(out, "manifestSize", json_integer((json_int_t)desc->size));
 	json_object_set_new(out, "subject",
 			    gs_json_string(jstr(json_object_get(manifest, "subject"), "digest")));
@@ -141,8 +141,8 @@ static json_t *describe_artifact(struct inspector *in, const gs_blob_desc_t *des
 		}
 		gs_blob_reader_free(r);
 		json_t *jl = json_object();
-		json_object_set_new(jl, "digest", json_string(ld.digest.s));
-		json_object_set_new(jl, "mediaType", gs_json_string(ld.media_type ? ld.media_type : ""));
+		gs_json_set(jl, "digest", json_string(ld.digest.s));
+		gs_json_set(jl, "mediaType", gs_json_string(ld.media_type ? ld.media_type : ""));
 		json_object_set_new(jl, "size", json_integer((json_int_t)ld.size));
 		json_array_append_new(layers, jl);
 	}
@@ -224,10 +224,10 @@ static json_t *describe_tag(struct inspector *in, const gs_tag_t *tag, gs_error_
 		return NULL;
 	}
 	json_t *out = json_object();
-	json_object_set_new(out, "tag", gs_json_string(tag->ref_name ? tag->ref_name : ""));
-	json_object_set_new(out, "name", gs_json_string(tag->full_name ? tag->full_name : ""));
-	json_object_set_new(out, "digest", json_string(tag->digest.s));
-	json_object_set_new(out, "mediaType", gs_json_string(tag->media_type));
+	gs_json_set(out, "tag", gs_json_string(tag->ref_name ? tag->ref_name : ""));
+	gs_json_set(out, "name", gs_json_string(tag->full_name ? tag->full_name : ""));
+	gs_json_set(out, "digest", json_string(tag->digest.s));
+	gs_json_set(out, "mediaType", gs_json_string(tag->media_type));
 	json_object_set_new(out, "size", json_integer((json_int_t)tag->size));
 	in->images = json_array();
 	json_object_set_new(out, "images", in->images);
@@ -331,9 +331,7 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 		goto out;
 	}
 	if (as_json) {
-		char *s = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (!s)
-			abort();
+		char *s = gs_json_dump(all, GS_JSON_INDENT, NULL);
 		*out = x_asprintf("%s\n", s);
 		free(s);
 	} else {
