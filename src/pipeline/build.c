@@ -55,20 +55,6 @@ void gs_build_result_release(gs_build_result_t *res)
 	res->pushed = NULL;
 }
 
-static void progress(const gs_build_request_t *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(const gs_build_request_t *req, const char *fmt, ...)
-{
-	if (!req->compile.progress)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	req->compile.progress(req->compile.progress_ctx, line);
-}
-
 /* ---- checks before anything is compiled or written ---------------------- */
 
 static int platform_requested(const gs_build_request_t *req, const gs_platform_t *p)
@@ -459,7 +445,7 @@ static int write_docker_archive(const gs_build_request_t *req, gs_store_t *store
 	cleanup_strvec gs_strvec_t names = GS_STRVEC_INIT;
 	for (size_t i = 0; i < n_refs; i++)
 		gs_strvec_push(&names, refs[i].full);
-	progress(req, "writing docker archive %s (%s)", req->docker_archive, img->platform->name);
+	gs_progress(&req->compile.progress, "writing docker archive %s (%s)", req->docker_archive, img->platform->name);
 	return gs_export_docker_archive(store, &img->manifest, &names, req->docker_archive, err);
 }
 
@@ -537,9 +523,8 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	req->image.cache = (gs_layercache_t){
 		.dir = layer_cache,
 		.warn = req->compile.progress,
-		.warn_ctx = req->compile.progress_ctx,
 	};
-	progress(req, "writing image layers and manifests");
+	gs_progress(&req->compile.progress, "writing image layers and manifests");
 	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
 	if (req->sbom_formats) {
@@ -559,7 +544,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			.tags = req->compile.tags,
 			.cache_dir = req->cache_dir,
 		};
-		progress(req, "writing the SBOMs and attaching them to the image");
+		gs_progress(&req->compile.progress, "writing the SBOMs and attaching them to the image");
 		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)
 			goto out;
 	}
@@ -588,10 +573,10 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 		if (gs_layout_set_tag(store, refs[i].given, refs[i].full, res->image.top_media_type,
 				      &res->image.top, res->image.top_size, err) < 0)
 			goto out; /* the message already says "tagging '<ref>'" */
-		progress(req, "tagged %s in %s", refs[i].given, req->layout_dir);
+		gs_progress(&req->compile.progress, "tagged %s in %s", refs[i].given, req->layout_dir);
 	}
 	if (req->oci_archive) {
-		progress(req, "writing the OCI archive");
+		gs_progress(&req->compile.progress, "writing the OCI archive");
 		if (gs_export_oci_archive(store, req->oci_archive, err) < 0)
 			goto out;
 	}

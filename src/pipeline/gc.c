@@ -193,11 +193,7 @@ int gs_gc(const char *dir, const gs_gc_opts_t *o, gs_gc_result_t *res, gs_error_
 	int hold = -1, locked = 0, r;
 	r = gs_store_gc_lock(store, 1, 1, &hold, err);
 	if (r == 1) {
-		if (o->progress) {
-			cleanup_free char *line =
-				x_asprintf("waiting for the builds writing to '%s' to finish", dir);
-			o->progress(o->progress_ctx, line);
-		}
+		gs_progress(&o->progress, "waiting for the builds writing to '%s' to finish", dir);
 		r = gs_store_gc_lock(store, 1, 0, &hold, err);
 	}
 	if (r == 0) {

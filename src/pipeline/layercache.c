@@ -12,20 +12,6 @@
 
 #define ENTRY_VERSION 1
 
-static void warn(const gs_layercache_t *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void warn(const gs_layercache_t *c, const char *fmt, ...)
-{
-	if (!c->warn)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	c->warn(c->warn_ctx, line);
-}
-
 static char *entry_path(const gs_layercache_t *c, const gs_digest_t *key)
 {
 	cleanup_free char *base = x_asprintf("%s.json", gs_digest_hex(key));
@@ -108,7 +94,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 		why = NULL;
 	}
 	if (why) {
-		warn(c, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
+		gs_progress(&c->warn, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
 		     why);
 		gs_error_release(&e);
 		return 0;
@@ -122,7 +108,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 	gs_blob_reader_t *r = NULL;
 	if (gs_blob_reader_open(store, &found.digest, found.size, "layer", &r, &e) < 0 ||
 	    gs_blob_reader_finish(r, &e) < 0) {
-		warn(c, "warning: %s; writing the layer again", e.msg);
+		gs_progress(&c->warn, "warning: %s; writing the layer again", e.msg);
 		gs_blob_reader_free(r);
 		gs_error_release(&e);
 		return 0;
@@ -154,7 +140,7 @@ void gs_layercache_record(const gs_layercache_t *c, const gs_digest_t *key,
 	gs_error_t e = GS_ERROR_INIT;
 	if (gs_fs_mkdir_p(c->dir, 0755, &e) < 0 ||
 	    gs_fs_write_atomic(path, text, strlen(text), 0644, &e) < 0)
-		warn(c, "warning: cannot record the layer in the cache: %s", e.msg);
+		gs_progress(&c->warn, "warning: cannot record the layer in the cache: %s", e.msg);
 	gs_error_release(&e);
 	free(text);
 }

@@ -17,20 +17,6 @@
 
 #include <jansson.h>
 
-static void progress(const gs_push_request_t *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(const gs_push_request_t *req, const char *fmt, ...)
-{
-	if (!req->progress)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	req->progress(req->progress_ctx, line);
-}
-
 void gs_push_skopeo_argv(const gs_push_request_t *req, const char *skopeo, const char *src,
 			 const char *dest, int preserve_digests, gs_strvec_t *argv)
 {
@@ -173,7 +159,7 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 
 	src = x_asprintf("oci:%s:%s", req->layout_dir, req->ref);
 	dest_url = x_asprintf("docker://%s", req->dest);
-	progress(req, "pushing %s to %s", req->ref, req->dest);
+	gs_progress(&req->progress, "pushing %s to %s", req->ref, req->dest);
 	if (skopeo_copy(req, skopeo, src, dest_url, 1, err) < 0)
 		goto out;
 
@@ -183,7 +169,7 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 		const char *fallback = fallbacks.v[i];
 		cleanup_free char *fsrc = x_asprintf("oci:%s:%s", req->layout_dir, fallback);
 		cleanup_free char *fdest = x_asprintf("docker://%s:%s", repo, fallback);
-		progress(req, "pushing the referrers of sha256:%.12s to %s:%s", fallback + 7, repo,
+		gs_progress(&req->progress, "pushing the referrers of sha256:%.12s to %s:%s", fallback + 7, repo,
 			 fallback);
 		/* skopeo 1.9 knows no artifactType in an index's descriptors: it
 		 * drops them, so it refuses --preserve-digests for this index.
