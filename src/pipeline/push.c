@@ -9,26 +9,13 @@
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
 #include "gsimage/oci/ref.h"
+#include "gsimage/oci/walk.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
 
 #include <jansson.h>
-
-static void progress(const gs_push_request_t *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(const gs_push_request_t *req, const char *fmt, ...)
-{
-	if (!req->progress)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	req->progress(req->progress_ctx, line);
-}
 
 void gs_push_skopeo_argv(const gs_push_request_t *req, const char *skopeo, const char *src,
 			 const char *dest, int preserve_digests, gs_strvec_t *argv)
@@ -119,32 +106,14 @@ static int skopeo_copy(const gs_push_request_t *req, const char *skopeo, const c
 	return 0;
 }
 
-/* The digests of the manifests the image is made of: the top one, and for
- * an index every manifest it lists. */
-static int image_manifests(const gs_store_t *store, const gs_tag_t *tag, gs_strvec_t *digests,
-			   gs_error_t *err)
+/* The referrers tags to send with the image: those the walk from its tag
+ * reaches (of the image, its platform manifests, and of the referrers
+ * themselves), in the order reached. */
+static int collect_referrers(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 {
-	gs_strvec_push(digests, tag->digest.s);
-	if (strcmp(tag->media_type, GS_MT_INDEX) != 0)
-		return 0;
-	cleanup_free char *data = NULL;
-	size_t len;
-	if (gs_blob_read(store, &tag->digest, tag->size, GS_BLOB_JSON_MAX, "image index", &data,
-			 &len, err) < 0)
-		return -1;
-	json_error_t jerr;
-	cleanup_json json_t *root = json_loadb(data, len, 0, &jerr);
-	json_t *ms = root ? json_object_get(root, "manifests") : NULL;
-	if (!json_is_array(ms))
-		return gs_error_set(err, 0, "image index %s has no manifests", tag->digest.s);
-	size_t i;
-	json_t *m;
-	json_array_foreach(ms, i, m)
-	{
-		const char *d = json_string_value(json_object_get(m, "digest"));
-		if (d)
-			gs_strvec_push(digests, d);
-	}
+	(void)err;
+	if (n->role == GS_WALK_REFERRERS)
+		gs_strvec_push(ctx, n->tag);
 	return 0;
 }
 
@@ -161,7 +130,7 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 	gs_tag_list_t tags = {0};
 	int r = -1;
 	cleanup_free char *skopeo = NULL, *repo = NULL, *src = NULL, *dest_url = NULL;
-	cleanup_strvec gs_strvec_t manifests = GS_STRVEC_INIT;
+	cleanup_strvec gs_strvec_t fallbacks = GS_STRVEC_INIT;
 	const gs_tag_t *tag = NULL;
 	if (gs_layout_read_tags(store, &tags, err) < 0)
 		goto out;
@@ -181,30 +150,26 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 					     "install skopeo) to push");
 		goto out;
 	}
-	if (image_manifests(store, tag, &manifests, err) < 0)
+	gs_walk_t w = GS_WALK_INIT(store, &tags, collect_referrers, &fallbacks);
+	r = gs_walk_tag(&w, tag, err);
+	gs_walk_release(&w);
+	if (r < 0)
 		goto out;
+	r = -1;
 
 	src = x_asprintf("oci:%s:%s", req->layout_dir, req->ref);
 	dest_url = x_asprintf("docker://%s", req->dest);
-	progress(req, "pushing %s to %s", req->ref, req->dest);
+	gs_progress(&req->progress, "pushing %s to %s", req->ref, req->dest);
 	if (skopeo_copy(req, skopeo, src, dest_url, 1, err) < 0)
 		goto out;
 
 	/* Then what refers to the image: the referrers-fallback tags. */
 	repo = gs_push_repository(req->dest);
-	for (size_t i = 0; i < manifests.n; i++) {
-		gs_digest_t subject;
-		gs_error_t ignored = GS_ERROR_INIT;
-		int ok = gs_digest_parse(manifests.v[i], &subject, &ignored) == 0;
-		gs_error_release(&ignored);
-		if (!ok)
-			continue;
-		cleanup_free char *fallback = gs_referrers_tag(&subject);
-		if (!gs_tag_list_find(&tags, fallback))
-			continue;
+	for (size_t i = 0; i < fallbacks.n; i++) {
+		const char *fallback = fallbacks.v[i];
 		cleanup_free char *fsrc = x_asprintf("oci:%s:%s", req->layout_dir, fallback);
 		cleanup_free char *fdest = x_asprintf("docker://%s:%s", repo, fallback);
-		progress(req, "pushing the referrers of %.19s to %s:%s", manifests.v[i], repo,
+		gs_progress(&req->progress, "pushing the referrers of sha256:%.12s to %s:%s", fallback + 7, repo,
 			 fallback);
 		/* skopeo 1.9 knows no artifactType in an index's descriptors: it
 		 * drops them, so it refuses --preserve-digests for this index.

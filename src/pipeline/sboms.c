@@ -8,6 +8,7 @@
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
+#include "gsimage/oci/walk.h"
 #include "gsimage/pipeline/attach.h"
 #include "gsimage/sbom/cside.h"
 #include "gsimage/sbom/goinfo.h"
@@ -235,52 +236,102 @@ int gs_sboms_attach(gs_store_t *store, const gs_sboms_opts_t *o, const gs_binari
 
 #define SBOM_MAX (64u * 1024 * 1024)
 
+/* What the walks below find. */
+struct sbom_search {
+	const gs_platform_t *want;
+	gs_strvec_t names;      /* the platforms of an index, for messages */
+	json_t *manifests;      /* the index's manifest descriptors, in order */
+	int is_image;           /* the tag names an image, not an index */
+	const char *type;       /* the artifact type looked for */
+	gs_blob_desc_t layer;   /* its SBOM layer, when found */
+	int found;
+};
+
+/* The platform row of an index entry's "platform", or NULL. */
+static const gs_platform_t *entry_platform(json_t *desc)
+{
+	json_t *p = json_object_get(desc, "platform");
+	const char *os = json_string_value(json_object_get(p, "os"));
+	const char *arch = json_string_value(json_object_get(p, "architecture"));
+	const char *variant = json_string_value(json_object_get(p, "variant"));
+	const gs_platform_t *row = NULL;
+	size_t rows;
+	const gs_platform_t *table = gs_platform_table(&rows);
+	for (size_t j = 0; os && arch && j < rows; j++)
+		if (strcmp(table[j].os, os) == 0 && strcmp(table[j].arch, arch) == 0 &&
+		    (!table[j].variant || !variant || strcmp(table[j].variant, variant) == 0))
+			row = &table[j];
+	return row;
+}
+
+/* The first walk: the image the tag names, or the manifests of its index. */
+static int find_manifests(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
+{
+	(void)err;
+	struct sbom_search *s = ctx;
+	if (n->role == GS_WALK_ROOT && !gs_blob_json_is_index(n->doc)) {
+		s->is_image = 1;
+		return GS_WALK_STOP;
+	}
+	if (n->role == GS_WALK_MANIFEST && n->parent->role == GS_WALK_ROOT) {
+		const gs_platform_t *row = entry_platform(n->desc);
+		gs_strvec_push(&s->names, row ? row->name : "?");
+		json_array_append(s->manifests, n->desc);
+	}
+	return n->role == GS_WALK_ROOT ? 0 : GS_WALK_SKIP;
+}
+
 /* The platform manifest of the image tag points at. */
-static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, const gs_platform_t *want,
+static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, struct sbom_search *s,
 			     gs_blob_desc_t *out, gs_error_t *err)
 {
-	gs_blob_desc_t top = {tag->media_type, tag->digest, tag->size};
-	cleanup_json json_t *doc = gs_blob_read_json(store, &top, "image", NULL, NULL, err);
-	if (!doc)
+	gs_walk_t w = GS_WALK_INIT(store, NULL, find_manifests, s);
+	int r = gs_walk_tag(&w, tag, err);
+	gs_walk_release(&w);
+	if (r < 0)
 		return -1;
-	if (!gs_blob_json_is_index(doc)) {
-		*out = top;
+	if (s->is_image) {
+		*out = (gs_blob_desc_t){tag->media_type, tag->digest, tag->size};
 		return 0;
 	}
-	json_t *ms = json_object_get(doc, "manifests");
 	const gs_platform_t *host = gs_platform_host();
-	size_t n = json_array_size(ms), host_at = n;
-	cleanup_strvec gs_strvec_t names = GS_STRVEC_INIT;
+	size_t n = json_array_size(s->manifests), host_at = n;
 	for (size_t i = 0; i < n; i++) {
-		json_t *m = json_array_get(ms, i);
-		json_t *p = json_object_get(m, "platform");
-		const char *os = json_string_value(json_object_get(p, "os"));
-		const char *arch = json_string_value(json_object_get(p, "architecture"));
-		const char *variant = json_string_value(json_object_get(p, "variant"));
-		const gs_platform_t *row = NULL;
-		size_t rows;
-		const gs_platform_t *table = gs_platform_table(&rows);
-		for (size_t j = 0; os && arch && j < rows; j++)
-			if (strcmp(table[j].os, os) == 0 && strcmp(table[j].arch, arch) == 0 &&
-			    (!table[j].variant || !variant || strcmp(table[j].variant, variant) == 0))
-				row = &table[j];
-		gs_strvec_push(&names, row ? row->name : "?");
-		if (row && row == want)
-			return gs_blob_desc_parse(m, "manifest", out, err);
+		const gs_platform_t *row = entry_platform(json_array_get(s->manifests, i));
+		if (row && row == s->want)
+			return gs_blob_desc_parse(json_array_get(s->manifests, i), "manifest", out,
+						  err);
 		if (row && row == host)
 			host_at = i;
 	}
-	if (want) {
-		cleanup_free char *list = gs_strvec_join(&names, ", ");
+	cleanup_free char *list = gs_strvec_join(&s->names, ", ");
+	if (s->want)
 		return gs_error_usage(err, "'%s' has no %s image; it has %s", tag->ref_name,
-				      want->name, list);
-	}
+				      s->want->name, list);
 	if (n == 1 || host_at < n)
-		return gs_blob_desc_parse(json_array_get(ms, n == 1 ? 0 : host_at), "manifest", out,
-					  err);
-	cleanup_free char *list = gs_strvec_join(&names, ", ");
+		return gs_blob_desc_parse(json_array_get(s->manifests, n == 1 ? 0 : host_at),
+					  "manifest", out, err);
 	return gs_error_usage(err, "'%s' has several platforms; give --platform, one of %s",
 			      tag->ref_name, list);
+}
+
+/* The second walk: the first referrer of the manifest whose type is the
+ * one looked for, and its SBOM layer. */
+static int find_artifact(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
+{
+	struct sbom_search *s = ctx;
+	if (n->role == GS_WALK_ROOT || (n->role == GS_WALK_REFERRERS && !n->parent->parent))
+		return 0;
+	if (n->role != GS_WALK_MANIFEST || n->parent->role != GS_WALK_REFERRERS)
+		return GS_WALK_SKIP;
+	const char *at = json_string_value(json_object_get(n->desc, "artifactType"));
+	if (!at || strcmp(at, s->type) != 0 || !n->doc)
+		return GS_WALK_SKIP;
+	if (gs_blob_desc_parse(json_array_get(json_object_get(n->doc, "layers"), 0), "SBOM layer",
+			       &s->layer, err) < 0)
+		return -1;
+	s->found = 1;
+	return GS_WALK_STOP;
 }
 
 /* The document of type attached to the image tag points at. */
@@ -288,35 +339,28 @@ static int find_sbom(gs_store_t *store, const gs_tag_list_t *tags, const gs_tag_
 		     const gs_platform_t *platform, const char *type, char **doc, size_t *len,
 		     gs_error_t *err)
 {
+	struct sbom_search s = {.want = platform, .names = GS_STRVEC_INIT,
+				.manifests = json_array(), .type = type};
 	gs_blob_desc_t manifest;
-	if (platform_manifest(store, tag, platform, &manifest, err) < 0)
+	int r = platform_manifest(store, tag, &s, &manifest, err);
+	cleanup_free char *fallback = r < 0 ? NULL : gs_referrers_tag(&manifest.digest);
+	if (r == 0 && !gs_tag_list_find(tags, fallback))
+		r = gs_error_set(err, 0, "'%s' has no SBOM attached (built with --sbom none, or "
+					 "by another tool)", tag->ref_name);
+	gs_tag_t root = {.ref_name = tag->ref_name, .media_type = (char *)manifest.media_type,
+			 .digest = manifest.digest, .size = manifest.size};
+	gs_walk_t w = GS_WALK_INIT(store, tags, find_artifact, &s);
+	if (r == 0)
+		r = gs_walk_tag(&w, &root, err);
+	gs_walk_release(&w);
+	gs_strvec_release(&s.names);
+	json_decref(s.manifests);
+	if (r < 0)
 		return -1;
-	cleanup_free char *fallback = gs_referrers_tag(&manifest.digest);
-	const gs_tag_t *ft = gs_tag_list_find(tags, fallback);
-	if (!ft)
-		return gs_error_set(err, 0, "'%s' has no SBOM attached (built with --sbom none, or "
-					    "by another tool)", tag->ref_name);
-	gs_blob_desc_t fd = {ft->media_type, ft->digest, ft->size};
-	cleanup_json json_t *idx = gs_blob_read_json(store, &fd, "referrers index", NULL, NULL, err);
-	if (!idx)
-		return -1;
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(idx, "manifests"), i, m) {
-		const char *at = json_string_value(json_object_get(m, "artifactType"));
-		if (!at || strcmp(at, type) != 0)
-			continue;
-		gs_blob_desc_t ad, layer;
-		if (gs_blob_desc_parse(m, "artifact", &ad, err) < 0)
-			return -1;
-		cleanup_json json_t *art = gs_blob_read_json(store, &ad, "artifact", NULL, NULL, err);
-		if (!art || gs_blob_desc_parse(json_array_get(json_object_get(art, "layers"), 0),
-					       "SBOM layer", &layer, err) < 0)
-			return -1;
-		return gs_blob_read(store, &layer.digest, layer.size, SBOM_MAX, "SBOM", doc, len, err);
-	}
-	return gs_error_set(err, 0, "'%s' has no %s SBOM attached; 'gsimage inspect' lists what "
-				    "it has", tag->ref_name, type);
+	if (!s.found)
+		return gs_error_set(err, 0, "'%s' has no %s SBOM attached; 'gsimage inspect' lists "
+					    "what it has", tag->ref_name, type);
+	return gs_blob_read(store, &s.layer.digest, s.layer.size, SBOM_MAX, "SBOM", doc, len, err);
 }
 
 int gs_sboms_read(const char *layout_dir, const char *ref, const gs_platform_t *platform,

@@ -29,20 +29,6 @@
 
 extern char **environ;
 
-static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
-{
-	if (!o->progress)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	o->progress(o->progress_ctx, line);
-}
-
 char *gs_tool_find(const char *name, const char *override, const char *fallback)
 {
 	if (override && *override)
@@ -237,7 +223,7 @@ static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_lock_t *l, g
 			return -1;
 		int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
 		if (r == 1) {
-			progress(o, "waiting for another gsimage building the same binary (%s)", dir);
+			gs_progress(&o->progress, "waiting for another gsimage building the same binary (%s)", dir);
 			r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
 		}
 		if (r < 0)
@@ -359,9 +345,9 @@ static void announce(const gs_compile_opts_t *o, const struct settled *s, const 
 					   : x_asprintf("%s, %s %s", s->go_version,
 							s->pie_pure_go ? "pure Go linked with" : "cgo with",
 							ccname);
-	progress(o, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
+	gs_progress(&o->progress, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
 	if (j->marker && access(j->marker, F_OK) != 0)
-		progress(o, "building musl libc for %s with zig (first run only, about a minute)",
+		gs_progress(&o->progress, "building musl libc for %s with zig (first run only, about a minute)",
 			 j->p->zig_target);
 }
 

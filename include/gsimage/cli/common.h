@@ -105,7 +105,8 @@ void gs_cli_push_init(gs_push_request_t *req, int *quiet);
 /* Handle one of gs_cli_push_options: 1 when handled, 0 when not one. */
 int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg);
 
-/* Prints "gsimage: <line>" on stderr unless *quiet_flag. */
+/* Prints "gsimage: <line>" on stderr unless *quiet_flag: the fn of the
+ * gs_progress_t every command hands down (ctx: its quiet flag). */
 void gs_cli_progress(void *quiet_flag, const char *line);
 
 #endif

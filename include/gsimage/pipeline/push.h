@@ -9,8 +9,8 @@
 #ifndef GSIMAGE_PIPELINE_PUSH_H
 #define GSIMAGE_PIPELINE_PUSH_H
 
-#include "gsimage/toolchain/compile.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/progress.h"
 #include "gsimage/util/strvec.h"
 
 typedef struct gs_push_request {
@@ -21,8 +21,7 @@ typedef struct gs_push_request {
 	const char *authfile; /* skopeo --dest-authfile, or NULL */
 	const char *creds;    /* skopeo --dest-creds USER[:PASSWORD], or NULL */
 	const char *skopeo;   /* the skopeo to run (GSIMAGE_SKOPEO), or NULL: PATH */
-	gs_progress_fn progress;
-	void *progress_ctx;
+	gs_progress_t progress;
 } gs_push_request_t;
 
 /* skopeo's argv for copying src ("oci:DIR:REF") to dest ("docker://...");
