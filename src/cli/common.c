@@ -42,6 +42,8 @@ const gs_cli_option_t gs_cli_push_options[] = {
 		   "plain HTTP or unverified TLS to the registry"),
 	GS_CLI_OPT("authfile", 0, "FILE", GS_OPT_AUTHFILE, "registry credentials (skopeo's format)"),
 	GS_CLI_OPT("creds", 0, "USER[:PASS]", GS_OPT_CREDS, "registry credentials"),
+	GS_CLI_OPT("timeout", 0, "DURATION", GS_OPT_TIMEOUT,
+		   "give up on a registry after this long, per skopeo run (default 10m)"),
 	GS_CLI_END,
 };
 
@@ -49,6 +51,7 @@ void gs_cli_push_init(gs_push_request_t *req, int *quiet)
 {
 	memset(req, 0, sizeof *req);
 	req->skopeo = getenv("GSIMAGE_SKOPEO");
+	req->tmp_dir = getenv("TMPDIR");
 	req->progress = gs_cli_progress;
 	req->progress_ctx = quiet;
 }
@@ -64,6 +67,9 @@ int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg)
 		return 1;
 	case GS_OPT_CREDS:
 		req->creds = arg;
+		return 1;
+	case GS_OPT_TIMEOUT: /* checked by gs_push_check(), before any work */
+		req->timeout = arg;
 		return 1;
 	}
 	return 0;
