@@ -143,6 +143,24 @@ void gs_cli_compile_release(gs_cli_compile_t *c)
 	c->cache_dir = NULL;
 }
 
+/* --pie links with the external (C) linker; Go's own cannot make a
+ * static-pie, so an -ldflags that asks for it cannot be honoured. */
+static int pie_vs_linkmode(const gs_cli_compile_t *c, gs_error_t *err)
+{
+	const char *l = c->opts.ldflags;
+	if (!c->opts.pie || !l)
+		return 0;
+	const char *m = strstr(l, "linkmode");
+	if (!m)
+		return 0;
+	m += strlen("linkmode");
+	m += strspn(m, "= \t'\"");
+	if (strncmp(m, "internal", 8) != 0)
+		return 0;
+	return gs_error_usage(err, "--pie needs Go's external link (the C linker makes the "
+			      "static-pie); drop -linkmode=internal from --ldflags, or drop --pie");
+}
+
 int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err)
 {
 	switch (id) {
@@ -173,13 +191,13 @@ int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error
 		return 1;
 	case GS_OPT_LDFLAGS:
 		c->opts.ldflags = arg;
-		return 1;
+		return pie_vs_linkmode(c, err) < 0 ? -1 : 1;
 	case GS_OPT_GCFLAGS:
 		c->opts.gcflags = arg;
 		return 1;
 	case GS_OPT_PIE:
 		c->opts.pie = 1;
-		return 1;
+		return pie_vs_linkmode(c, err) < 0 ? -1 : 1;
 	case GS_OPT_OPTIMIZE:
 		return gs_optimize_parse(arg, &c->opts.optimize, err) < 0 ? -1 : 1;
 	case GS_OPT_JOBS: {
