@@ -430,6 +430,9 @@ static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_
 	int operand, r = gs_cli_parse(cmd, argc, argv, on_option, &a, &operand, err);
 	if (r == 0)
 		r = finish_args(&a, argc, argv, operand, err);
+	/* a missing skopeo or a bad --timeout found before the build, not after */
+	if (r == 0 && a.req.push_dest)
+		r = gs_push_check(&a.req.push, a.req.push_dest, err);
 	if (r == 0) {
 		gs_build_result_t res;
 		r = gs_build(&a.req, &res, err);

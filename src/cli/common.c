@@ -42,6 +42,8 @@ const gs_cli_option_t gs_cli_push_options[] = {
 		   "plain HTTP or unverified TLS to the registry"),
 	GS_CLI_OPT("authfile", 0, "FILE", GS_OPT_AUTHFILE, "registry credentials (skopeo's format)"),
 	GS_CLI_OPT("creds", 0, "USER[:PASS]", GS_OPT_CREDS, "registry credentials"),
+	GS_CLI_OPT("timeout", 0, "DURATION", GS_OPT_TIMEOUT,
+		   "give up on a registry after this long, per skopeo run (default 10m)"),
 	GS_CLI_END,
 };
 
@@ -49,6 +51,7 @@ void gs_cli_push_init(gs_push_request_t *req, int *quiet)
 {
 	memset(req, 0, sizeof *req);
 	req->skopeo = getenv("GSIMAGE_SKOPEO");
+	req->tmp_dir = getenv("TMPDIR");
 	req->progress = (gs_progress_t){gs_cli_progress, quiet};
 }
 
@@ -63,6 +66,9 @@ int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg)
 		return 1;
 	case GS_OPT_CREDS:
 		req->creds = arg;
+		return 1;
+	case GS_OPT_TIMEOUT: /* checked by gs_push_check(), before any work */
+		req->timeout = arg;
 		return 1;
 	}
 	return 0;
@@ -135,6 +141,24 @@ void gs_cli_compile_release(gs_cli_compile_t *c)
 	c->cache_dir = NULL;
 }
 
+/* --pie links with the external (C) linker; Go's own cannot make a
+ * static-pie, so an -ldflags that asks for it cannot be honoured. */
+static int pie_vs_linkmode(const gs_cli_compile_t *c, gs_error_t *err)
+{
+	const char *l = c->opts.ldflags;
+	if (!c->opts.pie || !l)
+		return 0;
+	const char *m = strstr(l, "linkmode");
+	if (!m)
+		return 0;
+	m += strlen("linkmode");
+	m += strspn(m, "= \t'\"");
+	if (strncmp(m, "internal", 8) != 0)
+		return 0;
+	return gs_error_usage(err, "--pie needs Go's external link (the C linker makes the "
+			      "static-pie); drop -linkmode=internal from --ldflags, or drop --pie");
+}
+
 int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err)
 {
 	switch (id) {
@@ -165,13 +189,13 @@ int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error
 		return 1;
 	case GS_OPT_LDFLAGS:
 		c->opts.ldflags = arg;
-		return 1;
+		return pie_vs_linkmode(c, err) < 0 ? -1 : 1;
 	case GS_OPT_GCFLAGS:
 		c->opts.gcflags = arg;
 		return 1;
 	case GS_OPT_PIE:
 		c->opts.pie = 1;
-		return 1;
+		return pie_vs_linkmode(c, err) < 0 ? -1 : 1;
 	case GS_OPT_OPTIMIZE:
 		return gs_optimize_parse(arg, &c->opts.optimize, err) < 0 ? -1 : 1;
 	case GS_OPT_JOBS: {

@@ -548,7 +548,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			goto out;
 	}
 	for (size_t i = 0; i < n_refs; i++)
-		gs_strvec_push(&res->tags, refs[i].given);
+		gs_strvec_push(&res->tags, refs[i].name); /* "app" is app:latest */
 
 	/* Every output before the tags move, so a failure leaves the tags as
 	 * they were.  The OCI archive is the exception: it carries the layout,
@@ -569,10 +569,10 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 			goto out;
 	}
 	for (size_t i = 0; i < n_refs; i++) {
-		if (gs_layout_set_tag(store, refs[i].given, refs[i].full, res->image.top_media_type,
+		if (gs_layout_set_tag(store, refs[i].name, refs[i].full, res->image.top_media_type,
 				      &res->image.top, res->image.top_size, err) < 0)
 			goto out; /* the message already says "tagging '<ref>'" */
-		gs_progress(&req->compile.progress, "tagged %s in %s", refs[i].given, req->layout_dir);
+		gs_progress(&req->compile.progress, "tagged %s in %s", refs[i].name, req->layout_dir);
 	}
 	if (req->oci_archive) {
 		gs_progress(&req->compile.progress, "writing the OCI archive");
@@ -621,6 +621,7 @@ int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 		store = NULL;
 		req->push.layout_dir = req->layout_dir;
 		req->push.ref = res->tags.v[0];
+		req->push.digest = res->image.top.s; /* what was built, even if retagged */
 		req->push.dest = req->push_dest;
 		r = gs_push(&req->push, &res->pushed, err);
 	}

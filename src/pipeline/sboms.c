@@ -156,6 +156,11 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 	int r = -1;
 	if (gs_sbom_goinfo_read_file(bin->path, &go, err) < 0) {
 		gs_error_wrap(err, "reading the Go build info of the %s binary", img->platform->name);
+		/* a static C (or Rust...) binary given to pack: an SBOM of it
+		 * would list nothing, so say how to pack it without one */
+		if (!set->cc_driver)
+			gs_error_set(err, 0, "%s; gsimage's SBOMs describe Go programs: give "
+				     "--sbom none to pack '%s' without one", err->msg, bin->path);
 		goto out;
 	}
 	/* A prebuilt binary says itself whether cgo went in. */

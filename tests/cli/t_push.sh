@@ -45,7 +45,7 @@ crane_check "push" "$L" "$TOP" "$REG/app:v1"
 
 run "$GSIMAGE" push --insecure "$L:app:v1" "127.0.0.1:1/app:v1"
 check "an unreachable registry is one error line saying so" \
-  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "registry is unreachable"'
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is unreachable" && contains "$ERR" "127.0.0.1:1"'
 run "$GSIMAGE" push "$L:app:v1" "$REG/app:v1"
 check "a plain-HTTP registry without --insecure says what to do" \
   '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "--insecure"'
@@ -177,3 +177,100 @@ TOML
 else
   skip "containerd: containerd, ctr or runc not installed"
 fi
+
+# --- issue 16: what is pushed, and how ------------------------------------------
+# The image printed is the image sent: a slow skopeo, and the same tag rebuilt
+# from another program while it waits, must not change what reaches the
+# registry (the tag, its digest, its SBOMs).
+cat >"$WORK/slow-skopeo" <<SH
+#!/bin/sh
+touch "$WORK/skopeo-started"
+for _ in \$(seq 1200); do [ -e "$WORK/skopeo-go" ] && break; sleep 0.1; done
+exec skopeo "\$@"
+SH
+chmod +x "$WORK/slow-skopeo"
+R=$WORK/race
+run "$GSIMAGE" build -q --cgo off -t race:v1 -o "$R" testdata/hello
+HELLO=$OUT
+GSIMAGE_SKOPEO="$WORK/slow-skopeo" "$GSIMAGE" push -q --insecure "$R:race:v1" "$REG/race:v1" \
+  >"$WORK/race.out" 2>"$WORK/race.err" &
+PUSH=$!
+for _ in $(seq 1200); do [ -e "$WORK/skopeo-started" ] && break; sleep 0.1; done
+run "$GSIMAGE" build -q --cgo off -t race:v1 -o "$R" testdata/httpd
+OTHER=$OUT
+touch "$WORK/skopeo-go"
+wait $PUSH
+RC=$? OUT=$(cat "$WORK/race.out") ERR=$(cat "$WORK/race.err")
+check "a push raced by a rebuild of its tag prints the image it read" \
+  '[ "$RC" = 0 ] && [ -n "$HELLO" ] && [ -n "$OTHER" ] && [ "$HELLO" != "$OTHER" ] && [ "$OUT" = "$REG/race:v1@$HELLO" ]'
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json' "http://$REG/v2/race/manifests/$HELLO")
+check "the printed digest is in the registry (GET by digest 200)" '[ "$code" = 200 ]'
+run sh -c "skopeo inspect --raw --tls-verify=false docker://$REG/race:v1 | sha256sum"
+check "the registry's tag is the printed image, not the rebuild" '[ "$RC" = 0 ] && [ "sha256:${OUT%% *}" = "$HELLO" ]'
+run skopeo inspect --raw --tls-verify=false "docker://$REG/race:sha256-${HELLO#sha256:}"
+ART=$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["manifests"][0]["digest"])' 2>/dev/null)
+run skopeo inspect --raw --tls-verify=false "docker://$REG/race@$ART"
+check "the printed image's SBOM referrers tag went with it" \
+  '[ -n "$ART" ] && [ "$RC" = 0 ] && contains "$OUT" "\"subject\":{" && contains "$OUT" "\"digest\":\"$HELLO\""'
+check "push leaves nothing behind in TMPDIR" '! ls "${TMPDIR:-/tmp}" | grep -q "^gsimage-push-"'
+
+# A layout whose path has ':' in it (skopeo splits oci:A:B at the first one).
+C="$WORK/lay:out"
+run "$GSIMAGE" build -q --cgo off -t app:v1 -o "$C" testdata/hello
+COLON=$OUT
+run "$GSIMAGE" push -q --insecure "$C:app:v1" "$REG/colon:v1"
+check "a layout path containing ':' is pushed" \
+  '[ "$RC" = 0 ] && [ -n "$COLON" ] && [ "$OUT" = "$REG/colon:v1@$COLON" ]'
+
+# --timeout: a registry that accepts connections and never answers.
+"$PY" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' >"$WORK/silent.port" &
+SERVER_PIDS+=($!)
+for _ in $(seq 50); do [ -s "$WORK/silent.port" ] && break; sleep 0.1; done
+SILENT=127.0.0.1:$(cat "$WORK/silent.port")
+start=$(date +%s)
+run timeout 120 "$GSIMAGE" push -q --insecure --timeout 20s "$L:app:v1" "$SILENT/app:v1"
+took=$(( $(date +%s) - start ))
+check "a silent registry fails within a minute with --timeout 20s, one line naming it" \
+  '[ "$RC" = 1 ] && [ "$took" -lt 60 ] && one_error_line && contains "$ERR" "$SILENT" && contains "$ERR" "20s"'
+run "$GSIMAGE" push --timeout 5parsecs "$L:app:v1" "$REG/app:v1"
+check "a bad --timeout is a usage error" '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "--timeout"'
+for cmd in push build resolve; do
+  run "$GSIMAGE" $cmd --help
+  check "$cmd --help lists --timeout" 'contains "$OUT" "--timeout DURATION"'
+done
+run "$GSIMAGE" build -q --cgo off -o "$L" -t app:v4 --timeout 1x --push "$REG/app:v4" --insecure testdata/hello
+check "build --push refuses a bad --timeout before building" \
+  '[ "$RC" = 2 ] && one_error_line && ! grep -q "app:v4" "$L/index.json"'
+
+# Destinations and messages.
+run "$GSIMAGE" push --insecure "$L:app:v1" "127.0.0.1:$(cat "$WORK/silent.port")"
+check "HOST:PORT with no repository is refused, saying what to give" \
+  '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "HOST:PORT/NAME"'
+run "$GSIMAGE" push --insecure "$L:app:v1" "$REG/app@$TOP"
+check "a digest destination is refused with a hint about push, not -t" \
+  '[ "$RC" = 2 ] && one_error_line && ! contains "$ERR" "-t NAME" && contains "$ERR" "REPO[:TAG]"'
+run env GSIMAGE_SKOPEO="$WORK/no-skopeo" "$GSIMAGE" build --cgo off -o "$L" -t app:v5 --push "$REG/app:v5" --insecure testdata/hello
+check "build --push without skopeo fails before building" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "skopeo" && ! grep -q "app:v5" "$L/index.json"'
+if [ -s "$WORK/htpasswd" ] && start_registry authreg2 "$WORK/htpasswd"; then
+  run env HOME="$WORK/nohome" XDG_RUNTIME_DIR="$WORK/nohome" REGISTRY_AUTH_FILE= "$GSIMAGE" push -q --insecure "$L:app:v1" "127.0.0.1:$PORT/app:v1"
+  check "no credentials given: says they are needed, not that they were refused" \
+    '[ "$RC" = 1 ] && one_error_line && ! contains "$ERR" "refused the credentials" && contains "$ERR" "--creds"'
+else
+  skip "push without credentials: no authenticating registry"
+fi
+
+# -t NAME is NAME:latest, as docker and skopeo name it.
+run "$GSIMAGE" build -q --cgo off -t plain -o "$WORK/plain" testdata/hello
+check "-t plain is stored as plain:latest" \
+  '[ "$RC" = 0 ] && grep -q "\"org.opencontainers.image.ref.name\":\"plain:latest\"" "$WORK/plain/index.json"'
+run "$GSIMAGE" push -q --insecure "$WORK/plain:plain" "$REG/plain"
+check "push DIR:plain finds plain:latest" '[ "$RC" = 0 ] && contains "$OUT" "$REG/plain@sha256:"'

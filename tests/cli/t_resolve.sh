@@ -8,10 +8,11 @@ cd "$ROOT"
 
 REPO=registry.example.com/team
 # The recording skopeo: one line per run, its arguments separated by
-# spaces ($WORK has none), and success.
+# spaces ($WORK has none), and success.  Push's private snapshot layout
+# (TMPDIR/gsimage-push-XXXXXX) is logged as SNAPSHOT.
 cat >"$WORK/skopeo" <<SH
 #!/bin/sh
-printf '%s\n' "\$*" >>"$WORK/skopeo.log"
+printf '%s\n' "\$*" | sed -E 's|oci:/[^ :]*/gsimage-push-[A-Za-z0-9]{6}:|oci:SNAPSHOT:|' >>"$WORK/skopeo.log"
 exit 0
 SH
 chmod +x "$WORK/skopeo"
@@ -34,9 +35,9 @@ run "$GSIMAGE" push --insecure "$L:app:v1" "$REPO/app:v1"
 check "push through the recording skopeo prints DEST@<top digest>" \
   '[ "$RC" = 0 ] && [ "$OUT" = "$REPO/app:v1@$TOP" ]'
 {
-  echo "copy --all --preserve-digests --dest-tls-verify=false oci:$L:app:v1 docker://$REPO/app:v1"
+  echo "--command-timeout=10m copy --all --preserve-digests --dest-tls-verify=false oci:SNAPSHOT:gsimage-push docker://$REPO/app:v1"
   for h in $PLATFORMS; do
-    echo "copy --all --dest-tls-verify=false oci:$L:sha256-$h docker://$REPO/app:sha256-$h"
+    echo "--command-timeout=10m copy --all --dest-tls-verify=false oci:SNAPSHOT:sha256-$h docker://$REPO/app:sha256-$h"
   done
 } >"$WORK/push.want"
 check "the image is copied with --preserve-digests, then each referrers tag" \
@@ -45,7 +46,7 @@ check "the image is copied with --preserve-digests, then each referrers tag" \
 rm -f "$WORK/skopeo.log"
 run "$GSIMAGE" push -q --creds alice:secret --authfile "$WORK/auth.json" "$L:app:v1" "$REPO/app:v2"
 check "--creds and --authfile reach the image copy, with --preserve-digests" \
-  '[ "$RC" = 0 ] && [ "$(head -1 "$WORK/skopeo.log")" = "copy --all --preserve-digests --dest-authfile=$WORK/auth.json --dest-creds=alice:secret oci:$L:app:v1 docker://$REPO/app:v2" ]'
+  '[ "$RC" = 0 ] && [ "$(head -1 "$WORK/skopeo.log")" = "--command-timeout=10m copy --all --preserve-digests --dest-authfile=$WORK/auth.json --dest-creds=alice:secret oci:SNAPSHOT:gsimage-push docker://$REPO/app:v2" ]'
 
 # --- resolve -R: files joined as one stream, every byte kept ------------------
 # a.yaml has no final newline; c/c.yaml starts with its own separator.
@@ -64,7 +65,7 @@ check "resolve -R: a file without a final newline gets one before the next docum
   '[ "$RC" = 0 ] && [ -n "$IMG" ] && cmp "$WORK/resolved.want" "$WORK/resolved"'
 [ -s "$WORK/resolved" ] && diff "$WORK/resolved.want" "$WORK/resolved" | head -10
 check "resolve pushed the package once, with --preserve-digests" \
-  '[ "$(grep -c "^copy --all --preserve-digests .* docker://$REPO/hello" "$WORK/skopeo.log")" = 1 ]'
+  '[ "$(grep -c "^--command-timeout=10m copy --all --preserve-digests .* docker://$REPO/hello" "$WORK/skopeo.log")" = 1 ]'
 "$GSIMAGE" resolve -q --cgo off -o "$L" -f "$K/a.yaml" --repo "$REPO" --insecure >"$WORK/one" 2>"$WORK/resolve.err"
 RC=$? OUT=$(cat "$WORK/one") ERR=$(cat "$WORK/resolve.err")
 check "resolve of one file without a final newline adds none" \
