@@ -22,7 +22,7 @@ L=$WORK/oci
 
 # --- resolve -R: files joined as one stream, every byte kept ------------------
 # a.yaml has no final newline; c/c.yaml starts with its own separator.
-K=$WORK/k8s
+K=$WORK/k8s-stream # (the registry part below has its own k8s/)
 mkdir -p "$K/c"
 printf 'a: 1\nimage: gsimage://./testdata/hello' >"$K/a.yaml"
 printf 'b: 2 # gsimage://./testdata/hello is not a value\nimage: "gsimage://./testdata/hello"\n' >"$K/b.yaml"

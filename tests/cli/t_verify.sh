@@ -6,53 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-# --- what gsimage compile makes verifies static, on every platform -----------
-run "$GSIMAGE" compile -q --platform linux/amd64,linux/arm64 -o "$WORK/bin" testdata/cgonet
-[ "$RC" = 0 ] || fail "setup: compile cgonet for amd64+arm64 (rc=$RC): $ERR"
-for b in cgonet-linux-amd64 cgonet-linux-arm64-v8; do
-  run "$GSIMAGE" verify --platform "$( [ $b = cgonet-linux-amd64 ] && echo linux/amd64 || echo linux/arm64)" "$WORK/bin/$b"
-  check "$b: gsimage verify says static" '[ "$RC" = 0 ] && contains "$OUT" "static"'
-done
-
-PLATFORMS=linux/arm/v7,linux/riscv64,linux/ppc64le,linux/386
-for prog in hello cgonet; do
-  run "$GSIMAGE" compile -q --platform "$PLATFORMS" -o "$WORK/bin" testdata/$prog
-  [ "$RC" = 0 ] || fail "setup: compile $prog for $PLATFORMS (rc=$RC): $ERR"
-done
-for spec in "linux/arm/v7 arm-v7" "linux/riscv64 riscv64" "linux/ppc64le ppc64le" "linux/386 386"; do
-  set -- $spec
-  for prog in hello cgonet; do
-    run "$GSIMAGE" verify --platform "$1" "$WORK/bin/$prog-linux-$2"
-    check "$prog for $1: verify says static" '[ "$RC" = 0 ] && contains "$OUT" "static"'
-  done
-done
-
-if has gccgo; then
-  run "$GSIMAGE" compile --compiler gccgo -o "$WORK/gccgo" testdata/hello
-  [ "$RC" = 0 ] || fail "setup: compile hello with gccgo (rc=$RC): $ERR"
-  run "$GSIMAGE" verify "$WORK/gccgo/hello-linux-amd64"
-  check "gccgo binary verifies static" [ "$RC" = 0 ]
-else
-  skip "gccgo binary verifies static: gccgo not installed"
-fi
-
-# --pie: static-pie, with full RELRO and BIND_NOW, for cgo and pure Go.
-mkdir -p "$WORK/ver"
-printf 'module example.com/ver\n\ngo 1.19\n' >"$WORK/ver/go.mod"
-printf 'package main\n\nimport "fmt"\n\nvar x int\n\nfunc main() { fmt.Printf("%%p\\n", &x) }\n' >"$WORK/ver/main.go"
-for prog in testdata/cgonet testdata/hello "$WORK/ver"; do
-  name=$(basename "$prog")
-  run "$GSIMAGE" compile -q --pie -o "$WORK/pie" "$prog"
-  [ "$RC" = 0 ] || fail "setup: compile --pie $name (rc=$RC): $ERR"
-  bin=$WORK/pie/$name-linux-amd64
-  run "$GSIMAGE" verify "$bin"
-  check "--pie $name: verify says static-pie, PIE, full RELRO, BIND_NOW" \
-    '[ "$RC" = 0 ] && contains "$OUT" "static-pie, x86-64" && contains "$OUT" "PIE, full RELRO, BIND_NOW"'
-  run "$GSIMAGE" verify --json "$bin"
-  check "--pie $name: verify --json carries pie, relro and bind_now" \
-    '[ "$RC" = 0 ] && [ "$(json - "(d[0][\"pie\"], d[0][\"relro\"], d[0][\"bind_now\"], d[0][\"linkage\"])" <<<"$OUT")" = "(True, '"'"'full'"'"', True, '"'"'static-pie'"'"')" ]'
-done
-
+# The quick checks first, the ones that compile for every platform last.
 # --- a dynamic binary is refused ---------------------------------------------
 if has cc && cc -o "$WORK/dynamic" testdata/elf/hello.c 2>"$WORK/cc.err"; then
   refused "verify: a dynamic binary names its interpreter" 1 "dynamically linked: interpreter" - \
@@ -61,9 +15,6 @@ if has cc && cc -o "$WORK/dynamic" testdata/elf/hello.c 2>"$WORK/cc.err"; then
   run "$GSIMAGE" verify --json --platform linux/amd64 "$WORK/dynamic"
   check "verify --json: a dynamic binary is linkage dynamic, static false, ok false" \
     '[ "$RC" = 1 ] && [ "$(json - "(d[0][\"linkage\"], d[0][\"static\"], d[0][\"ok\"])" <<<"$OUT")" = "('"'"'dynamic'"'"', False, False)" ]'
-  run "$GSIMAGE" verify --platform linux/amd64 "$WORK/bin/cgonet-linux-amd64" "$WORK/dynamic"
-  check "verify: one dynamic binary among static ones fails the run, and says which" \
-    '[ "$RC" = 1 ] && contains "$ERR" "$WORK/dynamic" && ! contains "$ERR" "cgonet-linux-amd64"'
 else
   skip "verify of a dynamic binary: no cc to link one ($(head -1 "$WORK/cc.err" 2>/dev/null))"
 fi
@@ -108,5 +59,57 @@ refused "verify: a FIFO is refused, not waited on" 1 "not a regular file (a FIFO
   timeout 20 "$GSIMAGE" verify --platform linux/amd64 "$WORK/fifo"
 refused "verify: a character device" 1 "not a regular file (a character device)" - \
   "$GSIMAGE" verify --platform linux/amd64 /dev/null
+# --- what gsimage compile makes verifies static, on every platform -----------
+run "$GSIMAGE" compile -q --platform linux/amd64,linux/arm64 -o "$WORK/bin" testdata/cgonet
+[ "$RC" = 0 ] || fail "setup: compile cgonet for amd64+arm64 (rc=$RC): $ERR"
+for b in cgonet-linux-amd64 cgonet-linux-arm64-v8; do
+  run "$GSIMAGE" verify --platform "$( [ $b = cgonet-linux-amd64 ] && echo linux/amd64 || echo linux/arm64)" "$WORK/bin/$b"
+  check "$b: gsimage verify says static" '[ "$RC" = 0 ] && contains "$OUT" "static"'
+done
+if [ -s "$WORK/dynamic" ]; then
+  run "$GSIMAGE" verify --platform linux/amd64 "$WORK/bin/cgonet-linux-amd64" "$WORK/dynamic"
+  check "verify: one dynamic binary among static ones fails the run, and says which" \
+    '[ "$RC" = 1 ] && contains "$ERR" "$WORK/dynamic" && ! contains "$ERR" "cgonet-linux-amd64"'
+fi
+
+PLATFORMS=linux/arm/v7,linux/riscv64,linux/ppc64le,linux/386
+for prog in hello cgonet; do
+  run "$GSIMAGE" compile -q --platform "$PLATFORMS" -o "$WORK/bin" testdata/$prog
+  [ "$RC" = 0 ] || fail "setup: compile $prog for $PLATFORMS (rc=$RC): $ERR"
+done
+for spec in "linux/arm/v7 arm-v7" "linux/riscv64 riscv64" "linux/ppc64le ppc64le" "linux/386 386"; do
+  set -- $spec
+  for prog in hello cgonet; do
+    run "$GSIMAGE" verify --platform "$1" "$WORK/bin/$prog-linux-$2"
+    check "$prog for $1: verify says static" '[ "$RC" = 0 ] && contains "$OUT" "static"'
+  done
+done
+
+if has gccgo; then
+  run "$GSIMAGE" compile --compiler gccgo -o "$WORK/gccgo" testdata/hello
+  [ "$RC" = 0 ] || fail "setup: compile hello with gccgo (rc=$RC): $ERR"
+  run "$GSIMAGE" verify "$WORK/gccgo/hello-linux-amd64"
+  check "gccgo binary verifies static" [ "$RC" = 0 ]
+else
+  skip "gccgo binary verifies static: gccgo not installed"
+fi
+
+# --pie: static-pie, with full RELRO and BIND_NOW, for cgo and pure Go.
+mkdir -p "$WORK/ver"
+printf 'module example.com/ver\n\ngo 1.19\n' >"$WORK/ver/go.mod"
+printf 'package main\n\nimport "fmt"\n\nvar x int\n\nfunc main() { fmt.Printf("%%p\\n", &x) }\n' >"$WORK/ver/main.go"
+for prog in testdata/cgonet testdata/hello "$WORK/ver"; do
+  name=$(basename "$prog")
+  run "$GSIMAGE" compile -q --pie -o "$WORK/pie" "$prog"
+  [ "$RC" = 0 ] || fail "setup: compile --pie $name (rc=$RC): $ERR"
+  bin=$WORK/pie/$name-linux-amd64
+  run "$GSIMAGE" verify "$bin"
+  check "--pie $name: verify says static-pie, PIE, full RELRO, BIND_NOW" \
+    '[ "$RC" = 0 ] && contains "$OUT" "static-pie, x86-64" && contains "$OUT" "PIE, full RELRO, BIND_NOW"'
+  run "$GSIMAGE" verify --json "$bin"
+  check "--pie $name: verify --json carries pie, relro and bind_now" \
+    '[ "$RC" = 0 ] && [ "$(json - "(d[0][\"pie\"], d[0][\"relro\"], d[0][\"bind_now\"], d[0][\"linkage\"])" <<<"$OUT")" = "(True, '"'"'full'"'"', True, '"'"'static-pie'"'"')" ]'
+done
+
 echo "bad inputs tried: $N"
 true
