@@ -2,7 +2,6 @@
 # gsimage pack: already-built binaries into an image, verified first.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-PY=/usr/bin/python3
 layers() { # LAYOUT MANIFEST-DIGEST -> layer digests, one per line
   "$PY" -c 'import json,sys; [print(l["digest"]) for l in json.load(open(sys.argv[1]+"/blobs/sha256/"+sys.argv[2][7:]))["layers"]]' "$1" "$2"
 }
