@@ -235,14 +235,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "sha256-<64 hex>" naming an image index: a referrers-fallback tag. */
+/* "sha256-<64 hex>" naming an image index: a referrers-fallback tag; or
+ * cosign's "sha256-<64 hex>.sig" / ".att" naming a manifest (sign.c). */
 static int is_referrers_tag(const char *ref, json_t *desc)
 {
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	if (!ref || strncmp(ref, "sha256-", 7) != 0 || strlen(ref) != 7 + GS_DIGEST_HEX_LEN ||
-	    !mt || strcmp(mt, GS_MT_INDEX) != 0)
+	if (!ref || strncmp(ref, "sha256-", 7) != 0 || strlen(ref) < 7 + GS_DIGEST_HEX_LEN || !mt)
 		return 0;
-	return strspn(ref + 7, "0123456789abcdef") == GS_DIGEST_HEX_LEN;
+	const char *tail = ref + 7 + GS_DIGEST_HEX_LEN;
+	if (!(*tail == '\0' && strcmp(mt, GS_MT_INDEX) == 0) &&
+	    !((strcmp(tail, ".sig") == 0 || strcmp(tail, ".att") == 0) &&
+	      strcmp(mt, GS_MT_MANIFEST) == 0))
+		return 0;
+	return strspn(ref + 7, "0123456789abcdef") >= GS_DIGEST_HEX_LEN;
 }
 
 int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, gs_error_t *err)
@@ -296,7 +301,7 @@ int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, g
 				continue;
 			const char *ref = json_string_value(json_object_get(
 				json_object_get(d, "annotations"), GS_ANN_REF_NAME));
-			cleanup_free char *subject = x_asprintf("sha256:%s", ref + 7);
+			cleanup_free char *subject = x_asprintf("sha256:%.64s", ref + 7);
 			if (!json_object_get(m.live, subject))
 				continue;
 			pending[i] = 0;

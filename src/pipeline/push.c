@@ -213,6 +213,24 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 		if (skopeo_copy(req, skopeo, fsrc, fdest, 0, err) < 0)
 			goto out;
 	}
+	/* cosign's signature and attestation tags (sign.c), digests kept */
+	for (size_t i = 0; i < manifests.n; i++) {
+		gs_digest_t subject;
+		gs_error_t ignored = GS_ERROR_INIT;
+		int ok = gs_digest_parse(manifests.v[i], &subject, &ignored) == 0;
+		gs_error_release(&ignored);
+		for (int k = 0; ok && k < 2; k++) {
+			cleanup_free char *ctag = x_asprintf("sha256-%s%s", gs_digest_hex(&subject),
+							     k ? ".att" : ".sig");
+			if (!gs_tag_list_find(&tags, ctag))
+				continue;
+			cleanup_free char *csrc = x_asprintf("oci:%s:%s", req->layout_dir, ctag);
+			cleanup_free char *cdest = x_asprintf("docker://%s:%s", repo, ctag);
+			progress(req, "pushing %s to %s:%s", ctag, repo, ctag);
+			if (skopeo_copy(req, skopeo, csrc, cdest, 1, err) < 0)
+				goto out;
+		}
+	}
 	*pushed = x_asprintf("%s@%s", req->dest, tag->digest.s);
 	r = 0;
 out:
