@@ -113,6 +113,14 @@ run "$GSIMAGE" gc "$L"
 run "$GSIMAGE" verify-image --key "$K/ec.pub" "$L:app:v1"
 check "gc keeps the signatures of a tagged image" '[ "$RC" = 0 ]'
 
+G=$WORK/untagged
+cp -a "$L" "$G"
+jq 'del(.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "app:v1"))' \
+  "$L/index.json" >"$G/index.json"
+run "$GSIMAGE" gc "$G"
+check "gc drops the .sig and .att tags once their image is untagged" \
+  '[ "$RC" = 0 ] && [ "$(jq "[.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] | test(\"[.](sig|att)\$\"))] | length" "$G/index.json")" = 0 ]'
+
 # --- tampering -------------------------------------------------------------------
 # tamper LAYOUT TAG MODE [TO-TAG]: rewrite a .sig the way an attacker could
 # (new blobs, index.json updated), so only the signature check can catch it.
