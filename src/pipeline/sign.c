@@ -17,6 +17,7 @@
 #include "gsimage/toolchain/vcs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
+#include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
 
 #ifndef GS_VERSION
@@ -419,6 +420,23 @@ static int sign_all(gs_store_t *store, const gs_sign_key_t *key, const char *nam
 	return r;
 }
 
+/* Is the work tree at dir modified (tracked files only)?  "true", "false",
+ * or NULL when git cannot tell; for binaries Go did not stamp. */
+static const char *git_dirty(const char *dir)
+{
+	char *const argv[] = {"git", "status", "--porcelain", "--untracked-files=no", NULL};
+	cleanup_free char *out = NULL, *errout = NULL;
+	gs_proc_opts_t po = {.argv = argv, .cwd = dir, .capture_stdout = &out,
+			     .capture_stderr = &errout};
+	int status;
+	gs_error_t ignored = GS_ERROR_INIT;
+	int r = gs_proc_run(&po, &status, &ignored);
+	gs_error_release(&ignored);
+	if (r < 0 || status != 0)
+		return NULL;
+	return out && *out ? "true" : "false";
+}
+
 /* "KEY=VALUE" of the Go build settings, without the vcs.* ones (they go to
  * resolvedDependencies). */
 static void go_settings(const gs_sbom_goinfo_t *gi, gs_strvec_t *out)
@@ -485,6 +503,8 @@ int gs_sign_build(gs_store_t *store, const gs_sign_stage_opts_t *o, const gs_bin
 		gs_vcs_info_read(set->dir, &vcs);
 	if (!rev)
 		rev = vcs.revision;
+	if (!modified && vcs.revision)
+		modified = git_dirty(set->dir);
 	if (rev || vcs.source) {
 		cleanup_free char *uri = vcs.source ? x_asprintf("git+%s", vcs.source) : NULL;
 		if (uri)

@@ -16,6 +16,7 @@
 
 #include "gsimage/sign/key.h"
 #include "gsimage/sign/payload.h"
+#include "gsimage/sign/provenance.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/xalloc.h"
 #include "oci_testutil.h"
@@ -308,6 +309,47 @@ static void test_payloads(void **state)
 	assert_int_equal(gs_sign_b64_decode("A!ID", &raw, &n), -1);
 }
 
+static void test_provenance(void **state)
+{
+	(void)state;
+	const char *plats[] = {"linux/amd64", "linux/arm64/v8"};
+	const char *flags[] = {"-t", "app:v1", "."};
+	const char *settings[] = {"CGO_ENABLED=0", "-ldflags=-s -w"};
+	gs_provenance_build_t builds[] = {{"linux/amd64", settings, 2}};
+	gs_provenance_dep_t deps[] = {
+		{"source", "git+https://example.com/app", "gitCommit", "abc123", "dirty", "false"},
+		{"golang.org/x/text", "pkg:golang/golang.org/x/text@v0.3.0", "dirHash",
+		 "h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=", NULL, NULL},
+		{"go", "pkg:golang/std@go1.26.8", NULL, NULL, NULL, NULL},
+	};
+	gs_provenance_in_t in = {"example.com/app", plats, 2, flags, 3, "go1.26.8", builds, 1,
+				 deps, 3, "0.1.0"};
+	size_t len;
+	gs_sign_subject_t subj = {"app", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"};
+	cleanup_free char *a = gs_sign_statement(&subj, 1, GS_SIGN_SLSA_V1,
+						 gs_provenance_predicate(&in), &len);
+	cleanup_free char *b = gs_sign_statement(&subj, 1, GS_SIGN_SLSA_V1,
+						 gs_provenance_predicate(&in), &len);
+	assert_string_equal(a, b); /* deterministic */
+	const char *want[] = {
+		"\"buildDefinition\":{\"buildType\":\"" GS_PROVENANCE_BUILD_TYPE "\"",
+		"\"externalParameters\":{\"package\":\"example.com/app\",\"platforms\":"
+		"[\"linux/amd64\",\"linux/arm64/v8\"],\"flags\":[\"-t\",\"app:v1\",\".\"]}",
+		"\"internalParameters\":{\"goVersion\":\"go1.26.8\",\"builds\":[{\"platform\":"
+		"\"linux/amd64\",\"goBuildSettings\":{\"CGO_ENABLED\":\"0\",\"-ldflags\":\"-s -w\"}}]}",
+		"{\"name\":\"source\",\"uri\":\"git+https://example.com/app\",\"digest\":"
+		"{\"gitCommit\":\"abc123\"},\"annotations\":{\"dirty\":\"false\"}}",
+		"{\"name\":\"golang.org/x/text\",\"uri\":\"pkg:golang/golang.org/x/text@v0.3.0\","
+		"\"digest\":{\"dirHash\":\"h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=\"}}",
+		"{\"name\":\"go\",\"uri\":\"pkg:golang/std@go1.26.8\"}",
+		"\"runDetails\":{\"builder\":{\"id\":\"urn:gsimage:builder\",\"version\":"
+		"{\"gsimage\":\"0.1.0\"}},\"metadata\":{}}",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+		if (!strstr(a, want[i]))
+			fail_msg("provenance lacks %s:\n%s", want[i], a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +357,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_refusals, setup, teardown),
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_payloads),
+		cmocka_unit_test(test_provenance),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
