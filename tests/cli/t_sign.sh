@@ -246,7 +246,7 @@ for k in ec cosign rsa ed; do
     check "key $k: cosign verify ${d:0:19}" '[ "$RC" = 0 ]'
     cosign_verify "$K/${PUB[$k]}" "$REG/app-$k@$d" att
     check "key $k: cosign verify-attestation --type slsaprovenance1 ${d:0:19}" \
-      '[ "$RC" = 0 ] && contains "$OUT" "slsa.dev/provenance/v1"'
+      '[ "$RC" = 0 ] && [ "$(head -1 <<<"$OUT" | jq -r .payload | base64 -d | jq -r .predicateType)" = https://slsa.dev/provenance/v1 ]'
   done
 done
 run "$COSIGN" verify --key "$K/other.pub" --insecure-ignore-tlog --allow-http-registry "$REG/app-ec:v1"
