@@ -203,7 +203,10 @@ check "verify-image without --key is a usage error" '[ "$RC" = 2 ] && one_error_
 declare -A PUB=([ec]=ec.pub [ed]=ed.pub [rsa]=rsa.pub [enc]=enc.pub)
 [ -n "$COSIGN" ] && PUB[cosign]=cosign.pub
 for k in "${!PUB[@]}"; do
-  run env GSIMAGE_SIGN_PASSWORD=s3cret COSIGN_PASSWORD=pw "$GSIMAGE" build -q --cgo off \
+  # a cosign user has COSIGN_PASSWORD set; the PKCS#8 key takes ours
+  pw=(GSIMAGE_SIGN_PASSWORD=s3cret)
+  [ "$k" = cosign ] && pw=(-u GSIMAGE_SIGN_PASSWORD COSIGN_PASSWORD=pw)
+  run env "${pw[@]}" "$GSIMAGE" build -q --cgo off \
     --platform linux/amd64,linux/arm64 -t app:v1 -o "$WORK/k-$k" --sign-key "$K/$k.key" testdata/hello
   check "key $k: the signed build succeeds" '[ "$RC" = 0 ]'
   run "$GSIMAGE" verify-image --key "$K/${PUB[$k]}" "$WORK/k-$k:app:v1"
@@ -227,35 +230,64 @@ if ! start_registry reg; then
   exit 0
 fi
 REG=127.0.0.1:$PORT
-export COSIGN_EXPERIMENTAL=0 SIGSTORE_NO_CACHE=1 TUF_ROOT=$WORK/tuf
-cosign_verify() { # PUB REF [verify-attestation]
-  local pub=$1 ref=$2
-  if [ "${3:-}" = att ]; then
-    run "$COSIGN" verify-attestation --key "$pub" --type slsaprovenance1 --insecure-ignore-tlog \
-      --allow-http-registry "$ref"
+export TUF_ROOT=$WORK/tuf
+# cosign 2.6 finds the bundle referrers first and then wants a sigstore
+# trusted root, which it would fetch through TUF; offline, with a key and
+# no transparency log, an empty one is all it needs.
+echo '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}' >"$WORK/trusted_root.json"
+cosign_verify() { # bundle|legacy PUB REF [att]
+  local mode=$1 pub=$2 ref=$3 args=(--key "$2" --insecure-ignore-tlog --allow-http-registry)
+  [ "$mode" = bundle ] && args+=(--new-bundle-format --trusted-root "$WORK/trusted_root.json")
+  if [ "${4:-}" = att ]; then
+    run "$COSIGN" verify-attestation "${args[@]}" --type slsaprovenance1 "$ref"
   else
-    run "$COSIGN" verify --key "$pub" --insecure-ignore-tlog --allow-http-registry "$ref"
+    run "$COSIGN" verify "${args[@]}" "$ref"
   fi
+}
+# legacy LAYOUT: a copy without the referrers-fallback tags, so cosign
+# finds no bundle and reads the .sig and .att tags, as every version does.
+legacy() {
+  cp -a "$1" "$1-legacy"
+  jq 'del(.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] | test("^sha256-[0-9a-f]{64}$")))' \
+    "$1/index.json" >"$1-legacy/index.json"
 }
 for k in ec cosign rsa ed; do
   run "$GSIMAGE" push --insecure "$WORK/k-$k:app:v1" "$REG/app-$k:v1"
   check "key $k: gsimage push" '[ "$RC" = 0 ]'
   KTOP=${OUT##*@}
-  for d in $KTOP $(jq -r '.manifests[].digest' "$WORK/k-$k/blobs/sha256/${KTOP#sha256:}"); do
-    cosign_verify "$K/${PUB[$k]}" "$REG/app-$k@$d"
-    check "key $k: cosign verify ${d:0:19}" '[ "$RC" = 0 ]'
-    cosign_verify "$K/${PUB[$k]}" "$REG/app-$k@$d" att
-    check "key $k: cosign verify-attestation --type slsaprovenance1 ${d:0:19}" \
-      '[ "$RC" = 0 ] && [ "$(head -1 <<<"$OUT" | jq -r .payload | base64 -d | jq -r .predicateType)" = https://slsa.dev/provenance/v1 ]'
+  DIGESTS="$KTOP $(jq -r '.manifests[].digest' "$WORK/k-$k/blobs/sha256/${KTOP#sha256:}")"
+  modes=bundle
+  if [ "$k" = ec ] || [ "$k" = cosign ]; then
+    legacy "$WORK/k-$k"
+    run "$GSIMAGE" push --insecure "$WORK/k-$k-legacy:app:v1" "$REG/app-$k-legacy:v1"
+    check "key $k: gsimage push without the bundles" '[ "$RC" = 0 ]'
+    modes="bundle legacy"
+  fi
+  for mode in $modes; do
+    repo=app-$k
+    [ "$mode" = legacy ] && repo=app-$k-legacy
+    for d in $DIGESTS; do
+      cosign_verify $mode "$K/${PUB[$k]}" "$REG/$repo@$d"
+      check "key $k ($mode): cosign verify ${d:0:19}" '[ "$RC" = 0 ]'
+      cosign_verify $mode "$K/${PUB[$k]}" "$REG/$repo@$d" att
+      check "key $k ($mode): cosign verify-attestation --type slsaprovenance1 ${d:0:19}" \
+        '[ "$RC" = 0 ] && [ "$(head -1 <<<"$OUT" | jq -r .payload | base64 -d | jq -r .predicateType)" = https://slsa.dev/provenance/v1 ]'
+    done
   done
 done
-run "$COSIGN" verify --key "$K/other.pub" --insecure-ignore-tlog --allow-http-registry "$REG/app-ec:v1"
-check "cosign verify refuses another key" '[ "$RC" != 0 ]'
-# a tampered .sig, pushed: cosign refuses it too
-T=$WORK/t-sig
-run "$GSIMAGE" push --insecure "$T:app:v1" "$REG/app-tampered:v1"
+for mode in bundle legacy; do
+  repo=app-ec
+  [ "$mode" = legacy ] && repo=app-ec-legacy
+  cosign_verify $mode "$K/other.pub" "$REG/$repo:v1"
+  check "cosign verify ($mode) refuses another key" '[ "$RC" != 0 ]'
+  cosign_verify $mode "$K/other.pub" "$REG/$repo:v1" att
+  check "cosign verify-attestation ($mode) refuses another key" '[ "$RC" != 0 ]'
+done
+# a .sig with one signature byte flipped, pushed: cosign refuses it too
+legacy "$WORK/t-sig"
+run "$GSIMAGE" push --insecure "$WORK/t-sig-legacy:app:v1" "$REG/app-tampered:v1"
 check "the tampered layout pushes" '[ "$RC" = 0 ]'
-cosign_verify "$K/ec.pub" "$REG/app-tampered@$P1"
-check "cosign verify refuses a flipped signature byte" '[ "$RC" != 0 ]'
-cosign_verify "$K/ec.pub" "$REG/app-tampered@$P2"
-check "... and still accepts the untouched platform" '[ "$RC" = 0 ]'
+cosign_verify legacy "$K/ec.pub" "$REG/app-tampered@$P2"
+check "cosign verify accepts the untouched platform" '[ "$RC" = 0 ]'
+cosign_verify legacy "$K/ec.pub" "$REG/app-tampered@$P1"
+check "cosign verify refuses the flipped signature byte" '[ "$RC" != 0 ]'
