@@ -565,6 +565,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	if (req->sign.key) { /* signatures and provenance: pipeline/sign.c */
 		cleanup_free char *repo = gs_push_repository(refs[0].given);
 		progress(req, "signing the image and attesting its provenance");
+		req->sign.cache_dir = req->cache_dir;
 		if (gs_sign_build(store, &req->sign, bins, &res->image, repo, err) < 0)
 			goto out;
 	}

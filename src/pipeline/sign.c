@@ -2,7 +2,11 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gsimage/oci/artifact.h"
 #include "gsimage/oci/blobread.h"
@@ -15,6 +19,8 @@
 #include "gsimage/sign/payload.h"
 #include "gsimage/sign/provenance.h"
 #include "gsimage/toolchain/vcs.h"
+#include "gsimage/util/cache.h"
+#include "gsimage/util/fs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/proc.h"
@@ -437,6 +443,38 @@ static const char *git_dirty(const char *dir)
 	return out && *out ? "true" : "false";
 }
 
+/* The SHA-256 (hex) of the executable at path, remembered under cache_dir
+ * by the file's identity so a rebuild does not read 150 MB of zig again;
+ * owned, or NULL when it cannot be read. */
+static char *file_sha256(const char *cache_dir, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	cleanup_free char *id = gs_fs_identity(&st);
+	cleanup_free char *key = x_asprintf("gsimage-sign-file-v1|%s|%s", path, id);
+	char *hex = NULL;
+	if (gs_cache_get(cache_dir, "sign", key, &hex) && gs_digest_hex_valid(hex))
+		return hex;
+	free(hex);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	gs_sha256_t *h = gs_sha256_new();
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			gs_sha256_update(h, buf, (size_t)n);
+	gs_digest_t d;
+	gs_sha256_final(h, &d);
+	gs_sha256_free(h);
+	if (n < 0)
+		return NULL;
+	gs_cache_put(cache_dir, "sign", key, gs_digest_hex(&d));
+	return xstrdup(gs_digest_hex(&d));
+}
+
 /* "KEY=VALUE" of the Go build settings, without the vcs.* ones (they go to
  * resolvedDependencies). */
 static void go_settings(const gs_sbom_goinfo_t *gi, gs_strvec_t *out)
@@ -476,7 +514,7 @@ int gs_sign_build(gs_store_t *store, const gs_sign_stage_opts_t *o, const gs_bin
 	cleanup_strvec gs_strvec_t platforms = GS_STRVEC_INIT, seen = GS_STRVEC_INIT,
 				   keep = GS_STRVEC_INIT;
 	gs_vcs_info_t vcs = {0};
-	cleanup_free char *cc_version = NULL, *musl = NULL, *prov = NULL;
+	cleanup_free char *cc_version = NULL, *musl = NULL, *prov = NULL, *cc_digest = NULL;
 	subject_t *subj = NULL;
 	size_t n_subj = 0, n_deps = 0, cap = 8;
 	int r = -1;
@@ -543,7 +581,10 @@ int gs_sign_build(gs_store_t *store, const gs_sign_stage_opts_t *o, const gs_bin
 		}
 		const char *cc = set->cc_kind == GS_CC_ZIG ? "zig" : "cc";
 		gs_strvec_pushf(&keep, "pkg:generic/%s@%s", cc, cc_version);
-		deps[n_deps++] = (gs_provenance_dep_t){.name = cc, .uri = keep.v[keep.n - 1]};
+		cc_digest = file_sha256(o->cache_dir, set->cc_driver);
+		deps[n_deps++] = (gs_provenance_dep_t){.name = cc, .uri = keep.v[keep.n - 1],
+						       .alg = cc_digest ? "sha256" : NULL,
+						       .digest = cc_digest};
 		if (musl) {
 			gs_strvec_pushf(&keep, "pkg:generic/musl@%s", musl);
 			deps[n_deps++] = (gs_provenance_dep_t){.name = "musl",
@@ -714,6 +755,8 @@ static const char *check_dsse(const gs_sign_key_t *key, const gs_sign_dsse_t *e,
 	return NULL;
 }
 
+/* The .att: like the .sig, some envelope must verify (other keys may have
+ * attested too) and be SLSA v1 provenance naming s. */
 static int verify_att(const gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_key_t *key,
 		      const subject_t *s, gs_sign_report_t *rep, gs_error_t *err)
 {
@@ -723,6 +766,7 @@ static int verify_att(const gs_store_t *store, const gs_tag_list_t *tags, const 
 	cleanup_json json_t *layers = tagged_layers(store, tags, tag, err);
 	if (!layers)
 		return -1;
+	cleanup_free char *why = xstrdup("the .att manifest has no DSSE envelope");
 	size_t i;
 	json_t *l;
 	json_array_foreach (layers, i, l) {
@@ -736,29 +780,52 @@ static int verify_att(const gs_store_t *store, const gs_tag_list_t *tags, const 
 		gs_sign_dsse_t e;
 		gs_error_t perr = GS_ERROR_INIT;
 		if (gs_sign_dsse_parse(data, len, &e, &perr) < 0) {
-			finding(rep, s, "provenance (.att)", 0, perr.msg);
+			free(why);
+			why = xstrdup(perr.msg);
 			gs_error_release(&perr);
 			continue;
 		}
-		const char *why = check_dsse(key, &e, s, &pt);
-		if (!why && (!pt || strcmp(pt, GS_SIGN_SLSA_V1) != 0))
-			why = "the statement is not SLSA v1 provenance";
-		finding(rep, s, "provenance (.att)", !why, why);
+		const char *bad = check_dsse(key, &e, s, &pt);
+		if (!bad && (!pt || strcmp(pt, GS_SIGN_SLSA_V1) != 0))
+			bad = "the statement is not SLSA v1 provenance";
 		gs_sign_dsse_release(&e);
+		if (!bad) {
+			finding(rep, s, "provenance (.att)", 1, NULL);
+			return 0;
+		}
+		free(why);
+		why = xstrdup(bad);
 	}
+	finding(rep, s, "provenance (.att)", 0, why);
 	return 0;
 }
 
 struct vb_ctx {
 	const gs_sign_key_t *key;
+	const char *keyid;
 	const subject_t *s;
 	gs_sign_report_t *rep;
 };
 
+/* The key a bundle names (its publicKey hint), or NULL; owned. */
+static char *bundle_hint(const char *data, size_t len)
+{
+	json_error_t jerr;
+	cleanup_json json_t *root = json_loadb(data, len, 0, &jerr);
+	const char *h = json_string_value(json_object_get(
+		json_object_get(json_object_get(root, "verificationMaterial"), "publicKey"), "hint"));
+	return h ? xstrdup(h) : NULL;
+}
+
+/* Each bundle that names this key (or no key) must verify and name s; a
+ * bundle another key made is that key's business. */
 static int verify_bundle(void *vctx, const char *data, size_t len, gs_error_t *err)
 {
 	(void)err;
 	struct vb_ctx *c = vctx;
+	cleanup_free char *hint = bundle_hint(data, len);
+	if (hint && strcmp(hint, c->keyid) != 0)
+		return 0;
 	gs_sign_dsse_t e;
 	gs_error_t perr = GS_ERROR_INIT;
 	if (gs_sign_bundle_parse(data, len, &e, &perr) < 0) {
@@ -786,6 +853,7 @@ int gs_sign_verify(const char *layout_dir, const char *ref, const gs_sign_key_t 
 	subject_t *subj = NULL;
 	size_t n = 0;
 	int r = -1;
+	cleanup_free char *keyid = NULL;
 	if (gs_layout_read_tags(store, &tags, err) < 0)
 		goto out;
 	const gs_tag_t *t = gs_tag_list_find(&tags, ref);
@@ -797,9 +865,10 @@ int gs_sign_verify(const char *layout_dir, const char *ref, const gs_sign_key_t 
 	if (image_subjects(store, &t->digest, t->size, t->media_type, &subj, &n, err) < 0)
 		goto out;
 	rep->n_subjects = n;
+	keyid = gs_sign_key_id(key);
 	r = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		struct vb_ctx c = {key, &subj[i], rep};
+		struct vb_ctx c = {key, keyid, &subj[i], rep};
 		if (verify_sig(store, &tags, key, &subj[i], rep, err) < 0 ||
 		    verify_att(store, &tags, key, &subj[i], rep, err) < 0 ||
 		    each_bundle(store, &tags, &subj[i], verify_bundle, &c, err) < 0)

@@ -103,6 +103,18 @@ check "the provenance is SLSA v1 with gsimage's buildType and the effective Go" 
 check "the provenance records no key path and no wall-clock time" \
   '! grep -q -e "ec.key" -e "sign-key" "$WORK/statement.json"'
 
+# cgo: the C toolchain is in the provenance too, with the zig binary's digest
+ZIG=${GSIMAGE_ZIG:-$(command -v zig || echo "$ROOT/.toolchain/zig/zig")}
+run "$GSIMAGE" build -q --cgo on --platform linux/amd64 -t cg:v1 -o "$WORK/cgo" --sign-key "$K/ec.key" testdata/cgonet
+CTOP=$OUT
+CATT=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "sha256-'"${CTOP#sha256:}"'.att") | .digest' "$WORK/cgo/index.json" 2>/dev/null)
+CLAYER=$(jq -r '.layers[0].digest' "$WORK/cgo/blobs/sha256/${CATT#sha256:}" 2>/dev/null)
+jq -r .payload "$WORK/cgo/blobs/sha256/${CLAYER#sha256:}" 2>/dev/null | base64 -d >"$WORK/cgo-statement.json"
+check "a cgo build's provenance names zig (with its digest) and musl with their versions" \
+  '[ "$RC" = 0 ] &&
+   [ "$(jq -r ".predicate.buildDefinition.resolvedDependencies[] | select(.name == \"zig\") | .digest.sha256" "$WORK/cgo-statement.json")" = "$(sha256sum "$ZIG" | cut -c1-64)" ] &&
+   jq -e ".predicate.buildDefinition.resolvedDependencies[] | select(.name == \"musl\" and (.uri | startswith(\"pkg:generic/musl@1.\")))" "$WORK/cgo-statement.json" >/dev/null'
+
 # --- a no-op rebuild keeps every byte ----------------------------------------------
 snapshot "$L" >"$WORK/before.sum"
 build "$L" --sign-key "$K/ec.key"
@@ -194,6 +206,12 @@ snapshot "$U" >"$WORK/u2.sum"
 check "signing again with the same key changes nothing" '[ "$RC" = 0 ] && cmp -s "$WORK/u1.sum" "$WORK/u2.sum"'
 run "$GSIMAGE" verify-image --key "$K/ec.pub" "$U:app:v1"
 check "an image signed by another key fails verify-image" '[ "$RC" = 1 ]'
+run "$GSIMAGE" sign --key "$K/ec.key" "$U:app:v1"
+check "a second key adds its signatures" '[ "$RC" = 0 ]'
+run "$GSIMAGE" verify-image --key "$K/ec.pub" "$U:app:v1"
+check "... which verify with that key" '[ "$RC" = 0 ]'
+run "$GSIMAGE" verify-image --key "$K/ed.pub" "$U:app:v1"
+check "... and the first key's still verify" '[ "$RC" = 0 ]'
 run "$GSIMAGE" verify-image --key "$K/ed.pub" "$U:app:nope"
 check "verify-image of an unknown tag is one error line" '[ "$RC" = 1 ] && one_error_line'
 run "$GSIMAGE" verify-image "$U:app:v1"

@@ -34,6 +34,7 @@ int gs_sign_open_public(const char *path, gs_sign_key_t **key, gs_error_t *err);
 typedef struct gs_sign_stage_opts {
 	const gs_sign_key_t *key; /* NULL: the stage does nothing; borrowed */
 	gs_strvec_t flags;        /* the user's command line, for the provenance */
+	const char *cache_dir;    /* remembers the C compiler's digest, or NULL */
 } gs_sign_stage_opts_t;
 
 /* gsimage build: sign what was just packed and attest how it was built.
