@@ -149,8 +149,18 @@ def put(b):
 idx = json.load(open(os.path.join(lay, "index.json")))
 ent = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == tag][0]
 man = json.loads(blob(ent["digest"]))
-layer = man["layers"][0]
-if mode == "sig":
+layer = man["layers"][0] if "layers" in man else None
+if mode == "bundle":
+    # tag is a referrers-fallback index: flip a byte of its first bundle's signature
+    ref = [m for m in man["manifests"] if m.get("artifactType") == "application/vnd.dev.sigstore.bundle.v0.3+json"][0]
+    art = json.loads(blob(ref["digest"]))
+    b = json.loads(blob(art["layers"][0]["digest"]))
+    sig = bytearray(base64.b64decode(b["dsseEnvelope"]["signatures"][0]["sig"]))
+    sig[len(sig) // 2] ^= 1
+    b["dsseEnvelope"]["signatures"][0]["sig"] = base64.b64encode(bytes(sig)).decode()
+    art["layers"][0]["digest"], art["layers"][0]["size"] = put(json.dumps(b, separators=(",", ":")).encode())
+    ref["digest"], ref["size"] = put(json.dumps(art, separators=(",", ":")).encode())
+elif mode == "sig":
     sig = bytearray(base64.b64decode(layer["annotations"]["dev.cosignproject.cosign/signature"]))
     sig[len(sig) // 2] ^= 1
     layer["annotations"]["dev.cosignproject.cosign/signature"] = base64.b64encode(bytes(sig)).decode()
@@ -169,7 +179,7 @@ PYEOF
 }
 P1=$(sed -n 1p <<<"$PLATS")
 P2=$(sed -n 2p <<<"$PLATS")
-for mode in sig payload move; do
+for mode in sig payload move bundle; do
   T=$WORK/t-$mode
   cp -a "$L" "$T"
   run "$GSIMAGE" verify-image --key "$K/ec.pub" "$T:app:v1"
@@ -178,12 +188,14 @@ for mode in sig payload move; do
     sig) tamper "$T" "sha256-${P1#sha256:}.sig" sig ;;
     payload) tamper "$T" "sha256-${P1#sha256:}.sig" payload ;;
     move) tamper "$T" "sha256-${P1#sha256:}.sig" none "sha256-${P2#sha256:}.sig" ;;
+    bundle) tamper "$T" "sha256-${P1#sha256:}" bundle ;;
   esac
   run "$GSIMAGE" verify-image --key "$K/ec.pub" "$T:app:v1"
   case $mode in
     sig) why="does not verify" ;;
     payload) why="does not verify" ;;
     move) why="names another image" ;;
+    bundle) why="(bundle referrer): FAILED: the signature does not verify" ;;
   esac
   check "tamper $mode: verify-image exits 1 and says why" \
     '[ "$RC" = 1 ] && one_error_line && contains "$OUT" "$why"'
