@@ -122,42 +122,26 @@ static const char *layer_annotation(json_t *layer, const char *key)
 	return json_string_value(json_object_get(json_object_get(layer, "annotations"), key));
 }
 
-/* Write the manifest of layers (as cosign does: an image config whose
- * diff_ids are the layers' digests, its timestamps Go's zero time) and point
- * the tag name at it. */
-static int write_tagged(gs_store_t *store, const char *name, json_t *layers, gs_error_t *err)
+/* Write the manifest of layers and point the tag name at it.  cosign
+ * writes an image config whose diff_ids are the layers' digests; cosign
+ * never reads it, so this is an OCI 1.1 artifact instead (the empty config
+ * and artifactType, the payload's media type): layout readers (inspect, OCI
+ * validators) then know it holds no tar layers, and cosign still verifies
+ * it. */
+static int write_tagged(gs_store_t *store, const char *name, const char *artifact_type,
+			json_t *layers, gs_error_t *err)
 {
-	json_t *diff_ids = json_array();
-	size_t i;
-	json_t *l;
-	json_array_foreach (layers, i, l)
-		json_array_append(diff_ids, json_object_get(l, "digest"));
-	json_t *rootfs = json_object();
-	gs_json_set(rootfs, "type", json_string("layers"));
-	gs_json_set(rootfs, "diff_ids", diff_ids);
-	json_t *hist = json_object();
-	gs_json_set(hist, "created", json_string("0001-01-01T00:00:00Z"));
-	json_t *history = json_array();
-	json_array_append_new(history, hist);
-	json_t *cfg = json_object();
-	gs_json_set(cfg, "architecture", json_string(""));
-	gs_json_set(cfg, "created", json_string("0001-01-01T00:00:00Z"));
-	gs_json_set(cfg, "history", history);
-	gs_json_set(cfg, "os", json_string(""));
-	gs_json_set(cfg, "rootfs", rootfs);
-	gs_json_set(cfg, "config", json_object());
-	size_t cfg_len;
-	cleanup_free char *cfg_text = gs_json_dump_compact(cfg, &cfg_len);
-	gs_digest_t cfg_digest;
-	if (gs_store_put(store, cfg_text, cfg_len, &cfg_digest, err) < 0)
+	gs_digest_t empty;
+	if (gs_store_put(store, GS_EMPTY_JSON, 2, &empty, err) < 0)
 		return -1;
 	json_t *cd = json_object();
-	gs_json_set(cd, "mediaType", json_string(GS_MT_CONFIG));
-	gs_json_set(cd, "size", json_integer((json_int_t)cfg_len));
-	gs_json_set(cd, "digest", json_string(cfg_digest.s));
+	gs_json_set(cd, "mediaType", json_string(GS_MT_EMPTY));
+	gs_json_set(cd, "size", json_integer(2));
+	gs_json_set(cd, "digest", json_string(empty.s));
 	json_t *m = json_object();
 	gs_json_set(m, "schemaVersion", json_integer(2));
 	gs_json_set(m, "mediaType", json_string(GS_MT_MANIFEST));
+	gs_json_set(m, "artifactType", json_string(artifact_type));
 	gs_json_set(m, "config", cd);
 	gs_json_set(m, "layers", json_incref(layers));
 	size_t len;
@@ -244,7 +228,7 @@ static int sign_sig(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	if (!nl)
 		return -1;
 	json_array_append_new(layers, nl);
-	return write_tagged(store, tag, layers, err);
+	return write_tagged(store, tag, GS_SIGN_SIMPLESIGNING_MT, layers, err);
 }
 
 /* The .att of s, the same way, for the provenance statement. */
@@ -284,7 +268,7 @@ static int sign_att(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	if (!nl)
 		return -1;
 	json_array_append_new(layers, nl);
-	return write_tagged(store, tag, layers, err);
+	return write_tagged(store, tag, GS_SIGN_DSSE_MT, layers, err);
 }
 
 /* ---- bundles as referrers ------------------------------------------------------ */

@@ -90,6 +90,15 @@ run "$GSIMAGE" verify-image --key "$K/other.pub" "$L:app:v1"
 check "another key is refused" \
   '[ "$RC" = 1 ] && one_error_line && contains "$OUT" "does not verify with this key"'
 
+run "$GSIMAGE" inspect "$L"
+check "gsimage inspect reads the signed layout" '[ "$RC" = 0 ]'
+validate_layout "$L" --strict-repro
+case $VALIDATE_STATUS in
+  ok) pass "the signed layout validates (.sig and .att are OCI 1.1 artifacts)" ;;
+  skip:*) skip "layout validation: ${VALIDATE_STATUS#skip:}" ;;
+  *) fail "the signed layout does not validate" ;;
+esac
+
 # the provenance: subjects, buildType, modules with h1:, Go
 ATT=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "sha256-'"${TOP#sha256:}"'.att") | .digest' "$L/index.json")
 LAYER=$(jq -r '.layers[0].digest' "$L/blobs/sha256/${ATT#sha256:}")
