@@ -38,34 +38,8 @@ static int plausible_version(const char *s, size_t len)
 static int run_capture(char *const *argv, char *const *envp, const char *cwd, char **out,
 		       char **errout, gs_error_t *err)
 {
-	cleanup_free char *o = NULL;
-	cleanup_free char *e = NULL;
-	int status = 0;
-	gs_proc_opts_t po = {
-		.argv = argv,
-		.envp = envp,
-		.cwd = cwd,
-		.capture_stdout = &o,
-		.capture_stderr = &e,
-	};
-	if (gs_proc_run(&po, &status, err) < 0)
-		return -1;
-	if (status != 0) {
-		size_t n = strlen(e);
-		while (n > 0 && isspace((unsigned char)e[n - 1]))
-			e[--n] = '\0';
-		const char *last = strrchr(e, '\n');
-		gs_error_set(err, 0, "'%s %s' failed (exit %d)%s%s", argv[0], argv[1] ? argv[1] : "",
-			     status, *e ? ": " : "", last ? last + 1 : e);
-		return -1;
-	}
-	*out = o;
-	o = NULL;
-	if (errout) {
-		*errout = e;
-		e = NULL;
-	}
-	return 0;
+	gs_proc_opts_t po = {.argv = argv, .envp = envp, .cwd = cwd};
+	return gs_proc_output(&po, out, errout, err);
 }
 
 /* ---- musl ---------------------------------------------------------------- */
