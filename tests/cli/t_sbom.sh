@@ -172,3 +172,21 @@ if has docker-registry && has skopeo && has curl; then
 else
   skip "SBOMs in a registry: docker-registry, skopeo or curl not installed"
 fi
+
+# --- the cgo packages are those of the build's own tags ------------------------
+# A pure-Go --pie builds with -tags netgo,osusergo: net and os/user keep no
+# cgo files, only runtime/cgo (the external link's) is C.  The first
+# platform's list and the second's must both see those tags.
+# cgo_list FILE: the SPDX document's cgo packages, space-separated.
+cgo_list() {
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted(p["name"] for p in d["packages"] if p["SPDXID"].startswith("SPDXRef-Cgo-Package-"))))' "$1" 2>/dev/null
+}
+build --pie --platform linux/amd64,linux/arm64 -t httpd:pie -o "$WORK/pie" --sbom-dir "$WORK/pie-sbom" testdata/httpd
+check "a pure-Go --pie lists only runtime/cgo as cgo, on both platforms (not net, os/user)" \
+  '[ "$RC" = 0 ] && [ "$(cgo_list "$WORK/pie-sbom/httpd-linux-amd64.spdx.json")" = runtime/cgo ] &&
+   [ "$(cgo_list "$WORK/pie-sbom/httpd-linux-arm64-v8.spdx.json")" = runtime/cgo ]'
+GOFLAGS=-tags=netgo,osusergo build --platform linux/amd64,linux/arm64 -t cgonet:netgo -o "$WORK/netgo" \
+  --sbom-dir "$WORK/netgo-sbom" testdata/cgonet
+check "GOFLAGS=-tags=netgo,osusergo: cgonet's SBOMs list its own package and runtime/cgo only" \
+  '[ "$RC" = 0 ] && [ "$(cgo_list "$WORK/netgo-sbom/cgonet-linux-amd64.spdx.json")" = "example.com/cgonet runtime/cgo" ] &&
+   [ "$(cgo_list "$WORK/netgo-sbom/cgonet-linux-arm64-v8.spdx.json")" = "example.com/cgonet runtime/cgo" ]'

@@ -22,6 +22,7 @@
 #include "gsimage/sbom/cside.h"
 #include "gsimage/sbom/goinfo.h"
 #include "gsimage/sbom/sbom.h"
+#include "gsimage/toolchain/golist.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
@@ -443,20 +444,15 @@ static void test_link_dirs_parse(void **state)
 static void test_cgo_packages(void **state)
 {
 	(void)state;
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv("/usr/bin/go", "./cmd/app", "netgo osusergo", &argv);
-	cleanup_free char *s = gs_strvec_join(&argv, " | ");
-	assert_string_equal(s, "/usr/bin/go | list | -buildvcs=false | -deps | -tags=netgo osusergo | "
-			       "-f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | ./cmd/app");
-	cleanup_strvec gs_strvec_t argv2 = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv("go", ".", NULL, &argv2);
-	cleanup_free char *s2 = gs_strvec_join(&argv2, " | ");
-	assert_string_equal(s2, "go | list | -buildvcs=false | -deps | -f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | .");
-
 	cleanup_strvec gs_strvec_t pk = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_parse("\n\nruntime/cgo\n\nnet\r\nos/user\nnet\n\nexample.com/app\n", &pk);
+	gs_strvec_split(&pk, "runtime/cgo,,net,os/user,net,example.com/app,", ',');
+	gs_sbom_cgo_packages_sort(&pk);
 	cleanup_free char *j = gs_strvec_join(&pk, ",");
 	assert_string_equal(j, "example.com/app,net,os/user,runtime/cgo");
+	assert_null(pk.v[pk.n]);
+	cleanup_strvec gs_strvec_t none = GS_STRVEC_INIT;
+	gs_sbom_cgo_packages_sort(&none);
+	assert_int_equal(none.n, 0);
 }
 
 static void test_archive_errors(void **state)
@@ -981,23 +977,16 @@ static int docs_cgonet(void)
 	gs_strvec_setenv(&env, "GOFLAGS", "");
 	gs_strvec_setenv(&env, "GOPROXY", "off");
 	envp = env.v;
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv(go, ".", gs_sbom_goinfo_setting(&gi, "-tags"), &argv);
+	gs_golist_t l = GS_GOLIST_INIT;
+	if (gs_golist_run(go, "testdata/cgonet", ".", gs_sbom_goinfo_setting(&gi, "-tags"), ".",
+			  envp, &l, &err) < 0)
+		fail_msg("go list: %s", err.msg);
 	free(go);
-	cleanup_free char *out = NULL;
-	cleanup_free char *errout = NULL;
-	int status = -1;
-	gs_proc_opts_t po = {
-		.argv = argv.v,
-		.envp = envp,
-		.cwd = "testdata/cgonet",
-		.capture_stdout = &out,
-		.capture_stderr = &errout,
-	};
-	if (gs_proc_run(&po, &status, &err) < 0 || status != 0)
-		fail_msg("go list: %s%s", err.msg ? err.msg : "", errout ? errout : "");
 	cleanup_strvec gs_strvec_t pkgs = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_parse(out, &pkgs);
+	for (size_t i = 0; i < l.cgo_packages.n; i++)
+		gs_strvec_push(&pkgs, l.cgo_packages.v[i]);
+	gs_golist_release(&l);
+	gs_sbom_cgo_packages_sort(&pkgs);
 	cleanup_free char *pj = gs_strvec_join(&pkgs, ",");
 	assert_string_equal(pj, "example.com/cgonet,net,os/user,runtime/cgo");
 
