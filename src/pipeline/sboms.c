@@ -198,8 +198,7 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 	if (cgo_packages(o, set, img->platform, &go, &pkgs, err) < 0)
 		goto out;
 	gs_sbom_input_t in = {
-		.name = o->name,
-		.tag = o->tag,
+		.name = set->name,
 		.platform = img->platform,
 		.manifest_digest = img->manifest.s,
 		.created = o->epoch,
@@ -276,15 +275,17 @@ struct sbom_search {
 	gs_strvec_t names;      /* the platforms of an index, for messages */
 	json_t *manifests;      /* the index's manifest descriptors, in order */
 	int is_image;           /* the tag names an image, not an index */
+	json_t *image;          /* then its manifest */
+	const char *subject;    /* the platform manifest's digest */
 	const char *type;       /* the artifact type looked for */
 	gs_blob_desc_t layer;   /* its SBOM layer, when found */
 	int found;
 };
 
-/* The platform row of an index entry's "platform", or NULL. */
-static const gs_platform_t *entry_platform(json_t *desc)
+/* The platform row of {os, architecture, variant} (an index entry's
+ * "platform", an image config), or NULL. */
+static const gs_platform_t *platform_row(json_t *p)
 {
-	json_t *p = json_object_get(desc, "platform");
 	const char *os = json_string_value(json_object_get(p, "os"));
 	const char *arch = json_string_value(json_object_get(p, "architecture"));
 	const char *variant = json_string_value(json_object_get(p, "variant"));
@@ -298,6 +299,35 @@ static const gs_platform_t *entry_platform(json_t *desc)
 	return row;
 }
 
+static const gs_platform_t *entry_platform(json_t *desc)
+{
+	return platform_row(json_object_get(desc, "platform"));
+}
+
+/* An image tagged alone has its platform in its config only: refuse a
+ * --platform it is not, naming the one it is. */
+static int image_is(gs_store_t *store, const gs_tag_t *tag, json_t *manifest,
+		    const gs_platform_t *want, gs_error_t *err)
+{
+	gs_blob_desc_t cd;
+	if (gs_blob_desc_parse(json_object_get(manifest, "config"), "config", &cd, err) < 0)
+		return gs_error_wrap(err, "the image '%s'", tag->ref_name);
+	cleanup_json json_t *config = gs_blob_read_json(store, &cd, "config", NULL, NULL, err);
+	if (!config)
+		return gs_error_wrap(err, "the image '%s'", tag->ref_name);
+	const gs_platform_t *row = platform_row(config);
+	if (row == want)
+		return 0;
+	const char *os = json_string_value(json_object_get(config, "os"));
+	const char *arch = json_string_value(json_object_get(config, "architecture"));
+	const char *variant = json_string_value(json_object_get(config, "variant"));
+	cleanup_free char *has = row ? xstrdup(row->name)
+				     : x_asprintf("%s/%s%s%s", os ? os : "?", arch ? arch : "?",
+						  variant ? "/" : "", variant ? variant : "");
+	return gs_error_usage(err, "'%s' has no %s image; it has %s", tag->ref_name, want->name,
+			      has);
+}
+
 /* The first walk: the image the tag names, or the manifests of its index. */
 static int find_manifests(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 {
@@ -305,6 +335,7 @@ static int find_manifests(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 	struct sbom_search *s = ctx;
 	if (n->role == GS_WALK_ROOT && !gs_blob_json_is_index(n->doc)) {
 		s->is_image = 1;
+		s->image = json_incref(n->doc);
 		return GS_WALK_STOP;
 	}
 	if (n->role == GS_WALK_MANIFEST && n->parent->role == GS_WALK_ROOT) {
@@ -325,6 +356,8 @@ static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, struct sbom
 	if (r < 0)
 		return -1;
 	if (s->is_image) {
+		if (s->want && image_is(store, tag, s->image, s->want, err) < 0)
+			return -1;
 		*out = (gs_blob_desc_t){tag->media_type, tag->digest, tag->size};
 		return 0;
 	}
@@ -349,8 +382,9 @@ static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, struct sbom
 			      tag->ref_name, list);
 }
 
-/* The second walk: the first referrer of the manifest whose type is the
- * one looked for, and its SBOM layer. */
+/* The second walk: the referrer of the manifest whose type is the one
+ * looked for and whose subject is that manifest (a fallback index may
+ * list others, stale or foreign), and its SBOM layer. */
 static int find_artifact(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 {
 	struct sbom_search *s = ctx;
@@ -360,6 +394,10 @@ static int find_artifact(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 		return GS_WALK_SKIP;
 	const char *at = json_string_value(json_object_get(n->desc, "artifactType"));
 	if (!at || strcmp(at, s->type) != 0 || !n->doc)
+		return GS_WALK_SKIP;
+	const char *subject = json_string_value(
+		json_object_get(json_object_get(n->doc, "subject"), "digest"));
+	if (!subject || strcmp(subject, s->subject) != 0)
 		return GS_WALK_SKIP;
 	if (gs_blob_desc_parse(json_array_get(json_object_get(n->doc, "layers"), 0), "SBOM layer",
 			       &s->layer, err) < 0)
@@ -378,6 +416,7 @@ static int find_sbom(gs_store_t *store, const gs_tag_list_t *tags, const gs_tag_
 	gs_blob_desc_t manifest;
 	int r = platform_manifest(store, tag, &s, &manifest, err);
 	cleanup_free char *fallback = r < 0 ? NULL : gs_referrers_tag(&manifest.digest);
+	s.subject = manifest.digest.s;
 	if (r == 0 && !gs_tag_list_find(tags, fallback))
 		r = gs_error_set(err, 0, "'%s' has no SBOM attached (built with --sbom none, or "
 					 "by another tool)", tag->ref_name);
@@ -389,6 +428,7 @@ static int find_sbom(gs_store_t *store, const gs_tag_list_t *tags, const gs_tag_
 	gs_walk_release(&w);
 	gs_strvec_release(&s.names);
 	json_decref(s.manifests);
+	json_decref(s.image);
 	if (r < 0)
 		return -1;
 	if (!s.found)

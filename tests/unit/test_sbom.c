@@ -646,8 +646,7 @@ static gs_sbom_input_t synthetic_input(const gs_sbom_goinfo_t *gi)
 	static const char *const cgo_pkgs[] = {"example.com/app/internal/cdep", "net", "os/user",
 					       "runtime/cgo", "github.com/x/y/sub", "github.com/x/z/cz"};
 	gs_sbom_input_t in = {
-		.name = "registry.example.com/team/app",
-		.tag = "v1",
+		.name = "app",
 		.platform = gs_platform_find("linux/arm64"),
 		.manifest_digest = DIGEST_A,
 		.created = 1700000000,
@@ -701,13 +700,19 @@ static int docs_synthetic(void)
 							      "created")),
 			    "2023-11-14T22:13:20Z");
 	const char *ns = json_string_value(json_object_get(s, "documentNamespace"));
-	assert_memory_equal(ns, "https://spdx.org/spdxdocs/gsimage-registry.example.com-team-app-", 63);
+	assert_memory_equal(ns, "https://spdx.org/spdxdocs/gsimage-app-", 37);
+	/* named by the program, the platform and the image: no repository, no tag */
+	assert_string_equal(json_string_value(json_object_get(s, "name")),
+			    "app linux/arm64/v8 " DIGEST_A);
+	assert_null(strstr(spdx, "tag="));
+	assert_null(strstr(spdx, "image:tag"));
+	assert_null(strstr(cdx, "tag="));
+	assert_null(strstr(cdx, "image:tag"));
 	json_t *pk = json_object_get(s, "packages");
 	json_t *img = find_by(pk, "SPDXID", "SPDXRef-Image");
 	assert_string_equal(spdx_sha256(img), DIGEST_A + 7);
 	assert_string_equal(spdx_purl(img), "pkg:oci/app@sha256%3A0123456789abcdef0123456789abcdef"
-					    "0123456789abcdef0123456789abcdef?arch=arm64&repository_url="
-					    "registry.example.com/team/app&tag=v1");
+					    "0123456789abcdef0123456789abcdef?arch=arm64");
 	json_t *y = find_by(pk, "name", "github.com/x/y");
 	assert_string_equal(spdx_sha256(y), HEX_A);
 	assert_string_equal(spdx_purl(y), "pkg:golang/github.com/x/y@v1.2.3");
@@ -835,7 +840,7 @@ static int docs_pure_go_and_unknowns(void)
 	assert_null(strstr(cdx, "musl"));
 	assert_non_null(strstr(spdx, "\"created\":\"1970-01-01T00:00:00Z\""));
 	assert_non_null(strstr(spdx, "pkg:golang/stdlib@1.22.0\""));
-	assert_non_null(strstr(spdx, "\"name\":\"app linux/amd64\""));
+	assert_non_null(strstr(spdx, "\"name\":\"app linux/amd64 " DIGEST_B "\""));
 	int unvalidated = validate("pure Go", spdx, cdx);
 
 	/* cgo through an unknown compiler: no musl claimed, no version. */
@@ -998,7 +1003,6 @@ static int docs_cgonet(void)
 
 	gs_sbom_input_t in = {
 		.name = "cgonet",
-		.tag = "latest",
 		.platform = host,
 		.manifest_digest = DIGEST_A,
 		.created = 1700000000,
