@@ -527,12 +527,9 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
 	if (req->sbom_formats) {
-		cleanup_free char *repo = gs_push_repository(refs[0].given);
 		gs_sboms_opts_t so = {
 			.formats = req->sbom_formats,
 			.dir = req->sbom_dir,
-			.name = repo,
-			.tag = refs[0].tag,
 			.epoch = req->image.epoch,
 			/* the C flags go build used: the user's, or --optimize's */
 			.cgo_cflags = req->compile.user_cgo_cflags

@@ -14,6 +14,7 @@
 #include "gsimage/sbom/goinfo.h"
 #include "gsimage/sbom/sbom.h"
 #include "gsimage/toolchain/gobuild.h"
+#include "gsimage/toolchain/golist.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
@@ -102,37 +103,65 @@ static void c_side_release(struct c_side *c)
 	free(c->cc_name);
 }
 
-/* The packages with cgo files, as go list sees them for platform p. */
+/* Tags "a b,c" as "a,b,c", the way go records them; NULL for none. */
+static char *tags_canonical(const char *tags)
+{
+	cleanup_strvec gs_strvec_t v = GS_STRVEC_INIT;
+	cleanup_free char *copy = xstrdup(tags ? tags : "");
+	char *save = NULL;
+	for (char *t = strtok_r(copy, " ,", &save); t; t = strtok_r(NULL, " ,", &save))
+		gs_strvec_push(&v, t);
+	return v.n ? gs_strvec_join(&v, ",") : NULL;
+}
+
+/* The tags go build really got: what the binary's build info records
+ * (netgo,osusergo of a pure-Go --pie, $GOFLAGS' -tags), or without any
+ * build settings there (not gc), the options' --tags.  Owned, or NULL. */
+static char *build_tags(const gs_sbom_goinfo_t *go, const char *opt_tags)
+{
+	if (gs_sbom_goinfo_setting(go, "-compiler"))
+		return tags_canonical(gs_sbom_goinfo_setting(go, "-tags"));
+	return tags_canonical(opt_tags);
+}
+
+/* The packages with cgo files in the build of platform p, as go list sees
+ * them with the build's own tags (a tag such as netgo drops cgo files),
+ * sorted. */
 static int cgo_packages(const gs_sboms_opts_t *o, const gs_compile_result_t *set,
-			const gs_platform_t *p, gs_strvec_t *out, gs_error_t *err)
+			const gs_platform_t *p, const gs_sbom_goinfo_t *go, gs_strvec_t *out,
+			gs_error_t *err)
 {
 	if (!set->cgo || !set->go_cwd || !set->go)
 		return 0;
-	if (set->cgo_packages_for == p) {
+	cleanup_free char *tags = build_tags(go, o->tags);
+	cleanup_free char *listed = tags_canonical(o->tags);
+	if (set->cgo_packages_for == p && (tags ? listed && strcmp(tags, listed) == 0 : !listed)) {
 		/* The compile stage's go list, same package, environment and
 		 * tags: no second listing. */
-		cleanup_free char *text = gs_strvec_join(&set->cgo_packages, "\n");
-		gs_sbom_cgo_packages_parse(text, out);
-		return 0;
+		for (size_t i = 0; i < set->cgo_packages.n; i++)
+			gs_strvec_push(out, set->cgo_packages.v[i]);
+	} else {
+		/* Where go build ran and what it built: a package of a
+		 * required module lives in the module cache, whose own go.mod
+		 * (and vendor/) are not the build's. */
+		cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
+		gs_gobuild_t b = {.platform = p, .compiler = GS_COMPILER_GC, .cgo = 1};
+		gs_gobuild_env(&b, environ, &env);
+		gs_golist_t l = GS_GOLIST_INIT;
+		int r = gs_golist_run(set->go, set->go_cwd, set->go_package, tags, set->go_package,
+				      env.v, &l, err);
+		for (size_t i = 0; r == 0 && i < l.cgo_packages.n; i++)
+			gs_strvec_push(out, l.cgo_packages.v[i]);
+		gs_golist_release(&l);
+		if (r < 0)
+			return gs_error_wrap(err, "listing the cgo packages for %s", p->name);
 	}
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
-	/* Where go build ran and what it built: a package of a required
-	 * module lives in the module cache, whose own go.mod (and vendor/)
-	 * are not the build's. */
-	gs_sbom_cgo_packages_argv(set->go, set->go_package, o->tags, &argv);
-	gs_gobuild_t b = {.platform = p, .compiler = GS_COMPILER_GC, .cgo = 1};
-	gs_gobuild_env(&b, environ, &env);
-	cleanup_free char *stdout_text = NULL, *stderr_text = NULL;
-	gs_proc_opts_t po = {.argv = argv.v, .envp = env.v, .cwd = set->go_cwd,
-			     .capture_stdout = &stdout_text, .capture_stderr = &stderr_text};
-	int status;
-	if (gs_proc_run(&po, &status, err) < 0)
-		return -1;
-	if (status != 0)
-		return gs_error_set(err, 0, "listing the cgo packages for %s: %s", p->name,
-				    stderr_text && *stderr_text ? stderr_text : "go list failed");
-	gs_sbom_cgo_packages_parse(stdout_text, out);
+	/* gc links every cgo build externally, and go build then links
+	 * runtime/cgo even when no package imports it (a pure-Go --pie, or
+	 * --cgo on): go list shows it only when given that -ldflags too. */
+	if (set->go_version)
+		gs_strvec_push(out, "runtime/cgo");
+	gs_sbom_cgo_packages_sort(out);
 	return 0;
 }
 
@@ -166,11 +195,10 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 	/* A prebuilt binary says itself whether cgo went in. */
 	const char *cgo_setting = gs_sbom_goinfo_setting(&go, "CGO_ENABLED");
 	int cgo = set->cc_driver ? set->cgo : cgo_setting && strcmp(cgo_setting, "1") == 0;
-	if (cgo_packages(o, set, img->platform, &pkgs, err) < 0)
+	if (cgo_packages(o, set, img->platform, &go, &pkgs, err) < 0)
 		goto out;
 	gs_sbom_input_t in = {
-		.name = o->name,
-		.tag = o->tag,
+		.name = set->name,
 		.platform = img->platform,
 		.manifest_digest = img->manifest.s,
 		.created = o->epoch,
@@ -247,15 +275,17 @@ struct sbom_search {
 	gs_strvec_t names;      /* the platforms of an index, for messages */
 	json_t *manifests;      /* the index's manifest descriptors, in order */
 	int is_image;           /* the tag names an image, not an index */
+	json_t *image;          /* then its manifest */
+	const char *subject;    /* the platform manifest's digest */
 	const char *type;       /* the artifact type looked for */
 	gs_blob_desc_t layer;   /* its SBOM layer, when found */
 	int found;
 };
 
-/* The platform row of an index entry's "platform", or NULL. */
-static const gs_platform_t *entry_platform(json_t *desc)
+/* The platform row of {os, architecture, variant} (an index entry's
+ * "platform", an image config), or NULL. */
+static const gs_platform_t *platform_row(json_t *p)
 {
-	json_t *p = json_object_get(desc, "platform");
 	const char *os = json_string_value(json_object_get(p, "os"));
 	const char *arch = json_string_value(json_object_get(p, "architecture"));
 	const char *variant = json_string_value(json_object_get(p, "variant"));
@@ -269,6 +299,35 @@ static const gs_platform_t *entry_platform(json_t *desc)
 	return row;
 }
 
+static const gs_platform_t *entry_platform(json_t *desc)
+{
+	return platform_row(json_object_get(desc, "platform"));
+}
+
+/* An image tagged alone has its platform in its config only: refuse a
+ * --platform it is not, naming the one it is. */
+static int image_is(gs_store_t *store, const gs_tag_t *tag, json_t *manifest,
+		    const gs_platform_t *want, gs_error_t *err)
+{
+	gs_blob_desc_t cd;
+	if (gs_blob_desc_parse(json_object_get(manifest, "config"), "config", &cd, err) < 0)
+		return gs_error_wrap(err, "the image '%s'", tag->ref_name);
+	cleanup_json json_t *config = gs_blob_read_json(store, &cd, "config", NULL, NULL, err);
+	if (!config)
+		return gs_error_wrap(err, "the image '%s'", tag->ref_name);
+	const gs_platform_t *row = platform_row(config);
+	if (row == want)
+		return 0;
+	const char *os = json_string_value(json_object_get(config, "os"));
+	const char *arch = json_string_value(json_object_get(config, "architecture"));
+	const char *variant = json_string_value(json_object_get(config, "variant"));
+	cleanup_free char *has = row ? xstrdup(row->name)
+				     : x_asprintf("%s/%s%s%s", os ? os : "?", arch ? arch : "?",
+						  variant ? "/" : "", variant ? variant : "");
+	return gs_error_usage(err, "'%s' has no %s image; it has %s", tag->ref_name, want->name,
+			      has);
+}
+
 /* The first walk: the image the tag names, or the manifests of its index. */
 static int find_manifests(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 {
@@ -276,6 +335,7 @@ static int find_manifests(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 	struct sbom_search *s = ctx;
 	if (n->role == GS_WALK_ROOT && !gs_blob_json_is_index(n->doc)) {
 		s->is_image = 1;
+		s->image = json_incref(n->doc);
 		return GS_WALK_STOP;
 	}
 	if (n->role == GS_WALK_MANIFEST && n->parent->role == GS_WALK_ROOT) {
@@ -296,6 +356,8 @@ static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, struct sbom
 	if (r < 0)
 		return -1;
 	if (s->is_image) {
+		if (s->want && image_is(store, tag, s->image, s->want, err) < 0)
+			return -1;
 		*out = (gs_blob_desc_t){tag->media_type, tag->digest, tag->size};
 		return 0;
 	}
@@ -320,8 +382,9 @@ static int platform_manifest(gs_store_t *store, const gs_tag_t *tag, struct sbom
 			      tag->ref_name, list);
 }
 
-/* The second walk: the first referrer of the manifest whose type is the
- * one looked for, and its SBOM layer. */
+/* The second walk: the referrer of the manifest whose type is the one
+ * looked for and whose subject is that manifest (a fallback index may
+ * list others, stale or foreign), and its SBOM layer. */
 static int find_artifact(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 {
 	struct sbom_search *s = ctx;
@@ -331,6 +394,10 @@ static int find_artifact(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 		return GS_WALK_SKIP;
 	const char *at = json_string_value(json_object_get(n->desc, "artifactType"));
 	if (!at || strcmp(at, s->type) != 0 || !n->doc)
+		return GS_WALK_SKIP;
+	const char *subject = json_string_value(
+		json_object_get(json_object_get(n->doc, "subject"), "digest"));
+	if (!subject || strcmp(subject, s->subject) != 0)
 		return GS_WALK_SKIP;
 	if (gs_blob_desc_parse(json_array_get(json_object_get(n->doc, "layers"), 0), "SBOM layer",
 			       &s->layer, err) < 0)
@@ -349,6 +416,7 @@ static int find_sbom(gs_store_t *store, const gs_tag_list_t *tags, const gs_tag_
 	gs_blob_desc_t manifest;
 	int r = platform_manifest(store, tag, &s, &manifest, err);
 	cleanup_free char *fallback = r < 0 ? NULL : gs_referrers_tag(&manifest.digest);
+	s.subject = manifest.digest.s;
 	if (r == 0 && !gs_tag_list_find(tags, fallback))
 		r = gs_error_set(err, 0, "'%s' has no SBOM attached (built with --sbom none, or "
 					 "by another tool)", tag->ref_name);
@@ -360,6 +428,7 @@ static int find_sbom(gs_store_t *store, const gs_tag_list_t *tags, const gs_tag_
 	gs_walk_release(&w);
 	gs_strvec_release(&s.names);
 	json_decref(s.manifests);
+	json_decref(s.image);
 	if (r < 0)
 		return -1;
 	if (!s.found)

@@ -35,11 +35,12 @@ else
 fi
 
 # --- the image, its SBOM, and a no-op rebuild -----------------------------
-# go, logging what it is asked: the package's listing (list-main), the
-# SBOM's listing of another platform's cgo packages (list), env, build.
+# go, logging what it is asked: the package's listing (list-main, for the
+# first platform), the SBOM's listing of another platform's cgo packages
+# (list: the same go list, for arm64), env, build.
 cat >"$WORK/go-logged" <<SH
 #!/bin/sh
-case "\$*" in *DepOnly*) echo list-main ;; *) echo "\$1" ;; esac >>"$WORK/go.log"
+case "\${GOARCH:-}:\$*" in arm64:*DepOnly*) echo list ;; *DepOnly*) echo list-main ;; *) echo "\$1" ;; esac >>"$WORK/go.log"
 exec "$GO" "\$@"
 SH
 chmod +x "$WORK/go-logged"
