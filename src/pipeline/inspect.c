@@ -314,8 +314,10 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 	cleanup_json json_t *layers = json_object();
 	struct inspector in = {store, &tags, described, layers, NULL};
 	int r = -1;
+	/* "app" finds app:latest, as everywhere else */
+	const gs_tag_t *want = ref_name ? gs_tag_list_find(&tags, ref_name) : NULL;
 	for (size_t i = 0; i < tags.n; i++) {
-		if (ref_name && (!tags.v[i].ref_name || strcmp(tags.v[i].ref_name, ref_name) != 0))
+		if (ref_name && &tags.v[i] != want)
 			continue;
 		json_t *t = describe_tag(&in, &tags.v[i], err);
 		if (!t) {

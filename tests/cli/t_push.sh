@@ -207,3 +207,5 @@ check "-t plain is stored as plain:latest" \
   '[ "$RC" = 0 ] && grep -q "\"org.opencontainers.image.ref.name\":\"plain:latest\"" "$WORK/plain/index.json"'
 run "$GSIMAGE" push -q --insecure "$WORK/plain:plain" "$REG/plain"
 check "push DIR:plain finds plain:latest" '[ "$RC" = 0 ] && contains "$OUT" "$REG/plain@sha256:"'
+run "$GSIMAGE" inspect "$WORK/plain:plain"
+check "inspect DIR:plain finds plain:latest" '[ "$RC" = 0 ] && contains "$OUT" "plain:latest"'
