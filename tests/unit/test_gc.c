@@ -47,7 +47,7 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof *f);
 	f->dir = tu_mkdtemp();
 	f->err = (gs_error_t)GS_ERROR_INIT;
-	if (gs_store_open(f->dir, 1, &f->store, &f->err) < 0)
+	if (gs_layout_open(f->dir, GS_LAYOUT_CREATE, &f->store, &f->err) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -575,7 +575,7 @@ static void test_gc_waits_for_build(void **state)
 		gs_error_t err = GS_ERROR_INIT;
 		gs_store_t *s = NULL;
 		gs_lock_t hold = GS_LOCK_INIT;
-		if (gs_store_open(f->dir, 1, &s, &err) < 0 ||
+		if (gs_layout_open(f->dir, GS_LAYOUT_CREATE, &s, &err) < 0 ||
 		    gs_store_gc_lock(s, GS_LOCK_SHARED, &hold, &err) < 0)
 			_exit(1);
 		gs_digest_t d;
@@ -655,7 +655,7 @@ static void test_lock_files_alone_count_as_empty(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	free(p);
 	gs_store_t *again = NULL;
-	assert_int_equal(gs_store_open(f->dir, 1, &again, &f->err), 0);
+	assert_int_equal(gs_layout_open(f->dir, GS_LAYOUT_CREATE, &again, &f->err), 0);
 	gs_store_free(again);
 	gc_ok(f, 0, 0, 0);
 }

@@ -23,7 +23,10 @@
 #include "gsimage/util/strvec.h"
 
 typedef struct gs_gc_opts {
-	int dry_run; /* find what would be removed, remove nothing */
+	int dry_run; /* find what would be removed, write nothing to the layout */
+	/* run even when blobs/ or blobs/sha256 is a symlink or a mount point
+	 * (see gs_store_blobs_shared): the caller says no other layout uses them */
+	int allow_shared_blobs;
 	/* gets one line ("waiting for ...") when gc has to wait for a build */
 	gs_progress_t progress;
 } gs_gc_opts_t;
