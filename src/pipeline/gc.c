@@ -210,7 +210,7 @@ static int check_shared(const gs_store_t *store, const gs_gc_opts_t *o, gs_error
 	cleanup_free char *why = NULL;
 	int r = gs_store_blobs_shared(store, &why, err);
 	if (r <= 0 || o->allow_shared_blobs)
-		return r;
+		return r < 0 ? -1 : 0;
 	return gs_error_set(err, 0,
 			    "%s: its blobs may be another layout's too, whose blobs gc would "
 			    "remove; gc removed nothing (--allow-shared-blobs if only '%s' uses "
