@@ -144,8 +144,8 @@ def cmd_reach(root, mode):
 
     def desc(d, manifest_position, subject=False):
         if not sha.match(d.get("digest", "")): return
-        live.add(d["digest"])
         if subject and not present(d["digest"]): return  # OCI allows an absent subject
+        live.add(d["digest"])
         if not (manifest_position or d.get("mediaType") in FOLLOW) or d["digest"] in seen: return
         seen.add(d["digest"])
         walk(load(root, d["digest"]))
