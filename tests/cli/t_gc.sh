@@ -453,6 +453,7 @@ check "gc (which writes) reaps the stale temp file" '[ "$RC" = 0 ] && [ ! -e "$R
 RO="$WORK/ro-mount"
 mkdir -p "$RO"
 cp -a "$WORK/dirty" "$WORK/ro-src"
+rm -f "$WORK/ro-src"/.gsimage.lock "$WORK/ro-src"/.gsimage-gc.lock # nothing may create them
 if [ "$(id -u)" = 0 ] && mount --bind "$WORK/ro-src" "$RO" 2>"$WORK/mount.err" && MOUNTS+=("$RO") &&
   mount -o remount,bind,ro "$RO" 2>>"$WORK/mount.err" && ! touch "$RO/.probe" 2>/dev/null; then
   G_RO=$(reach "$RO" garbage | wc -l)
