@@ -37,10 +37,15 @@ int gs_walk_is_manifest_type(const char *mt)
 
 int gs_walk_is_referrers_tag(const char *ref, const char *mt)
 {
-	if (!ref || strncmp(ref, "sha256-", 7) != 0 || strlen(ref) != 7 + GS_DIGEST_HEX_LEN ||
-	    !mt || strcmp(mt, GS_MT_INDEX) != 0)
+	if (!ref || strncmp(ref, "sha256-", 7) != 0 || strlen(ref) < 7 + GS_DIGEST_HEX_LEN || !mt ||
+	    strspn(ref + 7, "0123456789abcdef") < GS_DIGEST_HEX_LEN)
 		return 0;
-	return strspn(ref + 7, "0123456789abcdef") == GS_DIGEST_HEX_LEN;
+	const char *tail = ref + 7 + GS_DIGEST_HEX_LEN;
+	if (*tail == '\0')
+		return strcmp(mt, GS_MT_INDEX) == 0;
+	/* cosign's signature and attestation manifests (sign.c) */
+	return (strcmp(tail, ".sig") == 0 || strcmp(tail, ".att") == 0) &&
+	       strcmp(mt, GS_MT_MANIFEST) == 0;
 }
 
 /* "algo:encoded" of some other algorithm than sha256. */
@@ -166,28 +171,36 @@ static int walk_fields(gs_walk_t *w, const gs_walk_node_t *n, json_t *doc, const
 	return 0;
 }
 
-/* The referrers-fallback tag of n's document, if the layout has one. */
+/* What the layout holds about n's document under tags named by its
+ * digest: the referrers-fallback tag, and cosign's .sig and .att. */
 static int walk_referrers(gs_walk_t *w, const gs_walk_node_t *n, const gs_digest_t *d,
 			  gs_error_t *err)
 {
+	static const char *const suffixes[] = {"", ".sig", ".att"};
 	if (!w->tags)
 		return 0;
-	cleanup_free char *name = gs_referrers_tag(d);
-	const gs_tag_t *t = gs_tag_list_find(w->tags, name);
-	if (!t || !gs_walk_is_referrers_tag(t->ref_name, t->media_type) || !t->digest.s[0])
-		return 0;
-	cleanup_free char *where = x_asprintf("tag '%s'", name);
-	gs_walk_node_t r = {
-		.parent = n,
-		.role = GS_WALK_REFERRERS,
-		.depth = n->depth + 1,
-		.media_type = t->media_type,
-		.digest = t->digest.s,
-		.size = t->size,
-		.tag = t->ref_name,
-		.where = where,
-	};
-	return visit(w, &r, err);
+	cleanup_free char *base = gs_referrers_tag(d);
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		cleanup_free char *name = x_asprintf("%s%s", base, suffixes[i]);
+		const gs_tag_t *t = gs_tag_list_find(w->tags, name);
+		if (!t || !gs_walk_is_referrers_tag(t->ref_name, t->media_type) || !t->digest.s[0])
+			continue;
+		cleanup_free char *where = x_asprintf("tag '%s'", name);
+		gs_walk_node_t r = {
+			.parent = n,
+			.role = GS_WALK_REFERRERS,
+			.depth = n->depth + 1,
+			.media_type = t->media_type,
+			.digest = t->digest.s,
+			.size = t->size,
+			.tag = t->ref_name,
+			.where = where,
+		};
+		int rc = visit(w, &r, err);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int visit(gs_walk_t *w, gs_walk_node_t *n, gs_error_t *err)

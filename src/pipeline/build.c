@@ -547,6 +547,13 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)
 			goto out;
 	}
+	if (req->sign.key) { /* signatures and provenance: pipeline/sign.c */
+		cleanup_free char *repo = gs_push_repository(refs[0].given);
+		gs_progress(&req->compile.progress, "signing the image and attesting its provenance");
+		req->sign.cache_dir = req->cache_dir;
+		if (gs_sign_build(store, &req->sign, bins, &res->image, repo, err) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < n_refs; i++)
 		gs_strvec_push(&res->tags, refs[i].name); /* "app" is app:latest */
 

@@ -439,18 +439,25 @@ int gs_push(const gs_push_request_t *req, char **pushed, gs_error_t *err)
 	if (skopeo_copy(req, skopeo, registry, what, src, dest_url, 1, err) < 0)
 		goto out;
 
-	/* Then what refers to the image: the referrers-fallback tags. */
+	/* Then what refers to the image: the referrers-fallback tags, and
+	 * cosign's .sig and .att tags (sign.c). */
 	for (size_t i = 0; i < fallbacks.n; i++) {
-		cleanup_free char *fwhat = x_asprintf("%s:%s", req->layout_dir, fallbacks.v[i]);
-		cleanup_free char *fsrc = x_asprintf("oci:%s:%s", snap.dir, fallbacks.v[i]);
-		cleanup_free char *fdest = x_asprintf("docker://%s:%s", repo, fallbacks.v[i]);
-		gs_progress(&req->progress, "pushing the referrers of sha256:%.12s to %s:%s",
-			 fallbacks.v[i] + 7, repo, fallbacks.v[i]);
+		const char *tag = fallbacks.v[i];
+		int cosign = strlen(tag) > 7 + GS_DIGEST_HEX_LEN; /* the .sig or .att suffix */
+		cleanup_free char *fwhat = x_asprintf("%s:%s", req->layout_dir, tag);
+		cleanup_free char *fsrc = x_asprintf("oci:%s:%s", snap.dir, tag);
+		cleanup_free char *fdest = x_asprintf("docker://%s:%s", repo, tag);
+		if (cosign)
+			gs_progress(&req->progress, "pushing %s to %s:%s", tag, repo, tag);
+		else
+			gs_progress(&req->progress, "pushing the referrers of sha256:%.12s to %s:%s",
+				    tag + 7, repo, tag);
 		/* skopeo 1.9 knows no artifactType in an index's descriptors: it
-		 * drops them, so it refuses --preserve-digests for this index.
-		 * The artifact manifests keep their digests; the index the tag
-		 * names in the registry is skopeo's rewrite of ours. */
-		if (skopeo_copy(req, skopeo, registry, fwhat, fsrc, fdest, 0, err) < 0)
+		 * drops them, so it refuses --preserve-digests for a referrers
+		 * index.  The artifact manifests keep their digests; the index the
+		 * tag names in the registry is skopeo's rewrite of ours.  cosign's
+		 * tags name manifests, which keep their digests. */
+		if (skopeo_copy(req, skopeo, registry, fwhat, fsrc, fdest, cosign, err) < 0)
 			goto out;
 	}
 	*pushed = x_asprintf("%s@%s", req->dest, top.s);

@@ -23,6 +23,13 @@
                                           blobs are there
     layout.py blobs DIR DIGEST   the hex of every blob of that image
                                  (indexes, manifests, configs, layers)
+    layout.py parts DIR DIGEST WHAT
+                                 what a registry serves of the image at
+                                 DIGEST, space-separated.  WHAT:
+                                 manifests  DIGEST and an index's children
+                                 configs    "MANIFEST CONFIG" pairs
+                                 referrers  the layout's referrers-fallback
+                                            tags of those manifests
     layout.py get DIR REF WHAT [ARCH]
                                  REF is a tag or a digest; an index is
                                  narrowed to ARCH (default amd64).  WHAT:
@@ -203,6 +210,25 @@ def cmd_blobs(root, top):
     return 0
 
 
+def cmd_parts(root, top, what):
+    mans = [top] + [c["digest"] for c in load(root, top).get("manifests", [])]
+    if what == "manifests":
+        out = mans
+    elif what == "configs":
+        out = []
+        for d in mans:
+            m = load(root, d)
+            if "config" in m: out += [d, m["config"]["digest"]]
+    elif what == "referrers":
+        hexes = {d.split(":", 1)[1] for d in mans}
+        out = [ref_name(e) for e in index(root).get("manifests", [])
+               if ref_name(e).startswith("sha256-") and ref_name(e)[7:] in hexes]
+    else:
+        sys.exit("layout.py parts: unknown WHAT " + what)
+    print(" ".join(out))
+    return 0
+
+
 def resolve(root, ref):
     if ref.startswith("sha256:"): return ref
     ds = [m for m in index(root)["manifests"] if ref_name(m) == ref]
@@ -257,7 +283,7 @@ def cmd_edit(root, code):
 
 def main(argv):
     cmds = {"check": cmd_check, "intact": cmd_intact, "tags": cmd_tags, "reach": cmd_reach,
-            "blobs": cmd_blobs, "get": cmd_get, "edit": cmd_edit}
+            "blobs": cmd_blobs, "parts": cmd_parts, "get": cmd_get, "edit": cmd_edit}
     if len(argv) < 3 or argv[1] not in cmds:
         sys.exit(__doc__)
     return cmds[argv[1]](*argv[2:])

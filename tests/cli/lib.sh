@@ -310,6 +310,21 @@ stop_servers() {
 }
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# need_registry WHAT: docker-registry, skopeo and curl, and a registry on
+# 127.0.0.1 whose address is in $REG; else a skip (the tools are missing)
+# or a failure (it did not start) that names WHAT, and the script ends.
+need_registry() {
+  if ! has docker-registry || ! has skopeo || ! has curl; then
+    skip "$1: docker-registry, skopeo or curl not installed"
+    exit 0
+  fi
+  if ! start_registry reg; then
+    fail "$1: the test registry did not start: $(tail -3 "$WORK/reg.log")"
+    exit 0
+  fi
+  REG=127.0.0.1:$PORT
+}
+
 # start_registry NAME [HTPASSWD]: docker-registry on 127.0.0.1 only, its
 # data under $WORK/NAME; sets PORT.  Fails when it does not answer.
 start_registry() {
@@ -411,15 +426,7 @@ crane_check() {
   check "$what: crane validate --remote passes" '[ "$RC" = 0 ] && contains "$OUT" "PASS: "'
   # manifests: the top one and, for an index, its children
   local -a mans cfgs tags
-  read -r -a mans <<<"$(/usr/bin/python3 - "$dir" "$top" <<'PYEOF'
-import json, sys
-d, top = sys.argv[1], sys.argv[2]
-blob = lambda g: json.load(open(d + "/blobs/sha256/" + g.split(":", 1)[1]))
-m = blob(top)
-out = [top] + [c["digest"] for c in m.get("manifests", [])]
-print(" ".join(out))
-PYEOF
-)"
+  read -r -a mans <<<"$("$PY" "$LAYOUT_PY" parts "$dir" "$top" manifests)"
   good=1
   for d in "${mans[@]}"; do
     run "$CRANE" manifest --insecure "$repo@$d"
@@ -429,15 +436,7 @@ PYEOF
   done
   check "$what: crane manifest is byte for byte the layout's (${#mans[@]} manifests)" \
     '[ "$good" = 1 ] && [ "${#mans[@]}" -ge 1 ]'
-  read -r -a cfgs <<<"$(/usr/bin/python3 - "$dir" "${mans[@]}" <<'PYEOF'
-import json, sys
-d = sys.argv[1]
-for g in sys.argv[2:]:
-    m = json.load(open(d + "/blobs/sha256/" + g.split(":", 1)[1]))
-    if "config" in m:
-        print(g, m["config"]["digest"], end=" ")
-PYEOF
-)"
+  read -r -a cfgs <<<"$("$PY" "$LAYOUT_PY" parts "$dir" "$top" configs)"
   good=1
   local i
   for ((i = 0; i < ${#cfgs[@]}; i += 2)); do
@@ -449,15 +448,7 @@ PYEOF
   check "$what: crane config is byte for byte the layout's ($((${#cfgs[@]} / 2)) configs)" \
     '[ "$good" = 1 ] && [ "${#cfgs[@]}" -ge 2 ]'
   # the layout's referrers-fallback tags of these manifests
-  read -r -a tags <<<"$(/usr/bin/python3 - "$dir" "${mans[@]}" <<'PYEOF'
-import json, sys
-d, mans = sys.argv[1], {g.split(":", 1)[1] for g in sys.argv[2:]}
-for e in json.load(open(d + "/index.json")).get("manifests", []):
-    n = e.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
-    if n.startswith("sha256-") and n[7:] in mans:
-        print(n, end=" ")
-PYEOF
-)"
+  read -r -a tags <<<"$("$PY" "$LAYOUT_PY" parts "$dir" "$top" referrers)"
   if [ "${#tags[@]}" = 0 ]; then
     skip "$what: crane ls: the layout has no referrers-fallback tag for this image"
     return

@@ -53,11 +53,7 @@ if [ ! -x /usr/bin/containerd ] || [ -z "$CRICTL" ]; then
   fail "cri: /usr/bin/containerd or crictl is missing; run 'make bootstrap' (Debian's containerd, crictl into .toolchain/bin)"
   exit 0
 fi
-if ! start_registry reg; then
-  fail "cri: the test registry did not start: $(tail -3 "$WORK/reg.log")"
-  exit 0
-fi
-REG=127.0.0.1:$PORT
+need_registry "cri"
 
 # --- the pause program: PID 1 of a PID namespace, as in a pod ---------------
 run "$GSIMAGE" compile -q --cgo off -o "$WORK/bin" testdata/pause

@@ -47,17 +47,9 @@ check "--creds and --authfile reach the image copy, with --preserve-digests" \
 
 
 # --- the real skopeo and registry ----------------------------------------------
-if ! has docker-registry || ! has skopeo || ! has curl; then
-  skip "push to a registry: docker-registry, skopeo or curl not installed"
-  exit 0
-fi
-if ! start_registry reg; then
-  fail "the test registry did not start: $(tail -3 "$WORK/reg.log")"
-  exit 0
-fi
+need_registry "push to a registry"
 check "the registry listens on 127.0.0.1 only" \
   '[ "$(ss -ltnH "sport = :$PORT" | awk "{print \$4}")" = "127.0.0.1:$PORT" ]'
-REG=127.0.0.1:$PORT
 
 file_sums "$L" >"$WORK/before.sum"
 

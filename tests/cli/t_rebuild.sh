@@ -28,7 +28,8 @@ runs_as() { # DIR WANT: umoci unpack, run the binary, compare its output
 run "$GSIMAGE" "${B[@]}" -q -o "$L" "$WORK/hello"
 first=$(top)
 check "first build" '[ "$RC" = 0 ] && [ -n "$first" ]'
-check "the layer cache has entries" '[ -n "$(ls "$XDG_CACHE_HOME"/gsimage/layers/*.json 2>/dev/null)" ]'
+LAYER_ENTRIES=$XDG_CACHE_HOME/gsimage/entries/layer
+check "the layer cache has entries" '[ -n "$(ls "$LAYER_ENTRIES"/* 2>/dev/null)" ]'
 layer=$(app_layer "$L")
 ino=$(stat -c %i "$layer")
 layer_size=$(stat -c %s "$layer")
@@ -52,31 +53,37 @@ check_valid "the layout after the rewrite is valid" "$L" -- --tag app:1
 check "the image with the rewritten layer runs" runs_as "$L" "hello from gsimage"
 
 # --- a corrupted or foreign cache entry is ignored ---------------------------
-n_entries=$(ls "$XDG_CACHE_HOME"/gsimage/layers/*.json 2>/dev/null | wc -l)
-for f in "$XDG_CACHE_HOME"/gsimage/layers/*.json; do echo 'garbage {' >"$f"; done
+n_entries=$(ls "$LAYER_ENTRIES"/* 2>/dev/null | wc -l)
+for f in "$LAYER_ENTRIES"/*; do echo 'garbage {' >"$f"; done
 run "$GSIMAGE" "${B[@]}" -o "$L" "$WORK/hello"
 check "a garbage cache entry is ignored with a warning" \
-  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && contains "$ERR" "ignoring layer cache entry"'
-# as many entries as before, each JSON again (grep -L lists the files
-# without "garbage"; a missing file is an error, not a pass)
+  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && contains "$ERR" "ignoring cache entry" &&
+   contains "$ERR" "not a gsimage cache entry"'
+# as many entries as before, each a cache entry again (a missing file is an
+# error, not a pass)
 rewritten() {
   local f n=0
-  for f in "$XDG_CACHE_HOME"/gsimage/layers/*.json; do
-    [ -s "$f" ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$f" 2>/dev/null || return 1
+  for f in "$LAYER_ENTRIES"/*; do
+    [ "$(head -1 "$f")" = gsimage-cache-v2 ] || return 1
     n=$((n + 1))
   done
   [ "$n" -gt 0 ] && [ "$n" = "$n_entries" ]
 }
 check "the garbage entries are rewritten" '[ "$n_entries" -gt 0 ] && rewritten'
-# A well-formed entry pointing at another blob (a foreign or edited entry).
-for f in "$XDG_CACHE_HOME"/gsimage/layers/*.json; do
-  python3 -c 'import json,sys
-p=sys.argv[1]; e=json.load(open(p)); e["digest"]="sha256:"+"0"*64
-json.dump(e,open(p,"w"))' "$f"
-done
+# A well-formed entry pointing at another blob (an edited entry): the
+# value's check no longer matches.
+edit_value() { # the first hex digit of the value (the layer's digest), changed
+  "$PY" -c 'import sys
+p = sys.argv[1]; t = open(p).read()
+k = t.index("\n", t.index("\nvalue ") + 1) + 1 + len("sha256:")
+open(p, "w").write(t[:k] + ("1" if t[k] == "0" else "0") + t[k + 1:])' "$1"
+}
+edited_entries=0
+for f in "$LAYER_ENTRIES"/*; do edit_value "$f" && edited_entries=$((edited_entries + 1)); done
 run "$GSIMAGE" "${B[@]}" -o "$L" "$WORK/hello"
 check "an edited cache entry fails its check and is rebuilt" \
-  '[ "$RC" = 0 ] && [ "$(top)" = "$first" ] && contains "$ERR" "its check does not match"'
+  '[ "$edited_entries" -gt 0 ] && [ "$RC" = 0 ] && [ "$(top)" = "$first" ] &&
+   contains "$ERR" "does not match its check"'
 check_valid "the layout is still valid" "$L" -- --tag app:1
 
 # --- a stale cache after other source is checked out -------------------------
@@ -178,10 +185,14 @@ run "${M[@]}" -q "$WORK/memo"
 check "a package that stopped being main is refused despite the memo" \
   '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "not a main package"'
 sed -i 's/^package notmain$/package main/' "$WORK/memo/main.go"
-for f in "$XDG_CACHE_HOME"/gsimage/golist/*; do printf 'gsimage-golist-v1\nkey 3\nabc' >"$f"; done
+damaged=0
+for f in "$XDG_CACHE_HOME"/gsimage/entries/golist/*; do
+  [ -f "$f" ] && printf 'gsimage-cache-v2\nkey 3\nabc' >"$f" && damaged=$((damaged + 1))
+done
 : >"$WORK/go.log"
-run "${M[@]}" -q "$WORK/memo"
-check "a damaged memo is no memo" '[ "$RC" = 0 ] && [ "$(top)" = "$plain" ] && [ "$(golists)" = 1 ]'
+run "${M[@]}" "$WORK/memo"
+check "a damaged memo is no memo" \
+  '[ "$damaged" -gt 0 ] && [ "$RC" = 0 ] && [ "$(top)" = "$plain" ] && [ "$(golists)" = 1 ]'
 
 # A two-package program: go list -deps names the dependency's directory
 # first and the main package's last.  A cgo file added to the main package

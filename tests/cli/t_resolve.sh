@@ -162,15 +162,7 @@ fi
 # --- the real skopeo and registry ----------------------------------------------
 unset GSIMAGE_SKOPEO
 rm -rf "$L"
-if ! has docker-registry || ! has skopeo || ! has curl; then
-  skip "resolve against a registry: docker-registry, skopeo or curl not installed"
-  exit 0
-fi
-if ! start_registry reg; then
-  fail "the test registry did not start: $(tail -3 "$WORK/reg.log")"
-  exit 0
-fi
-REG=127.0.0.1:$PORT
+need_registry "resolve against a registry"
 
 # --- resolve -------------------------------------------------------------------
 mkdir -p "$WORK/k8s/sub"

@@ -1,7 +1,8 @@
 /* The one walk over a layout's graph (after umoci's casext.Walk): from
  * index.json or one descriptor, through indexes (nested too), manifests,
  * their config, layers, blobs and subject, and the referrers of each
- * document: the artifacts its referrers-fallback tag (sha256-<hex>) lists.
+ * document: the artifacts its referrers-fallback tag (sha256-<hex>) lists,
+ * and cosign's signature and attestation tags (sha256-<hex>.sig, .att).
  * gc, push, inspect and the SBOM stage all walk through here.
  *
  * A descriptor is followed (its blob read through the verified reader,
@@ -89,7 +90,10 @@ int gs_walk_tag(gs_walk_t *w, const gs_tag_t *tag, gs_error_t *err);
  * its usual message on a corrupted one. */
 int gs_walk_layout(gs_walk_t *w, gs_error_t *err);
 
-/* "sha256-<64 hex>" naming an image index: a referrers-fallback tag. */
+/* "sha256-<64 hex>" naming an image index: a referrers-fallback tag; or
+ * cosign's "sha256-<64 hex>.sig" / ".att" naming a manifest.  Both live
+ * while their subject does and the walk reaches them from it (role
+ * REFERRERS). */
 int gs_walk_is_referrers_tag(const char *ref_name, const char *media_type);
 
 /* 1 when a blob of media type mt refers to others: a manifest or index
