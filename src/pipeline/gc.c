@@ -2,7 +2,9 @@
  *
  * Mark.  The layout walker (oci/walk.h) goes from each entry of index.json;
  * a referrers-fallback tag (sha256-<hex>) is no root of its own but is
- * reached from its subject, so it lives while its subject does.  Whatever
+ * reached from its subject, so it lives while its subject does; one whose
+ * subject is not in the layout at all is another tool's entry (gc did not
+ * remove that subject) and is a root.  Whatever
  * the walk reaches is live.  A document of a media type gsimage does not
  * know may refer to blobs in fields it does not know either, so every
  * "sha256:<hex>" string anywhere in it is kept too.  Whatever the walk
@@ -10,8 +12,9 @@
  * a JSON object or not sha256; a descriptor without a valid digest) stops
  * gc before it removes anything.
  *
- * Sweep.  Under both locks (see gc.h), drop the stale referrers tags from
- * index.json (atomically), then list blobs/sha256, unlink what is
+ * Sweep.  Under the locks (see gc.h), drop the stale referrers tags from
+ * index.json (atomically; the one edit gc makes there), then list
+ * blobs/sha256, unlink what is
  * not marked, fsync the directory once at the end.  Every unlink removes an
  * unreachable blob, so a crash between any two leaves a valid layout. */
 #include "gsimage/pipeline/gc.h"
@@ -91,7 +94,7 @@ static int subject_present(const gs_store_t *store, const char *ref_name)
 	snprintf(d.s, sizeof d.s, "sha256:%s", ref_name + 7);
 	cleanup_free char *path = gs_store_blob_path(store, &d);
 	struct stat st;
-	return lstat(path, &st) == 0 || errno != ENOENT;
+	return lstat(path, &st) == 0; /* in doubt, absent: the tag is kept */
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -212,9 +215,9 @@ static int check_shared(const gs_store_t *store, const gs_gc_opts_t *o, gs_error
 	if (r <= 0 || o->allow_shared_blobs)
 		return r < 0 ? -1 : 0;
 	return gs_error_set(err, 0,
-			    "%s: its blobs may be another layout's too, whose blobs gc would "
-			    "remove; gc removed nothing (--allow-shared-blobs if only '%s' uses "
-			    "them)",
+			    "%s, so another layout may share its blobs and gc would remove "
+			    "those only that layout uses; gc removed nothing (give "
+			    "--allow-shared-blobs if only '%s' uses them)",
 			    why, gs_store_dir(store));
 }
 

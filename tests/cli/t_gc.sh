@@ -497,6 +497,7 @@ mkentry "$C/entries/layer/$(hex 2)" 1000 '1 hour ago'
 mkout "$(hex 3)" 200 '40 days ago'
 mkout "$(hex 4)" 2000 '1 hour ago'
 mkout "$(hex 5)" 300 '40 days ago' # held by a running build below
+mkout "$(hex 6)" 400 '40 days ago' && rm "$C/out/$(hex 6)/lock" && touch -d '40 days ago' "$C/out/$(hex 6)" # no lock file
 CSTATE=$(tree_state "$C")
 cache_gc() { run env XDG_CACHE_HOME="$WORK/xdg" "$GSIMAGE" gc --cache "$@"; }
 # the holder is the sleep itself (exec), so killing it lets go of the lock
@@ -504,12 +505,12 @@ cache_gc() { run env XDG_CACHE_HOME="$WORK/xdg" "$GSIMAGE" gc --cache "$@"; }
 HOLDER=$!
 for _ in $(seq 50); do flock -n "$C/out/$(hex 5)/lock" true || break; sleep 0.1; done
 cache_gc --dry-run --older-than 30d
-check "gc --cache -n: says what it would remove, removes nothing" \
-  '[ "$RC" = 0 ] && [ "$OUT" = "would remove 2 cache entries, 300 B (2 kept, 2.9 KiB; 1 in use by a running build)" ] && [ "$(tree_state "$C")" = "$CSTATE" ]'
+check "gc --cache -n: says what it would remove, removes nothing, creates no lock file" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "would remove 3 cache entries, 700 B (2 kept, 2.9 KiB; 1 in use by a running build)" ] && [ "$(tree_state "$C")" = "$CSTATE" ]'
 cache_gc --older-than 30d
 check "gc --cache removes what was unused longer than --older-than, and says how much" \
-  '[ "$RC" = 0 ] && [ "$OUT" = "removed 2 cache entries, 300 B (2 kept, 2.9 KiB; 1 in use by a running build)" ] && [ ! -e "$C/entries/golist/$(hex 1)" ] && [ -e "$C/entries/layer/$(hex 2)" ]'
-check "gc --cache prunes out/<key> directories" '[ ! -e "$C/out/$(hex 3)" ] && [ -f "$C/out/$(hex 4)/bin" ]'
+  '[ "$RC" = 0 ] && [ "$OUT" = "removed 3 cache entries, 700 B (2 kept, 2.9 KiB; 1 in use by a running build)" ] && [ ! -e "$C/entries/golist/$(hex 1)" ] && [ -e "$C/entries/layer/$(hex 2)" ]'
+check "gc --cache prunes out/<key> directories" '[ ! -e "$C/out/$(hex 3)" ] && [ ! -e "$C/out/$(hex 6)" ] && [ -f "$C/out/$(hex 4)/bin" ]'
 check "gc --cache keeps an output a running build holds" '[ -f "$C/out/$(hex 5)/bin" ] && [ -f "$C/out/$(hex 5)/lock" ]'
 kill "$HOLDER" 2>/dev/null
 wait "$HOLDER" 2>/dev/null
