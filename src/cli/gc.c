@@ -18,11 +18,14 @@ enum {
 	OPT_VERBOSE,
 	OPT_CACHE,
 	OPT_OLDER_THAN,
+	OPT_ALLOW_SHARED_BLOBS,
 };
 
 static const gs_cli_option_t gc_options[] = {
 	GS_CLI_OPT("dry-run", 'n', NULL, OPT_DRY_RUN, "remove nothing, say what would be removed"),
 	GS_CLI_OPT("verbose", 'v', NULL, OPT_VERBOSE, "list each blob (digest and size) first"),
+	GS_CLI_OPT("allow-shared-blobs", 0, NULL, OPT_ALLOW_SHARED_BLOBS,
+		   "run even when blobs/ or blobs/sha256 is a symlink or a mount point"),
 	GS_CLI_OPT("cache", 0, NULL, OPT_CACHE, "prune gsimage's cache instead of a layout"),
 	GS_CLI_OPT("older-than", 0, "DURATION", OPT_OLDER_THAN,
 		   "with --cache: what was unused this long (30d by default; s, m, h, d; 0: all)"),
@@ -35,13 +38,18 @@ const gs_cli_command_t gs_cli_gc = {
 	.name = "gc",
 	.run = gs_cmd_gc,
 	.summary = "remove the blobs no tag of a layout uses any more",
-	.synopsis = "[--dry-run] [--verbose] DIR | --cache [--older-than DURATION] [--dry-run]",
+	.synopsis = "[--dry-run] [--verbose] [--allow-shared-blobs] DIR | --cache [--older-than "
+		    "DURATION] [--dry-run]",
 	.description =
 		"Remove every blob of the OCI layout DIR that no entry of its index.json reaches\n"
 		"(through indexes, manifests, configs, layers and artifact subjects), and print\n"
 		"one line: \"removed N blobs, SIZE (N blobs, SIZE in use)\".  gc waits for builds\n"
 		"writing to DIR and keeps every build's blobs; when anything cannot be read for\n"
-		"sure, it stops with an error and removes nothing.\n"
+		"sure, it stops with an error and removes nothing.  It also drops from index.json\n"
+		"the SBOM tags (sha256-<hex>) of images it removes; every other entry stays.\n"
+		"It refuses a layout whose blobs/ or blobs/sha256 is a symlink or a mount point\n"
+		"(another layout may share it) unless given --allow-shared-blobs.  --dry-run\n"
+		"writes nothing to DIR and works on a read-only layout.\n"
 		"With --cache, prune gsimage's cache ($XDG_CACHE_HOME/gsimage) instead: remove\n"
 		"what no build used for --older-than (30 days by default), never what a running\n"
 		"build holds, and print \"removed N cache entries, SIZE (N kept, SIZE)\".",
@@ -84,6 +92,8 @@ static int on_option(void *ctx, int id, const char *arg, gs_error_t *err)
 		return parse_duration(arg, &a->older_than, err);
 	else if (id == OPT_DRY_RUN)
 		a->opts.dry_run = 1;
+	else if (id == OPT_ALLOW_SHARED_BLOBS)
+		a->opts.allow_shared_blobs = 1;
 	else if (id == OPT_VERBOSE)
 		a->verbose = 1;
 	else if (id == GS_OPT_QUIET)

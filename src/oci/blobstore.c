@@ -14,20 +14,19 @@
  *                           only ever under the layout lock
  * A temp file older than STALE_GRACE_SECONDS whose flock can be taken (and,
  * for .tmp-*, the layout lock) is left over from a killed writer and is
- * removed by gs_store_open; the age is checked first, so a new writer never
- * finds its own temp file locked. */
+ * removed by gs_store_reap_temps (a command that writes to the layout, as
+ * it opens it); the age is checked first, so a new writer never finds its
+ * own temp file locked.  A store opened to read writes nothing at all. */
 #include "gsimage/oci/blobstore.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "gsimage/oci/mediatype.h" /* GS_MT_INDEX, for the empty index.json */
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/lock.h"
@@ -37,9 +36,6 @@
 #define GC_LOCK_NAME ".gsimage-gc.lock"
 #define BLOB_TMP_PREFIX ".gsimage-tmp-"
 #define INDEX_TMP_PREFIX ".tmp-" /* what gs_fs_write_atomic uses */
-#define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
-#define EMPTY_INDEX_JSON                                                                     \
-	"{\"schemaVersion\":2,\"mediaType\":\"" GS_MT_INDEX "\",\"manifests\":[]}"
 /* A temp file younger than this is never removed: it may belong to a writer
  * that has created it but not yet taken its flock. */
 #define STALE_GRACE_SECONDS 10
@@ -49,6 +45,7 @@ struct gs_store {
 	char *blobs;
 	gs_lock_t lock;  /* LOCK_NAME, while lock_depth > 0 */
 	int lock_depth;
+	int writable;       /* 0: write nothing, not even a lock file */
 	int blobs_unsynced; /* blobs committed since blobs/sha256 was last fsynced */
 };
 
@@ -65,6 +62,15 @@ struct gs_blob_writer {
  * wait for: a big layer then costs about the same as an unsynced write. */
 #define WRITEBACK_CHUNK (2u * 1024 * 1024)
 
+/* A store opened to read refuses whatever would write to the layout. */
+static int check_writable(const gs_store_t *s, const char *what, gs_error_t *err)
+{
+	if (s->writable)
+		return 0;
+	return gs_error_set(err, EROFS, "%s in layout '%s': it was opened read-only", what,
+			    s->dir);
+}
+
 /* Take the layout lock (blocking, or with GS_LOCK_TRY): 0 taken, 1 held by
  * somebody else, -1 on error.  Nests. */
 static int store_lock(gs_store_t *s, int flags, gs_error_t *err)
@@ -73,6 +79,8 @@ static int store_lock(gs_store_t *s, int flags, gs_error_t *err)
 		s->lock_depth++;
 		return 0;
 	}
+	if (check_writable(s, "locking index.json", err) < 0)
+		return -1;
 	cleanup_free char *path = gs_path_join(s->dir, LOCK_NAME);
 	int r = gs_lock_path(&s->lock, path, GS_LOCK_EXCLUSIVE | flags, err);
 	if (r < 0)
@@ -101,88 +109,14 @@ static int has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* gsimage's own lock and temp files. */
-static int is_our_file(const char *name)
+int gs_store_is_own_file(const char *name)
 {
 	return strcmp(name, LOCK_NAME) == 0 || strcmp(name, GC_LOCK_NAME) == 0 ||
 	       has_prefix(name, BLOB_TMP_PREFIX) ||
 	       has_prefix(name, INDEX_TMP_PREFIX);
 }
 
-/* What another gsimage initialising the same directory creates. */
-static int is_layout_file(const char *name)
-{
-	return strcmp(name, "oci-layout") == 0 || strcmp(name, "index.json") == 0 ||
-	       strcmp(name, "blobs") == 0;
-}
-
-/* Is dir empty, apart from gsimage's own files (and, with in_progress,
- * the files of a layout somebody may be initialising right now)? */
-static int dir_is_empty(const char *dir, int in_progress, int *empty, gs_error_t *err)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return gs_error_set(err, errno, "reading directory '%s'", dir);
-	*empty = 1;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    is_our_file(de->d_name) || (in_progress && is_layout_file(de->d_name)))
-			continue;
-		*empty = 0;
-		break;
-	}
-	closedir(d);
-	return 0;
-}
-
-static int path_exists(const char *path, int *exists, gs_error_t *err)
-{
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		*exists = 1;
-		return 0;
-	}
-	if (errno != ENOENT)
-		return gs_error_set(err, errno, "checking '%s'", path);
-	*exists = 0;
-	return 0;
-}
-
-static int check_oci_layout(const gs_store_t *s, const char *path, gs_error_t *err)
-{
-	cleanup_free char *data = NULL;
-	size_t len = 0;
-	if (gs_fs_read_file(path, &data, &len, err) < 0)
-		return -1;
-	json_error_t jerr;
-	json_t *doc = json_loadb(data, len, 0, &jerr);
-	if (!doc)
-		return gs_error_set(err, 0,
-				    "'%s' is corrupted (invalid JSON: %s at line %d column %d); "
-				    "fix it or choose another -o directory",
-				    path, jerr.text, jerr.line, jerr.column);
-	json_t *v = json_is_object(doc) ? json_object_get(doc, "imageLayoutVersion") : NULL;
-	int r = 0;
-	if (!json_is_string(v))
-		r = gs_error_set(err, 0,
-				 "'%s' is corrupted (no imageLayoutVersion); "
-				 "fix it or choose another -o directory",
-				 path);
-	else if (strcmp(json_string_value(v), "1.0.0") != 0)
-		r = gs_error_set(err, 0,
-				 "'%s' is an OCI image layout version '%s', gsimage knows 1.0.0; "
-				 "choose another -o directory",
-				 s->dir, json_string_value(v));
-	json_decref(doc);
-	return r;
-}
-
-/* blobs/sha256, with the entries of the directories just created synced
- * into their parents (sha256 into blobs, blobs into the layout).  With
- * !sync_layout the caller syncs the layout directory itself, later (the
- * atomic write of oci-layout does, before index.json can name a blob). */
-static int make_blobs_dir(gs_store_t *s, int sync_layout, gs_error_t *err)
+int gs_store_make_blobs(gs_store_t *s, int sync_layout, gs_error_t *err)
 {
 	if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
 		return -1;
@@ -193,74 +127,11 @@ static int make_blobs_dir(gs_store_t *s, int sync_layout, gs_error_t *err)
 	return 0;
 }
 
-/* mkdir -p dir, then sync each created directory's entry into its parent,
- * up to and including the parent that already existed. */
-static int make_layout_dir(const char *dir, gs_error_t *err)
-{
-	cleanup_free char *existing = gs_path_dirname(dir);
-	struct stat st;
-	while (stat(existing, &st) < 0 && errno == ENOENT && strcmp(existing, "/") != 0 &&
-	       strcmp(existing, ".") != 0) {
-		char *up = gs_path_dirname(existing);
-		free(existing);
-		existing = up;
-	}
-	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
-		return -1;
-	cleanup_free char *p = xstrdup(dir);
-	for (;;) {
-		cleanup_free char *up = gs_path_dirname(p);
-		if (gs_fs_fsync_dir(up, err) < 0)
-			return -1;
-		if (strcmp(up, existing) == 0 || strcmp(up, p) == 0)
-			break;
-		free(p);
-		p = up;
-		up = NULL;
-	}
-	return 0;
-}
-
-/* Called with the layout lock held: create what is missing. */
-static int init_locked(gs_store_t *s, gs_error_t *err)
-{
-	cleanup_free char *layout = gs_path_join(s->dir, "oci-layout");
-	cleanup_free char *index = gs_path_join(s->dir, "index.json");
-	int exists = 0;
-	if (path_exists(layout, &exists, err) < 0)
-		return -1;
-	if (!exists) {
-		int empty = 0;
-		if (dir_is_empty(s->dir, 0, &empty, err) < 0)
-			return -1;
-		if (!empty)
-			return gs_error_set(err, 0,
-					    "'%s' is not empty and not an OCI image layout; "
-					    "choose another -o directory",
-					    s->dir);
-		/* A new layout: blobs/ first, its entry synced into the layout
-		 * along with oci-layout's by the atomic write below; then
-		 * there is nothing left for the last step to sync. */
-		if (make_blobs_dir(s, 0, err) < 0)
-			return -1;
-		/* oci-layout before index.json: a layout whose index.json is
-		 * missing is repaired below, a stray index.json is not. */
-		if (gs_fs_write_atomic(layout, OCI_LAYOUT_JSON, strlen(OCI_LAYOUT_JSON), 0644,
-				       err) < 0)
-			return -1;
-	}
-	int blobs_made = !exists;
-	if (path_exists(index, &exists, err) < 0)
-		return -1;
-	if (!exists &&
-	    gs_fs_write_atomic(index, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err) < 0)
-		return -1;
-	return blobs_made ? 0 : make_blobs_dir(s, 1, err);
-}
-
 /* Remove temp files left behind by killed writers; see the top comment. */
-static void remove_stale_temps(gs_store_t *s)
+void gs_store_reap_temps(gs_store_t *s)
 {
+	if (!s->writable)
+		return;
 	gs_error_t ignored = GS_ERROR_INIT;
 	int have_lock = store_lock(s, GS_LOCK_TRY, &ignored) == 0;
 	gs_error_release(&ignored);
@@ -301,73 +172,19 @@ static void remove_stale_temps(gs_store_t *s)
 		gs_store_unlock(s);
 }
 
-int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err)
+gs_store_t *gs_store_new(const char *dir, int writable)
 {
-	struct stat st;
-	if (stat(dir, &st) < 0) {
-		if (errno != ENOENT)
-			return gs_error_set(err, errno, "opening layout '%s'", dir);
-		if (!create)
-			return gs_error_set(err, 0, "OCI image layout '%s' does not exist", dir);
-		if (make_layout_dir(dir, err) < 0)
-			return -1;
-	} else if (!S_ISDIR(st.st_mode)) {
-		return gs_error_set(err, 0,
-				    "'%s' is not a directory; choose another -o directory", dir);
-	}
-
 	gs_store_t *s = xcalloc(1, sizeof(*s));
 	s->dir = xstrdup(dir);
 	s->blobs = gs_path_join(dir, "blobs/sha256");
 	s->lock = (gs_lock_t)GS_LOCK_INIT;
+	s->writable = writable;
+	return s;
+}
 
-	cleanup_free char *layout = gs_path_join(dir, "oci-layout");
-	cleanup_free char *index = gs_path_join(dir, "index.json");
-	int has_layout = 0, has_index = 0;
-	if (path_exists(layout, &has_layout, err) < 0 ||
-	    path_exists(index, &has_index, err) < 0)
-		goto fail;
-	if (has_layout && check_oci_layout(s, layout, err) < 0)
-		goto fail;
-	if (!has_layout && !create) {
-		gs_error_set(err, 0, "'%s' is not an OCI image layout (it has no oci-layout file)",
-			     dir);
-		goto fail;
-	}
-	if (create && !has_layout) {
-		/* refuse before creating the lock file in somebody else's
-		 * directory; what a concurrent init creates is checked again
-		 * under the lock */
-		int empty = 0;
-		if (dir_is_empty(dir, 1, &empty, err) < 0)
-			goto fail;
-		if (!empty) {
-			gs_error_set(err, 0,
-				     "'%s' is not empty and not an OCI image layout; "
-				     "choose another -o directory",
-				     dir);
-			goto fail;
-		}
-	}
-	if (create) {
-		struct stat bst;
-		if (!has_layout || !has_index || stat(s->blobs, &bst) < 0) {
-			if (gs_store_lock(s, err) < 0)
-				goto fail;
-			int r = init_locked(s, err);
-			gs_store_unlock(s);
-			if (r < 0)
-				goto fail;
-			if (!has_layout && check_oci_layout(s, layout, err) < 0)
-				goto fail; /* somebody else initialised it differently */
-		}
-	}
-	remove_stale_temps(s);
-	*out = s;
-	return 0;
-fail:
-	gs_store_free(s);
-	return -1;
+int gs_store_writable(const gs_store_t *s)
+{
+	return s->writable;
 }
 
 void gs_store_free(gs_store_t *s)
@@ -406,13 +223,15 @@ static int blob_intact(const gs_store_t *s, const gs_digest_t *d, uint64_t size)
 
 int gs_blob_writer_new(gs_store_t *s, gs_blob_writer_t **out, gs_error_t *err)
 {
+	if (check_writable(s, "writing a blob", err) < 0)
+		return -1;
 	char *tmp = NULL;
 	int fd = gs_tempfile_create(s->dir, BLOB_TMP_PREFIX, &tmp, err);
 	if (fd < 0)
 		return gs_error_wrap(err, "writing a blob");
-	/* Blocking: gs_store_open() in another process only ever holds the
+	/* Blocking: gs_store_reap_temps() in another process only ever holds the
 	 * flock of an old temp file, and only for a moment (see
-	 * remove_stale_temps), so this waits at most that long. */
+	 * gs_store_reap_temps), so this waits at most that long. */
 	if (gs_lock_fd(fd, GS_LOCK_EXCLUSIVE) < 0 || fchmod(fd, 0644) < 0) {
 		gs_error_set(err, errno, "writing a blob: preparing '%s'", tmp);
 		gs_tempfile_discard(tmp);
@@ -704,6 +523,53 @@ out:
  *   .gsimage-gc.lock        flock'd shared by builds from open to tag,
  *                           exclusively by gc; never removed */
 
+int gs_store_read_lock(const gs_store_t *s, int flags, gs_lock_t *l, gs_error_t *err)
+{
+	int r = gs_lock_path(l, s->dir, flags | GS_LOCK_RDONLY, err);
+	if (r < 0)
+		return gs_error_wrap(err, "locking layout '%s' to read it", s->dir);
+	return r;
+}
+
+/* The mount of path (not following a last symlink): its mount id where
+ * the kernel tells it (a bind mount of the same file system has its own),
+ * else its device. */
+static int mount_of(const char *path, uint64_t *id, gs_error_t *err)
+{
+	struct statx stx;
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return gs_error_set(err, errno, "checking '%s'", path);
+	*id = stx.stx_mask & STATX_MNT_ID ? stx.stx_mnt_id
+					  : ((uint64_t)stx.stx_dev_major << 32 | stx.stx_dev_minor);
+	return 0;
+}
+
+int gs_store_blobs_shared(const gs_store_t *s, char **why, gs_error_t *err)
+{
+	*why = NULL;
+	cleanup_free char *blobs = gs_path_dirname(s->blobs);
+	const char *chain[] = {s->dir, blobs, s->blobs};
+	uint64_t up = 0;
+	for (size_t i = 0; i < 3; i++) {
+		struct stat st;
+		uint64_t here = 0;
+		if (i > 0 && lstat(chain[i], &st) < 0)
+			return errno == ENOENT ? 0 : gs_error_set(err, errno, "checking '%s'", chain[i]);
+		if (i > 0 && S_ISLNK(st.st_mode)) {
+			*why = x_asprintf("'%s' is a symbolic link", chain[i]);
+			return 1;
+		}
+		if (mount_of(chain[i], &here, err) < 0)
+			return -1;
+		if (i > 0 && here != up) {
+			*why = x_asprintf("'%s' is a mount point", chain[i]);
+			return 1;
+		}
+		up = here;
+	}
+	return 0;
+}
+
 int gs_store_gc_lock(const gs_store_t *s, int flags, gs_lock_t *l, gs_error_t *err)
 {
 	cleanup_free char *path = gs_path_join(s->dir, GC_LOCK_NAME);
@@ -772,6 +638,8 @@ int gs_store_list_blobs(const gs_store_t *s, gs_store_blob_t **out, size_t *n, g
 
 int gs_store_remove_blob(gs_store_t *s, const gs_digest_t *digest, gs_error_t *err)
 {
+	if (check_writable(s, "removing a blob", err) < 0)
+		return -1;
 	cleanup_free char *path = gs_store_blob_path(s, digest);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return gs_error_set(err, errno, "removing blob '%s'", path);

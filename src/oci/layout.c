@@ -4,19 +4,232 @@
  * unknown field is carried over as parsed (same values and key order; the
  * bytes are re-serialised compactly).  A missing index.json counts as an
  * empty one; a corrupted one is refused and never overwritten.
- * gs_layout_parse_index is safe on arbitrary input (it is fuzzed). */
+ * gs_layout_parse_index is safe on arbitrary input (it is fuzzed).
+ *
+ * Opening a layout is here too: checking oci-layout and, for a build,
+ * setting up a new layout (blobs/, oci-layout, then an empty index.json)
+ * under the layout lock. */
 #include "gsimage/oci/layout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gsimage/oci/image.h"
+#include "gsimage/oci/mediatype.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
+
+#define OCI_LAYOUT_JSON "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define EMPTY_INDEX_JSON                                                                     \
+	"{\"schemaVersion\":2,\"mediaType\":\"" GS_MT_INDEX "\",\"manifests\":[]}"
+
+/* What another gsimage initialising the same directory creates. */
+static int is_layout_file(const char *name)
+{
+	return strcmp(name, "oci-layout") == 0 || strcmp(name, "index.json") == 0 ||
+	       strcmp(name, "blobs") == 0;
+}
+
+/* Is dir empty, apart from gsimage's own files (and, with in_progress,
+ * the files of a layout somebody may be initialising right now)? */
+static int dir_is_empty(const char *dir, int in_progress, int *empty, gs_error_t *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return gs_error_set(err, errno, "reading directory '%s'", dir);
+	*empty = 1;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    gs_store_is_own_file(de->d_name) || (in_progress && is_layout_file(de->d_name)))
+			continue;
+		*empty = 0;
+		break;
+	}
+	closedir(d);
+	return 0;
+}
+
+static int path_exists(const char *path, int *exists, gs_error_t *err)
+{
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		*exists = 1;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return gs_error_set(err, errno, "checking '%s'", path);
+	*exists = 0;
+	return 0;
+}
+
+static int check_oci_layout(const gs_store_t *s, const char *path, gs_error_t *err)
+{
+	cleanup_free char *data = NULL;
+	size_t len = 0;
+	if (gs_fs_read_file(path, &data, &len, err) < 0)
+		return -1;
+	json_error_t jerr;
+	json_t *doc = json_loadb(data, len, 0, &jerr);
+	if (!doc)
+		return gs_error_set(err, 0,
+				    "'%s' is corrupted (invalid JSON: %s at line %d column %d); "
+				    "fix it or choose another -o directory",
+				    path, jerr.text, jerr.line, jerr.column);
+	json_t *v = json_is_object(doc) ? json_object_get(doc, "imageLayoutVersion") : NULL;
+	int r = 0;
+	if (!json_is_string(v))
+		r = gs_error_set(err, 0,
+				 "'%s' is corrupted (no imageLayoutVersion); "
+				 "fix it or choose another -o directory",
+				 path);
+	else if (strcmp(json_string_value(v), "1.0.0") != 0)
+		r = gs_error_set(err, 0,
+				 "'%s' is an OCI image layout version '%s', gsimage knows 1.0.0; "
+				 "choose another -o directory",
+				 gs_store_dir(s), json_string_value(v));
+	json_decref(doc);
+	return r;
+}
+
+/* mkdir -p dir, then sync each created directory's entry into its parent,
+ * up to and including the parent that already existed. */
+static int make_layout_dir(const char *dir, gs_error_t *err)
+{
+	cleanup_free char *existing = gs_path_dirname(dir);
+	struct stat st;
+	while (stat(existing, &st) < 0 && errno == ENOENT && strcmp(existing, "/") != 0 &&
+	       strcmp(existing, ".") != 0) {
+		char *up = gs_path_dirname(existing);
+		free(existing);
+		existing = up;
+	}
+	if (gs_fs_mkdir_p(dir, 0755, err) < 0)
+		return -1;
+	cleanup_free char *p = xstrdup(dir);
+	for (;;) {
+		cleanup_free char *up = gs_path_dirname(p);
+		if (gs_fs_fsync_dir(up, err) < 0)
+			return -1;
+		if (strcmp(up, existing) == 0 || strcmp(up, p) == 0)
+			break;
+		free(p);
+		p = up;
+		up = NULL;
+	}
+	return 0;
+}
+
+/* Called with the layout lock held: create what is missing. */
+static int init_locked(gs_store_t *s, gs_error_t *err)
+{
+	cleanup_free char *layout = gs_path_join(gs_store_dir(s), "oci-layout");
+	cleanup_free char *index = gs_path_join(gs_store_dir(s), "index.json");
+	int exists = 0;
+	if (path_exists(layout, &exists, err) < 0)
+		return -1;
+	if (!exists) {
+		int empty = 0;
+		if (dir_is_empty(gs_store_dir(s), 0, &empty, err) < 0)
+			return -1;
+		if (!empty)
+			return gs_error_set(err, 0,
+					    "'%s' is not empty and not an OCI image layout; "
+					    "choose another -o directory",
+					    gs_store_dir(s));
+		/* A new layout: blobs/ first, its entry synced into the layout
+		 * along with oci-layout's by the atomic write below; then
+		 * there is nothing left for the last step to sync. */
+		if (gs_store_make_blobs(s, 0, err) < 0)
+			return -1;
+		/* oci-layout before index.json: a layout whose index.json is
+		 * missing is repaired below, a stray index.json is not. */
+		if (gs_fs_write_atomic(layout, OCI_LAYOUT_JSON, strlen(OCI_LAYOUT_JSON), 0644,
+				       err) < 0)
+			return -1;
+	}
+	int blobs_made = !exists;
+	if (path_exists(index, &exists, err) < 0)
+		return -1;
+	if (!exists &&
+	    gs_fs_write_atomic(index, EMPTY_INDEX_JSON, strlen(EMPTY_INDEX_JSON), 0644, err) < 0)
+		return -1;
+	return blobs_made ? 0 : gs_store_make_blobs(s, 1, err);
+}
+
+
+int gs_layout_open(const char *dir, int flags, gs_store_t **out, gs_error_t *err)
+{
+	int create = flags & GS_LAYOUT_CREATE;
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		if (errno != ENOENT)
+			return gs_error_set(err, errno, "opening layout '%s'", dir);
+		if (!create)
+			return gs_error_set(err, 0, "OCI image layout '%s' does not exist", dir);
+		if (make_layout_dir(dir, err) < 0)
+			return -1;
+	} else if (!S_ISDIR(st.st_mode)) {
+		return gs_error_set(err, 0,
+				    "'%s' is not a directory; choose another -o directory", dir);
+	}
+
+	gs_store_t *s = gs_store_new(dir, flags != GS_LAYOUT_READ);
+	cleanup_free char *layout = gs_path_join(dir, "oci-layout");
+	cleanup_free char *index = gs_path_join(dir, "index.json");
+	cleanup_free char *blobs = gs_path_join(dir, "blobs/sha256");
+	int has_layout = 0, has_index = 0;
+	if (path_exists(layout, &has_layout, err) < 0 ||
+	    path_exists(index, &has_index, err) < 0)
+		goto fail;
+	if (has_layout && check_oci_layout(s, layout, err) < 0)
+		goto fail;
+	if (!has_layout && !create) {
+		gs_error_set(err, 0, "'%s' is not an OCI image layout (it has no oci-layout file)",
+			     dir);
+		goto fail;
+	}
+	if (create && !has_layout) {
+		/* refuse before creating the lock file in somebody else's
+		 * directory; what a concurrent init creates is checked again
+		 * under the lock */
+		int empty = 0;
+		if (dir_is_empty(dir, 1, &empty, err) < 0)
+			goto fail;
+		if (!empty) {
+			gs_error_set(err, 0,
+				     "'%s' is not empty and not an OCI image layout; "
+				     "choose another -o directory",
+				     dir);
+			goto fail;
+		}
+	}
+	if (create) {
+		struct stat bst;
+		if (!has_layout || !has_index || stat(blobs, &bst) < 0) {
+			if (gs_store_lock(s, err) < 0)
+				goto fail;
+			int r = init_locked(s, err);
+			gs_store_unlock(s);
+			if (r < 0)
+				goto fail;
+			if (!has_layout && check_oci_layout(s, layout, err) < 0)
+				goto fail; /* somebody else initialised it differently */
+		}
+	}
+	gs_store_reap_temps(s); /* a no-op unless the command writes */
+	*out = s;
+	return 0;
+fail:
+	gs_store_free(s);
+	return -1;
+}
 
 void gs_tag_list_release(gs_tag_list_t *list)
 {

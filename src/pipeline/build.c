@@ -363,7 +363,7 @@ static int layout_not_writable(gs_error_t *err)
  * to is refused here too, not after the build. */
 static int open_layout(const char *dir, gs_store_t **store, gs_error_t *err)
 {
-	if (gs_store_open(dir, 1, store, err) < 0)
+	if (gs_layout_open(dir, GS_LAYOUT_CREATE, store, err) < 0)
 		return layout_not_writable(err);
 	if (gs_layout_check(*store, err) < 0)
 		return -1;

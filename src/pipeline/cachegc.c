@@ -105,7 +105,9 @@ static void sweep_outputs(struct sweep *s)
 			continue;
 		cleanup_lock gs_lock_t held = GS_LOCK_INIT;
 		gs_error_t e = GS_ERROR_INIT;
-		int r = gs_lock_path(&held, lock_path, GS_LOCK_TRY, &e);
+		/* a dry run creates no lock file (a missing one: nobody holds it) */
+		int r = gs_lock_path(&held, lock_path,
+				     GS_LOCK_TRY | (s->o->dry_run ? GS_LOCK_RDONLY : 0), &e);
 		gs_error_release(&e);
 		if (r == 1) {
 			s->res->n_busy++;

@@ -2,7 +2,9 @@
  *
  * Mark.  The layout walker (oci/walk.h) goes from each entry of index.json;
  * a referrers-fallback tag (sha256-<hex>) is no root of its own but is
- * reached from its subject, so it lives while its subject does.  Whatever
+ * reached from its subject, so it lives while its subject does; one whose
+ * subject is not in the layout at all is another tool's entry (gc did not
+ * remove that subject) and is a root.  Whatever
  * the walk reaches is live.  A document of a media type gsimage does not
  * know may refer to blobs in fields it does not know either, so every
  * "sha256:<hex>" string anywhere in it is kept too.  Whatever the walk
@@ -10,14 +12,16 @@
  * a JSON object or not sha256; a descriptor without a valid digest) stops
  * gc before it removes anything.
  *
- * Sweep.  Under both locks (see gc.h), drop the stale referrers tags from
- * index.json (atomically), then list blobs/sha256, unlink what is
+ * Sweep.  Under the locks (see gc.h), drop the stale referrers tags from
+ * index.json (atomically; the one edit gc makes there), then list
+ * blobs/sha256, unlink what is
  * not marked, fsync the directory once at the end.  Every unlink removes an
  * unreachable blob, so a crash between any two leaves a valid layout. */
 #include "gsimage/pipeline/gc.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,6 +87,16 @@ static int mark(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 	return 0;
 }
 
+/* Is the blob a referrers tag "sha256-<hex>" is about in blobs/sha256? */
+static int subject_present(const gs_store_t *store, const char *ref_name)
+{
+	gs_digest_t d;
+	snprintf(d.s, sizeof d.s, "sha256:%s", ref_name + 7);
+	cleanup_free char *path = gs_store_blob_path(store, &d);
+	struct stat st;
+	return lstat(path, &st) == 0; /* in doubt, absent: the tag is kept */
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -107,10 +121,18 @@ int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, g
 	struct mark m = {json_object(), json_object()};
 	gs_walk_t w = GS_WALK_INIT(store, &tags, mark, &m);
 	int r = gs_walk_layout(&w, err);
+	/* A referrers tag whose subject is not in the layout is no leftover
+	 * of gc's (gc removes only what it can see): another tool put it
+	 * there, and it is a root like every other entry. */
+	for (size_t i = 0; r == 0 && i < tags.n; i++)
+		if (gs_walk_is_referrers_tag(tags.v[i].ref_name, tags.v[i].media_type) &&
+		    !subject_present(store, tags.v[i].ref_name) && tags.v[i].digest.s[0])
+			r = gs_walk_tag(&w, &tags.v[i], err);
 	gs_walk_release(&w);
 	for (size_t i = 0; r == 0 && stale && i < tags.n; i++)
 		if (gs_walk_is_referrers_tag(tags.v[i].ref_name, tags.v[i].media_type) &&
-		    !json_object_get(m.reached, tags.v[i].ref_name))
+		    !json_object_get(m.reached, tags.v[i].ref_name) &&
+		    subject_present(store, tags.v[i].ref_name))
 			gs_strvec_push(stale, tags.v[i].ref_name);
 	if (r == 0) {
 		const char *k;
@@ -184,20 +206,65 @@ static int sweep(gs_store_t *store, const gs_gc_opts_t *o, gs_gc_result_t *res, 
 	return r;
 }
 
+/* blobs/ or blobs/sha256 shared with another layout: removing what this
+ * one does not use would destroy the other. */
+static int check_shared(const gs_store_t *store, const gs_gc_opts_t *o, gs_error_t *err)
+{
+	cleanup_free char *why = NULL;
+	int r = gs_store_blobs_shared(store, &why, err);
+	if (r <= 0 || o->allow_shared_blobs)
+		return r < 0 ? -1 : 0;
+	return gs_error_set(err, 0,
+			    "%s, so another layout may share its blobs and gc would remove "
+			    "those only that layout uses; gc removed nothing (give "
+			    "--allow-shared-blobs if only '%s' uses them)",
+			    why, gs_store_dir(store));
+}
+
+/* Take lock l with flags, saying once on progress why we wait. */
+static int wait_lock(const gs_store_t *store, const gs_gc_opts_t *o, int read_lock, int flags,
+		     gs_lock_t *l, gs_error_t *err)
+{
+	int (*take)(const gs_store_t *, int, gs_lock_t *, gs_error_t *) =
+		read_lock ? gs_store_read_lock : gs_store_gc_lock;
+	int r = take(store, flags | GS_LOCK_TRY, l, err);
+	if (r != 1)
+		return r;
+	gs_progress(&o->progress, read_lock ? "waiting for the commands reading '%s' to finish"
+					    : "waiting for the builds writing to '%s' to finish",
+		    gs_store_dir(store));
+	return take(store, flags, l, err);
+}
+
+/* gc: the gc lock, then the read lock, both exclusive.  gc -n writes
+ * nothing: the gc lock only when its file exists (opened read-only; it is
+ * missing only where no build ever ran), the read lock shared. */
+static int take_locks(const gs_store_t *store, const gs_gc_opts_t *o, gs_lock_t *gc_hold,
+		      gs_lock_t *read_hold, gs_error_t *err)
+{
+	int ro = o->dry_run ? GS_LOCK_RDONLY : 0;
+	if (wait_lock(store, o, 0, GS_LOCK_EXCLUSIVE | ro, gc_hold, err) < 0) {
+		if (!ro || err->errnum != ENOENT)
+			return -1;
+		gs_error_release(err);
+	}
+	return wait_lock(store, o, 1, o->dry_run ? GS_LOCK_SHARED : GS_LOCK_EXCLUSIVE, read_hold,
+			 err);
+}
+
 int gs_gc(const char *dir, const gs_gc_opts_t *o, gs_gc_result_t *res, gs_error_t *err)
 {
 	memset(res, 0, sizeof *res);
 	gs_store_t *store = NULL;
-	if (gs_store_open(dir, 0, &store, err) < 0)
+	if (gs_layout_open(dir, o->dry_run ? GS_LAYOUT_READ : GS_LAYOUT_WRITE, &store, err) < 0)
 		return -1;
-	gs_lock_t hold = GS_LOCK_INIT;
+	cleanup_lock gs_lock_t gc_hold = GS_LOCK_INIT;
+	cleanup_lock gs_lock_t read_hold = GS_LOCK_INIT;
 	int locked = 0;
-	int r = gs_store_gc_lock(store, GS_LOCK_EXCLUSIVE | GS_LOCK_TRY, &hold, err);
-	if (r == 1) {
-		gs_progress(&o->progress, "waiting for the builds writing to '%s' to finish", dir);
-		r = gs_store_gc_lock(store, GS_LOCK_EXCLUSIVE, &hold, err);
-	}
-	if (r == 0) {
+	int r = check_shared(store, o, err);
+	if (r == 0)
+		r = take_locks(store, o, &gc_hold, &read_hold, err);
+	if (r == 0 && !o->dry_run) {
 		r = gs_store_lock(store, err);
 		locked = r == 0;
 	}
@@ -205,7 +272,6 @@ int gs_gc(const char *dir, const gs_gc_opts_t *o, gs_gc_result_t *res, gs_error_
 		r = sweep(store, o, res, err);
 	if (locked)
 		gs_store_unlock(store);
-	gs_lock_release(&hold);
 	gs_store_free(store);
 	if (r < 0)
 		gs_gc_result_release(res);

@@ -361,7 +361,7 @@ int gs_inspect_target(const char *target, int as_json, char **out, gs_error_t *e
 	if (!*dir)
 		return gs_error_usage(err, "empty layout directory in '%s'", target);
 	gs_store_t *store = NULL;
-	if (gs_store_open(dir, 0, &store, err) < 0)
+	if (gs_layout_open(dir, GS_LAYOUT_READ, &store, err) < 0)
 		return -1;
 	int r = gs_inspect(store, ref && *ref ? ref : NULL, as_json, out, err);
 	gs_store_free(store);

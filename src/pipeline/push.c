@@ -375,12 +375,12 @@ static int find_image(const gs_push_request_t *req, const gs_tag_list_t *tags,
 	return 0;
 }
 
-/* Under the gc lock (no blob can go), from one read of index.json. */
+/* Under the read lock (no blob can go), from one read of index.json. */
 static int take_snapshot(const gs_push_request_t *req, struct snapshot *s, gs_digest_t *top,
 			 gs_strvec_t *fallbacks, gs_error_t *err)
 {
 	gs_store_t *store = NULL;
-	if (gs_store_open(req->layout_dir, 0, &store, err) < 0)
+	if (gs_layout_open(req->layout_dir, GS_LAYOUT_READ, &store, err) < 0)
 		return -1;
 	int r = -1;
 	cleanup_lock gs_lock_t hold = GS_LOCK_INIT;
@@ -388,13 +388,9 @@ static int take_snapshot(const gs_push_request_t *req, struct snapshot *s, gs_di
 	cleanup_free char *mt = NULL, *where = x_asprintf("tag '%s'", req->ref);
 	cleanup_json json_t *desc = NULL;
 	uint64_t size = 0;
-	if (gs_store_gc_lock(store, GS_LOCK_SHARED, &hold, err) < 0) {
-		/* a layout nobody may write has no lock file and no gc */
-		if (err->errnum != ENOENT && err->errnum != EACCES && err->errnum != EROFS)
-			goto out;
-		gs_error_release(err);
-	}
-	if (gs_layout_read_tags(store, &tags, err) < 0 ||
+	/* no gc removes a blob while we copy; writes nothing to the layout */
+	if (gs_store_read_lock(store, GS_LOCK_SHARED, &hold, err) < 0 ||
+	    gs_layout_read_tags(store, &tags, err) < 0 ||
 	    find_image(req, &tags, store, &mt, top, &size, err) < 0 ||
 	    snapshot_new(s, store, req->tmp_dir, err) < 0)
 		goto out;

@@ -443,7 +443,7 @@ int gs_sboms_read(const char *layout_dir, const char *ref, const gs_platform_t *
 	const char *type = format == GS_SBOM_CYCLONEDX ? GS_SBOM_CYCLONEDX_MEDIA_TYPE
 						       : GS_SBOM_SPDX_MEDIA_TYPE;
 	gs_store_t *store = NULL;
-	if (gs_store_open(layout_dir, 0, &store, err) < 0)
+	if (gs_layout_open(layout_dir, GS_LAYOUT_READ, &store, err) < 0)
 		return -1;
 	gs_tag_list_t tags = {0};
 	int r = gs_layout_read_tags(store, &tags, err);

@@ -637,7 +637,7 @@ int gs_sign_tagged(const char *layout_dir, const char *ref, const gs_sign_key_t 
 		   gs_error_t *err)
 {
 	gs_store_t *store = NULL;
-	if (gs_store_open(layout_dir, 0, &store, err) < 0)
+	if (gs_layout_open(layout_dir, GS_LAYOUT_WRITE, &store, err) < 0)
 		return -1;
 	int r = -1;
 	cleanup_lock gs_lock_t hold = GS_LOCK_INIT;
@@ -839,7 +839,7 @@ int gs_sign_verify(const char *layout_dir, const char *ref, const gs_sign_key_t 
 {
 	memset(rep, 0, sizeof *rep);
 	gs_store_t *store = NULL;
-	if (gs_store_open(layout_dir, 0, &store, err) < 0)
+	if (gs_layout_open(layout_dir, GS_LAYOUT_READ, &store, err) < 0)
 		return -1;
 	gs_tag_list_t tags = {0};
 	subject_t *subj = NULL;

@@ -19,9 +19,15 @@ int gs_lock_fd(int fd, int flags)
 int gs_lock_path(gs_lock_t *l, const char *path, int flags, gs_error_t *err)
 {
 	*l = (gs_lock_t)GS_LOCK_INIT;
-	int create = flags & GS_LOCK_NOCREATE ? 0 : O_CREAT;
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | create, 0644);
-	if (fd < 0 && (errno == EACCES || errno == EROFS))
+	int create = flags & (GS_LOCK_NOCREATE | GS_LOCK_RDONLY) ? 0 : O_CREAT;
+	int fd = -1;
+	if (!(flags & GS_LOCK_RDONLY))
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | create, 0644);
+	if (flags & GS_LOCK_RDONLY)
+		/* may be a layout directory given through a symlink; a read-only
+		 * descriptor can only be locked, whatever it names */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	else if (fd < 0 && (errno == EACCES || errno == EROFS))
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return gs_error_set(err, errno, "opening lock file '%s'", path);

@@ -14,7 +14,9 @@
     layout.py reach DIR MODE     reachability (descriptors under config,
                                  layers, blobs, manifests and subject); a
                                  referrers-fallback tag (sha256-<hex>) is
-                                 live only while its subject is.  MODE:
+                                 live only while its subject is, or when
+                                 its subject is not in blobs/ (another
+                                 tool's; an absent subject is allowed).  MODE:
                                  garbage  the unreachable blobs
                                  stale    referrers tags of images gone
                                  exact    exit 0 when exactly the reachable
@@ -144,8 +146,12 @@ def cmd_reach(root, mode):
     sha = re.compile(r"^sha256:[0-9a-f]{64}$")
     live, seen = set(), set()
 
-    def desc(d, manifest_position):
+    def present(digest):
+        return os.path.lexists(os.path.join(root, "blobs", "sha256", digest[7:]))
+
+    def desc(d, manifest_position, subject=False):
         if not sha.match(d.get("digest", "")): return
+        if subject and not present(d["digest"]): return  # OCI allows an absent subject
         live.add(d["digest"])
         if not (manifest_position or d.get("mediaType") in FOLLOW) or d["digest"] in seen: return
         seen.add(d["digest"])
@@ -153,7 +159,7 @@ def cmd_reach(root, mode):
 
     def walk(doc):
         for key, pos in (("config", False), ("subject", True)):
-            if isinstance(doc.get(key), dict): desc(doc[key], pos)
+            if isinstance(doc.get(key), dict): desc(doc[key], pos, key == "subject")
         for key, pos in (("layers", False), ("blobs", False), ("manifests", True)):
             for d in doc.get(key) or []: desc(d, pos)
 
@@ -166,6 +172,9 @@ def cmd_reach(root, mode):
     for m in idx["manifests"]:
         if not is_referrers_tag(m): desc(m, True)
     walk({k: v for k, v in idx.items() if k != "manifests"})
+    # one whose subject is not in the layout is another tool's: a root
+    for m in [m for m in pending if not present("sha256:" + ref_name(m)[7:])]:
+        pending.remove(m); desc(m, True)
     changed = True
     while changed:
         changed = False

@@ -345,4 +345,183 @@ index["manifests"] = ms
 else
   skip "foreign entries: skopeo and umoci are needed"
 fi
+
+
+# --- issue 16: other tools' referrers tags, absent subjects --------------------
+# A referrers tag whose subject is not in the layout at all (another tool
+# copied the signatures alone) is that tool's entry and stays; an artifact
+# tagged on its own whose subject is absent (OCI allows it) does not stop gc.
+A="$WORK/absent"
+cp -a "$L" "$A"
+ABSENT_EDIT='
+import hashlib
+MT_M = "application/vnd.oci.image.manifest.v1+json"
+MT_I = "application/vnd.oci.image.index.v1+json"
+gone = b"an image that lives elsewhere"
+absent = "sha256:" + hashlib.sha256(gone).hexdigest()
+empty = put(b"{}", "application/vnd.oci.empty.v1+json")
+def artifact(text):
+    return put(json.dumps({"schemaVersion": 2, "mediaType": MT_M, "artifactType": "text/plain",
+        "config": empty, "layers": [put(text, "text/plain")],
+        "subject": {"mediaType": MT_M, "digest": absent, "size": len(gone)}}).encode(), MT_M)
+'
+FOREIGN_TAG=sha256-$(printf 'an image that lives elsewhere' | sha256sum | cut -d' ' -f1)
+layout edit "$A" "$ABSENT_EDIT"'
+sig = artifact(b"a signature copied without its image\n")
+tag("sha256-" + absent[7:], put(json.dumps({"schemaVersion": 2, "mediaType": MT_I,
+    "manifests": [dict(sig, artifactType="text/plain")]}).encode(), MT_I))
+'
+ATAGS=$(tags "$A")
+AB=$(nblobs "$A")
+run "$GSIMAGE" gc "$A"
+check "another tool's referrers tag whose subject is not in the layout stays in index.json, with its blobs" \
+  '[ "$RC" = 0 ] && summary_is removed 0 && [ "$(tags "$A")" = "$ATAGS" ] && printf "%s\n" "$ATAGS" | grep -q "^$FOREIGN_TAG " && [ "$(nblobs "$A")" = "$AB" ] && reach "$A" exact'
+layout edit "$A" "$ABSENT_EDIT"'
+tag("sbom:orphan", artifact(b"an SBOM of an image not here\n"))
+'
+ATAGS=$(tags "$A")
+AB=$(nblobs "$A")
+run "$GSIMAGE" gc "$A"
+check "gc runs when a tagged artifact's subject is absent, and removes nothing of it" \
+  '[ "$RC" = 0 ] && summary_is removed 0 && [ "$(nblobs "$A")" = "$AB" ] && [ "$(tags "$A")" = "$ATAGS" ] && reach "$A" exact'
+
+# --- issue 16: blobs shared with another layout ---------------------------------
+# P is a layout; Q's blobs/sha256 is a symlink to P's (Q's own image moved
+# there).  gc of Q would remove P's images: it is refused, P keeps every blob.
+P="$WORK/sharedP" Q="$WORK/sharedQ"
+cp -a "$L" "$P"
+edit shared
+quick_build "$Q" -t q:1 "$SRC" >/dev/null 2>&1
+cp -n "$Q"/blobs/sha256/* "$P/blobs/sha256/"
+rm -rf "$Q/blobs/sha256" && ln -s "$P/blobs/sha256" "$Q/blobs/sha256"
+PB=$(nblobs "$P")
+run "$GSIMAGE" gc "$Q"
+check "gc refuses a blobs/sha256 that is a symlink: one error line, nothing removed" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is a symbolic link" && contains "$ERR" "--allow-shared-blobs" && [ "$(nblobs "$P")" = "$PB" ]'
+run "$GSIMAGE" gc -n "$Q"
+check "gc -n refuses it too" '[ "$RC" = 1 ] && one_error_line && [ "$(nblobs "$P")" = "$PB" ]'
+check "the other layout is intact and every tag of it still valid" valid "$P"
+Q2="$WORK/sharedQ2"
+cp -a "$P" "$Q2"
+rm -rf "$Q2/blobs" && ln -s "$P/blobs" "$Q2/blobs"
+run "$GSIMAGE" gc "$Q2"
+check "gc refuses a blobs/ that is a symlink" \
+  '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "sharedQ2/blobs'"'"' is a symbolic link" && [ "$(nblobs "$P")" = "$PB" ]'
+run "$GSIMAGE" gc --allow-shared-blobs "$Q"
+check "--allow-shared-blobs: gc runs on the shared blobs" '[ "$RC" = 0 ] && summary_is removed "$(( PB - $(find -L "$Q/blobs/sha256" -type f | wc -l) ))"'
+check "after it, Q is exactly its reachable blobs" reach "$Q" exact
+
+MOUNTS=()
+cleanup_script() {
+  local m
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
+}
+# bind mounts: the same file system, the same device; a mount id apart
+B1="$WORK/bindP" B2="$WORK/bindQ"
+cp -a "$L" "$B1" && cp -a "$L" "$B2"
+if [ "$(id -u)" = 0 ] && mount --bind "$B1/blobs/sha256" "$B2/blobs/sha256" 2>"$WORK/mount.err"; then
+  MOUNTS+=("$B2/blobs/sha256")
+  edit bound
+  quick_build "$B1" -t bound:1 "$SRC" >/dev/null 2>&1
+  BB=$(nblobs "$B1")
+  run "$GSIMAGE" gc "$B2"
+  check "gc refuses a blobs/sha256 bind-mounted from another layout" \
+    '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is a mount point" && [ "$(nblobs "$B1")" = "$BB" ] && [ -n "$(tags "$B1" | grep "^bound:1 ")" ] && valid "$B1"'
+  umount "$B2/blobs/sha256"
+else
+  skip "gc and a bind-mounted blobs/sha256: mount --bind is not permitted here ($(head -1 "$WORK/mount.err" 2>/dev/null))"
+fi
+
+# --- issue 16: commands that only read write nothing to the layout -------------
+# No lock file created, no stale temp file reaped, by gc -n, inspect, sbom
+# and push; and gc -n, inspect and sbom work on a read-only bind mount.
+R="$WORK/ro"
+cp -a "$L" "$R"
+rm -f "$R"/.gsimage.lock "$R"/.gsimage-gc.lock
+echo partial >"$R/.gsimage-tmp-dead99" && touch -d '1 hour ago' "$R/.gsimage-tmp-dead99"
+RSTATE=$(tree_state "$R")
+run "$GSIMAGE" gc -n "$R"
+check "gc -n: would remove nothing here, and the layout is as it was (no lock file, the stale temp file kept)" \
+  '[ "$RC" = 0 ] && summary_is "would remove" 0 && [ "$(tree_state "$R")" = "$RSTATE" ]'
+run "$GSIMAGE" inspect "$R:hello:dev"
+check "inspect writes nothing to the layout" '[ "$RC" = 0 ] && [ "$(tree_state "$R")" = "$RSTATE" ]'
+run "$GSIMAGE" sbom "$R:hello:dev"
+check "sbom writes nothing to the layout" '[ "$RC" = 0 ] && [ "$(tree_state "$R")" = "$RSTATE" ]'
+if has docker-registry && has skopeo && start_registry roreg; then
+  run "$GSIMAGE" push --insecure "$R:hello:dev" "127.0.0.1:$PORT/ro:1"
+  check "push writes nothing to the layout" '[ "$RC" = 0 ] && [ "$(tree_state "$R")" = "$RSTATE" ]'
+else
+  skip "push writes nothing to the layout: no registry here (docker-registry, skopeo)"
+fi
+run "$GSIMAGE" gc "$R"
+check "gc (which writes) reaps the stale temp file" '[ "$RC" = 0 ] && [ ! -e "$R/.gsimage-tmp-dead99" ]'
+
+RO="$WORK/ro-mount"
+mkdir -p "$RO"
+cp -a "$WORK/dirty" "$WORK/ro-src"
+rm -f "$WORK/ro-src"/.gsimage.lock "$WORK/ro-src"/.gsimage-gc.lock # nothing may create them
+if [ "$(id -u)" = 0 ] && mount --bind "$WORK/ro-src" "$RO" 2>"$WORK/mount.err" && MOUNTS+=("$RO") &&
+  mount -o remount,bind,ro "$RO" 2>>"$WORK/mount.err" && ! touch "$RO/.probe" 2>/dev/null; then
+  G_RO=$(reach "$RO" garbage | wc -l)
+  run "$GSIMAGE" gc -n "$RO"
+  check "gc -n works on a read-only layout" '[ "$RC" = 0 ] && [ -z "$ERR" ] && summary_is "would remove" "$G_RO" && [ "$G_RO" -ge 57 ]'
+  run "$GSIMAGE" gc -n -v "$RO"
+  check "gc -n -v on a read-only layout lists the unreachable blobs" \
+    '[ "$RC" = 0 ] && [ "$(printf "%s\n" "$OUT" | head -n -1 | cut -d" " -f1)" = "$(reach "$RO" garbage)" ]'
+  run "$GSIMAGE" inspect "$RO:hello:dev"
+  check "inspect works on a read-only layout" '[ "$RC" = 0 ] && [ -n "$OUT" ]'
+  run "$GSIMAGE" sbom "$RO:hello:dev"
+  check "sbom works on a read-only layout" '[ "$RC" = 0 ] && contains "$OUT" "SPDX"'
+  run "$GSIMAGE" gc "$RO"
+  check "gc (not -n) on a read-only layout: one error line" '[ "$RC" = 1 ] && one_error_line'
+  umount "$RO"
+else
+  skip "commands on a read-only bind mount: mount is not permitted here ($(head -1 "$WORK/mount.err" 2>/dev/null))"
+fi
+
+# --- gc --cache ------------------------------------------------------------------
+# A cache of its own, made by hand in the shapes gc --cache knows (see
+# include/gsimage/pipeline/cachegc.h): entries/<kind>/<32 hex>, out/<key>/
+# with its lock, whose mtime is the last build's.
+C="$WORK/xdg/gsimage"
+hex() { printf '%032x' "$1"; }
+mkentry() { # PATH BYTES AGE
+  mkdir -p "$(dirname "$1")" && head -c "$2" /dev/zero >"$1" && touch -d "$3" "$1"
+}
+mkout() { # KEY BYTES AGE: out/KEY/ with a file of BYTES and its lock
+  mkdir -p "$C/out/$1" && head -c "$2" /dev/zero >"$C/out/$1/bin" && : >"$C/out/$1/lock" &&
+    touch -d "$3" "$C/out/$1/lock" "$C/out/$1/bin"
+}
+mkentry "$C/entries/golist/$(hex 1)" 100 '40 days ago'
+mkentry "$C/entries/layer/$(hex 2)" 1000 '1 hour ago'
+mkout "$(hex 3)" 200 '40 days ago'
+mkout "$(hex 4)" 2000 '1 hour ago'
+mkout "$(hex 5)" 300 '40 days ago' # held by a running build below
+mkout "$(hex 6)" 400 '40 days ago' && rm "$C/out/$(hex 6)/lock" && touch -d '40 days ago' "$C/out/$(hex 6)" # no lock file
+CSTATE=$(tree_state "$C")
+cache_gc() { run env XDG_CACHE_HOME="$WORK/xdg" "$GSIMAGE" gc --cache "$@"; }
+# the holder is the sleep itself (exec), so killing it lets go of the lock
+(exec 9<"$C/out/$(hex 5)/lock" && flock 9 && exec sleep 60) &
+HOLDER=$!
+for _ in $(seq 50); do flock -n "$C/out/$(hex 5)/lock" true || break; sleep 0.1; done
+cache_gc --dry-run --older-than 30d
+check "gc --cache -n: says what it would remove, removes nothing, creates no lock file" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "would remove 3 cache entries, 700 B (2 kept, 2.9 KiB; 1 in use by a running build)" ] && [ "$(tree_state "$C")" = "$CSTATE" ]'
+cache_gc --older-than 30d
+check "gc --cache removes what was unused longer than --older-than, and says how much" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "removed 3 cache entries, 700 B (2 kept, 2.9 KiB; 1 in use by a running build)" ] && [ ! -e "$C/entries/golist/$(hex 1)" ] && [ -e "$C/entries/layer/$(hex 2)" ]'
+check "gc --cache prunes out/<key> directories" '[ ! -e "$C/out/$(hex 3)" ] && [ ! -e "$C/out/$(hex 6)" ] && [ -f "$C/out/$(hex 4)/bin" ]'
+check "gc --cache keeps an output a running build holds" '[ -f "$C/out/$(hex 5)/bin" ] && [ -f "$C/out/$(hex 5)/lock" ]'
+kill "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+cache_gc --older-than 0
+check "gc --cache --older-than 0: everything no build holds goes" \
+  '[ "$RC" = 0 ] && [ "$OUT" = "removed 3 cache entries, 3.2 KiB (0 kept, 0 B)" ] && [ ! -e "$C/out/$(hex 5)" ] && [ ! -e "$C/entries/layer/$(hex 2)" ]'
+for bad in 3x -1d d 1.5h ''; do
+  cache_gc --older-than "$bad"
+  check "gc --cache --older-than '$bad': usage error" '[ "$RC" = 2 ] && one_error_line && [ -z "$OUT" ]'
+done
+cache_gc "$L"
+check "gc --cache with a DIR: usage error" '[ "$RC" = 2 ] && one_error_line'
+
 true

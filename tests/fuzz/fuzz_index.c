@@ -1,6 +1,6 @@
 /* libFuzzer harness: gs_layout_parse_index() on the input, then the layout
  * reader: the input becomes index.json of a per-process temp layout (with a
- * valid oci-layout), opened with gs_store_open(dir, 0) and read with
+ * valid oci-layout), opened with gs_layout_open(dir, GS_LAYOUT_READ) and read with
  * gs_layout_read_tags().  One temp dir serves every iteration; atexit()
  * removes it. */
 #include <fcntl.h>
@@ -107,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_file(path, data, size);
 
 	gs_store_t *store = NULL;
-	if (gs_store_open(layout_dir, 0, &store, &err) < 0) {
+	if (gs_layout_open(layout_dir, GS_LAYOUT_READ, &store, &err) < 0) {
 		gs_error_release(&err);
 		return 0;
 	}

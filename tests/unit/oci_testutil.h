@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gsimage/oci/blobstore.h"
+#include "gsimage/oci/layout.h"
 
 static inline char *tu_mkdtemp(void)
 {
@@ -118,7 +119,7 @@ static inline int tu_store_setup(void **state)
 		return -1;
 	snprintf(fx->dir, n, "%s/layout", fx->scratch);
 	gs_error_t err = GS_ERROR_INIT;
-	if (gs_store_open(fx->dir, 1, &fx->store, &err) < 0) {
+	if (gs_layout_open(fx->dir, GS_LAYOUT_CREATE, &fx->store, &err) < 0) {
 		fprintf(stderr, "tu_store_setup: %s\n", err.msg);
 		gs_error_release(&err);
 		return -1;

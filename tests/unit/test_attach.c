@@ -52,7 +52,7 @@ static void test_attach_and_fallback_tag(void **state)
 	cleanup_free char *layout = x_asprintf("%s/L", dir);
 	gs_store_t *store = NULL;
 	gs_error_t err = GS_ERROR_INIT;
-	assert_int_equal(gs_store_open(layout, 1, &store, &err), 0);
+	assert_int_equal(gs_layout_open(layout, GS_LAYOUT_CREATE, &store, &err), 0);
 
 	const char *subject_json = "{\"schemaVersion\":2}";
 	gs_digest_t subject;

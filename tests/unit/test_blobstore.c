@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gsimage/oci/blobstore.h"
+#include "gsimage/oci/layout.h"
 #include "gsimage/util/xalloc.h"
 #include "oci_testutil.h"
 
@@ -89,7 +90,7 @@ static void test_init_and_reopen(void **state)
 	char *dir = path2(tmp, "new/layout"); /* missing parents too */
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(dir, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_string_equal(gs_store_dir(s), dir);
 	assert_file(dir, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}");
 	assert_file(dir, "index.json", EMPTY_INDEX);
@@ -108,7 +109,7 @@ static void test_init_and_reopen(void **state)
 	char *index = path2(dir, "index.json");
 	tu_write(index, "{\"schemaVersion\":2,\"manifests\":[],\"x\":1}");
 	s = NULL;
-	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(dir, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_file(dir, "index.json", "{\"schemaVersion\":2,\"manifests\":[],\"x\":1}");
 	assert_true(has_blob(s, &d));
 	char *data = NULL;
@@ -121,7 +122,7 @@ static void test_init_and_reopen(void **state)
 
 	/* open without create works on an existing layout */
 	s = NULL;
-	assert_int_equal(gs_store_open(dir, 0, &s, &err), 0);
+	assert_int_equal(gs_layout_open(dir, GS_LAYOUT_READ, &s, &err), 0);
 	gs_store_free(s);
 
 	/* the only extra file in the layout is the hidden lock file (or none) */
@@ -138,7 +139,7 @@ static void test_empty_existing_dir(void **state)
 	tu_fixture_t *fx = *state;
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(fx->scratch, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(fx->scratch, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_file(fx->scratch, "index.json", EMPTY_INDEX);
 	gs_store_free(s);
 }
@@ -147,7 +148,7 @@ static void expect_refusal(const char *dir, int create, const char *want)
 {
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(dir, create, &s, &err), -1);
+	assert_int_equal(gs_layout_open(dir, create, &s, &err), -1);
 	assert_null(s);
 	assert_non_null(err.msg);
 	if (!strstr(err.msg, want))
@@ -273,7 +274,7 @@ static void test_stale_temp_cleanup(void **state)
 	make_old(itmp);
 
 	s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(tmp, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_int_equal(access(stale, F_OK), -1);
 	assert_int_equal(access(live, F_OK), 0);
 	assert_int_equal(access(fresh, F_OK), 0);
@@ -282,14 +283,14 @@ static void test_stale_temp_cleanup(void **state)
 
 	/* while the layout lock is held, index.json temps are left alone */
 	gs_store_t *holder = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &holder, &err), 0);
+	assert_int_equal(gs_layout_open(tmp, GS_LAYOUT_CREATE, &holder, &err), 0);
 	assert_int_equal(gs_store_lock(holder, &err), 0);
 	tu_write(itmp, "{}");
 	make_old(itmp);
 	assert_int_equal(gs_store_lock(holder, &err), 0); /* nests */
 	gs_store_unlock(holder);
 	s = NULL;
-	assert_int_equal(gs_store_open(tmp, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(tmp, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_int_equal(access(itmp, F_OK), 0);
 	gs_store_free(s);
 	gs_store_unlock(holder);
@@ -337,7 +338,7 @@ static void test_init_syncs_dirs(void **state)
 	gs_error_t err = GS_ERROR_INIT;
 	gs_store_t *s = NULL;
 	n_synced = 0;
-	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(dir, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_synced(blobs); /* sha256 in blobs */
 	assert_synced(dir);   /* blobs, oci-layout, index.json in the layout */
 	assert_synced(new);   /* layout in new */
@@ -349,7 +350,7 @@ static void test_init_syncs_dirs(void **state)
 	assert_int_equal(rmdir(sha), 0);
 	assert_int_equal(rmdir(blobs), 0);
 	n_synced = 0;
-	assert_int_equal(gs_store_open(dir, 1, &s, &err), 0);
+	assert_int_equal(gs_layout_open(dir, GS_LAYOUT_CREATE, &s, &err), 0);
 	assert_synced(blobs);
 	assert_synced(dir);
 	gs_store_free(s);
@@ -389,7 +390,7 @@ static void test_put_existing_syncs_dir(void **state)
 	free(blobs);
 }
 
-/* gs_store_open() in one process (which cleans up stale temp files) must
+/* gs_layout_open() in one process (which cleans up stale temp files) must
  * never make gs_blob_writer_new() in another fail: the cleanup used to take
  * the flock of a temp file before looking at its age, so a writer that had
  * just created its temp file found it locked. */
@@ -412,7 +413,7 @@ static void test_writer_vs_open_race(void **state)
 		if (pid == 0) {
 			int failures = 0, i;
 			s = NULL;
-			if (gs_store_open(tmp, 0, &s, &err) < 0)
+			if (gs_layout_open(tmp, GS_LAYOUT_WRITE, &s, &err) < 0)
 				_exit(2);
 			time_t start = time(NULL);
 			for (i = 0; i < 20000 && time(NULL) - start < 3; i++) {
@@ -450,7 +451,7 @@ static void test_writer_vs_open_race(void **state)
 					kill(pids[k], SIGKILL);
 		}
 		s = NULL;
-		if (gs_store_open(tmp, 0, &s, &err) < 0) {
+		if (gs_layout_open(tmp, GS_LAYOUT_WRITE, &s, &err) < 0) {
 			if (open_failures++ == 0)
 				print_message("open: %s\n", err.msg);
 			gs_error_release(&err);

@@ -47,7 +47,7 @@ static int setup(void **state)
 	struct fx *f = xcalloc(1, sizeof *f);
 	f->dir = tu_mkdtemp();
 	f->err = (gs_error_t)GS_ERROR_INIT;
-	if (gs_store_open(f->dir, 1, &f->store, &f->err) < 0)
+	if (gs_layout_open(f->dir, GS_LAYOUT_CREATE, &f->store, &f->err) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -575,7 +575,7 @@ static void test_gc_waits_for_build(void **state)
 		gs_error_t err = GS_ERROR_INIT;
 		gs_store_t *s = NULL;
 		gs_lock_t hold = GS_LOCK_INIT;
-		if (gs_store_open(f->dir, 1, &s, &err) < 0 ||
+		if (gs_layout_open(f->dir, GS_LAYOUT_CREATE, &s, &err) < 0 ||
 		    gs_store_gc_lock(s, GS_LOCK_SHARED, &hold, &err) < 0)
 			_exit(1);
 		gs_digest_t d;
@@ -655,9 +655,186 @@ static void test_lock_files_alone_count_as_empty(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	free(p);
 	gs_store_t *again = NULL;
-	assert_int_equal(gs_store_open(f->dir, 1, &again, &f->err), 0);
+	assert_int_equal(gs_layout_open(f->dir, GS_LAYOUT_CREATE, &again, &f->err), 0);
 	gs_store_free(again);
 	gc_ok(f, 0, 0, 0);
+}
+
+/* ---- issue 16: other tools' referrers tags, absent subjects, shared blobs,
+ * and a dry run that writes nothing --------------------------------------- */
+
+/* An artifact (empty config, one document) about subject; its manifest. */
+static blob_t artifact_about(struct fx *f, const char *doc_text, blob_t subject)
+{
+	blob_t empty = put(f, "{}"), doc = put(f, doc_text);
+	char *ed = desc(MT_EMPTY, empty), *dd = desc("text/plain", doc);
+	char *sd = desc(GS_MT_MANIFEST, subject);
+	char *t = x_asprintf("{\"schemaVersion\":2,\"mediaType\":\"%s\",\"artifactType\":"
+			     "\"text/plain\",\"config\":%s,\"layers\":[%s],\"subject\":%s}",
+			     GS_MT_MANIFEST, ed, dd, sd);
+	blob_t art = put(f, t);
+	free(ed), free(dd), free(sd), free(t);
+	return art;
+}
+
+static int index_has(struct fx *f, const char *text)
+{
+	char *ipath = x_asprintf("%s/index.json", f->dir);
+	size_t len;
+	char *index = tu_read(ipath, &len);
+	int r = strstr(index, text) != NULL;
+	free(index), free(ipath);
+	return r;
+}
+
+/* Issue 16 item 9: a referrers-fallback tag whose subject is not in the
+ * layout at all (skopeo copied the signatures alone, say) is another
+ * tool's entry: it stays in index.json with everything it lists, while
+ * the tag of an image gc removes goes. */
+static void test_foreign_referrers_tag_kept(void **state)
+{
+	struct fx *f = *state;
+	blob_t absent = {.size = 9};
+	gs_digest_buffer("elsewhere", 9, &absent.d);
+	blob_t art = artifact_about(f, "a signature", absent);
+	char *ad = desc(GS_MT_MANIFEST, art);
+	blob_t referrers = index_of(f, GS_MT_INDEX, ad);
+	blob_t gone = image(f, "{\"gone\":1}", NULL, "gone layer", NULL);
+	blob_t gone_art = artifact_about(f, "gone's SBOM", gone);
+	char *gad = desc(GS_MT_MANIFEST, gone_art);
+	blob_t gone_referrers = index_of(f, GS_MT_INDEX, gad);
+	char *tag = x_asprintf("sha256-%s", gs_digest_hex(&absent.d));
+	char *gone_tag = x_asprintf("sha256-%s", gs_digest_hex(&gone.d));
+	char *e1 = tagged(GS_MT_INDEX, referrers, tag);
+	char *e2 = tagged(GS_MT_INDEX, gone_referrers, gone_tag);
+	char *entries = x_asprintf("%s,%s", e1, e2);
+	write_index(f, entries);
+
+	/* kept: the foreign tag's index, artifact, empty config, document;
+	 * gone: the image (3), its artifact, its SBOM and referrers index */
+	gc_ok(f, 0, 6, 4);
+	assert_true(has(f, referrers));
+	assert_true(has(f, art));
+	assert_false(has(f, gone));
+	assert_false(has(f, gone_referrers));
+	assert_true(index_has(f, tag));
+	assert_false(index_has(f, gone_tag));
+	free(ad), free(gad), free(tag), free(gone_tag), free(e1), free(e2), free(entries);
+}
+
+/* Issue 16, low: OCI lets an artifact's subject be absent; gc runs and
+ * keeps the artifact (it used to refuse to run at all). */
+static void test_absent_subject(void **state)
+{
+	struct fx *f = *state;
+	blob_t absent = {.size = 9};
+	gs_digest_buffer("elsewhere", 9, &absent.d);
+	blob_t art = artifact_about(f, "an SBOM", absent);
+	blob_t garbage = put(f, "garbage");
+	char *e = tagged(GS_MT_MANIFEST, art, "sbom:1");
+	write_index(f, e);
+	gc_ok(f, 0, 1, 3);
+	assert_true(has(f, art));
+	assert_false(has(f, garbage));
+	free(e);
+}
+
+static void gc_shared(struct fx *f, int allow, int want)
+{
+	gs_gc_opts_t o = {.allow_shared_blobs = allow};
+	gs_gc_result_t res;
+	assert_int_equal(gs_gc(f->dir, &o, &res, &f->err), want);
+	if (want == 0)
+		gs_gc_result_release(&res);
+}
+
+/* Issue 16 item 10: blobs/sha256 (or blobs) a symbolic link to another
+ * layout's: gc refuses, and the other layout keeps every blob; with
+ * --allow-shared-blobs it runs. */
+static void test_shared_blobs_refused(void **state)
+{
+	struct fx *f = *state;
+	blob_t other = put(f, "the other layout's blob");
+	char *sha = x_asprintf("%s/blobs/sha256", f->dir);
+	char *blobs = x_asprintf("%s/blobs", f->dir);
+	char *elsewhere = x_asprintf("%s/elsewhere", f->dir);
+	char *moved = x_asprintf("%s/elsewhere/sha256", f->dir);
+	assert_int_equal(mkdir(elsewhere, 0755), 0);
+	assert_int_equal(rename(sha, moved), 0);
+	assert_int_equal(symlink(moved, sha), 0);
+	gc_shared(f, 0, -1);
+	assert_non_null(strstr(f->err.msg, "is a symbolic link"));
+	assert_non_null(strstr(f->err.msg, "--allow-shared-blobs"));
+	assert_non_null(strstr(f->err.msg, "gc removed nothing"));
+	gs_error_release(&f->err);
+	assert_true(has(f, other));
+	/* blobs/ itself a link */
+	assert_int_equal(unlink(sha), 0);
+	assert_int_equal(rmdir(blobs), 0);
+	assert_int_equal(symlink(elsewhere, blobs), 0);
+	gc_shared(f, 0, -1);
+	assert_non_null(strstr(f->err.msg, "/blobs' is a symbolic link"));
+	gs_error_release(&f->err);
+	assert_true(has(f, other));
+	gc_shared(f, 1, 0); /* told: only this layout uses them */
+	assert_false(has(f, other));
+	free(sha), free(blobs), free(elsewhere), free(moved);
+}
+
+/* Issue 16, low: gc -n writes nothing to the layout: no lock file is
+ * created, no stale temp file reaped, index.json untouched (stale SBOM
+ * tags included); gc then does all of that. */
+static void test_dry_run_writes_nothing(void **state)
+{
+	struct fx *f = *state;
+	blob_t gone = image(f, "{\"gone\":1}", NULL, "gone layer", NULL);
+	blob_t gone_art = artifact_about(f, "gone's SBOM", gone);
+	char *gad = desc(GS_MT_MANIFEST, gone_art);
+	blob_t gone_referrers = index_of(f, GS_MT_INDEX, gad);
+	char *gone_tag = x_asprintf("sha256-%s", gs_digest_hex(&gone.d));
+	char *e = tagged(GS_MT_INDEX, gone_referrers, gone_tag);
+	write_index(f, e);
+	char *stale = old_file(f->dir, ".gsimage-tmp-dead02");
+	char *locks = x_asprintf("rm -f '%s'/.gsimage.lock '%s'/.gsimage-gc.lock", f->dir, f->dir);
+	assert_int_equal(system(locks), 0);
+	int before = tu_count_entries(f->dir);
+
+	gc_ok(f, 1, 7, 0);
+	assert_int_equal(tu_count_entries(f->dir), before);
+	struct stat st;
+	assert_int_equal(stat(stale, &st), 0);
+	assert_true(index_has(f, gone_tag));
+	assert_true(has(f, gone));
+
+	gc_ok(f, 0, 7, 0);
+	assert_int_equal(stat(stale, &st), -1);
+	assert_false(index_has(f, gone_tag));
+	free(gad), free(gone_tag), free(e), free(stale), free(locks);
+}
+
+/* A read-only store refuses to write (and so to create a lock file). */
+static void test_read_only_store_refuses_writes(void **state)
+{
+	struct fx *f = *state;
+	gs_store_t *ro = NULL;
+	assert_int_equal(gs_layout_open(f->dir, GS_LAYOUT_READ, &ro, &f->err), 0);
+	assert_int_equal(gs_store_lock(ro, &f->err), -1);
+	assert_int_equal(f->err.errnum, EROFS);
+	gs_error_release(&f->err);
+	gs_blob_writer_t *w = NULL;
+	assert_int_equal(gs_blob_writer_new(ro, &w, &f->err), -1);
+	gs_error_release(&f->err);
+	gs_lock_t l = GS_LOCK_INIT;
+	assert_int_equal(gs_store_read_lock(ro, GS_LOCK_SHARED, &l, &f->err), 0);
+	gs_lock_t ex = GS_LOCK_INIT;
+	/* gc's exclusive read lock waits for a reader */
+	assert_int_equal(gs_store_read_lock(f->store, GS_LOCK_EXCLUSIVE | GS_LOCK_TRY, &ex, &f->err),
+			 1);
+	gs_lock_release(&l);
+	assert_int_equal(gs_store_read_lock(f->store, GS_LOCK_EXCLUSIVE | GS_LOCK_TRY, &ex, &f->err),
+			 0);
+	gs_lock_release(&ex);
+	gs_store_free(ro);
 }
 
 int main(void)
@@ -679,6 +856,11 @@ int main(void)
 		T(test_gc_waits_for_build),
 		T(test_temp_files),
 		T(test_lock_files_alone_count_as_empty),
+		T(test_foreign_referrers_tag_kept),
+		T(test_absent_subject),
+		T(test_shared_blobs_refused),
+		T(test_dry_run_writes_nothing),
+		T(test_read_only_store_refuses_writes),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

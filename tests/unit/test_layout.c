@@ -245,7 +245,7 @@ static void test_concurrent_tags(void **state)
 		assert_true(pids[i] >= 0);
 		if (pids[i] == 0) {
 			gs_store_t *s = NULL;
-			int ok = gs_store_open(tmp, 1, &s, &err) == 0;
+			int ok = gs_layout_open(tmp, GS_LAYOUT_CREATE, &s, &err) == 0;
 			for (int r = 0; ok && r < ROUNDS; r++) {
 				char tag[32];
 				snprintf(tag, sizeof(tag), "w%d:%d", i, r);
@@ -265,7 +265,7 @@ static void test_concurrent_tags(void **state)
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	}
 	gs_store_t *s = NULL;
-	assert_int_equal(gs_store_open(tmp, 0, &s, &err), 0);
+	assert_int_equal(gs_layout_open(tmp, GS_LAYOUT_READ, &s, &err), 0);
 	gs_tag_list_t tags = {0};
 	assert_int_equal(gs_layout_read_tags(s, &tags, &err), 0);
 	assert_int_equal(tags.n, WRITERS * ROUNDS);

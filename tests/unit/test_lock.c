@@ -161,6 +161,32 @@ static void test_nocreate(void **state)
 	assert_int_equal(access(f->path, F_OK), -1);
 }
 
+/* GS_LOCK_RDONLY writes nothing: a missing file stays missing; a
+ * directory can be locked (the layout's read lock), shared by readers and
+ * exclusive against them, through a symlink too. */
+static void test_rdonly(void **state)
+{
+	struct fixture *f = *state;
+	gs_error_t err = GS_ERROR_INIT;
+	gs_lock_t a = GS_LOCK_INIT, b = GS_LOCK_INIT, x = GS_LOCK_INIT;
+	assert_int_equal(gs_lock_path(&a, f->path, GS_LOCK_RDONLY | GS_LOCK_SHARED, &err), -1);
+	assert_int_equal(err.errnum, ENOENT);
+	gs_error_release(&err);
+	assert_int_equal(access(f->path, F_OK), -1);
+	char *link = gs_path_join(f->dir, "link");
+	assert_int_equal(symlink(f->dir, link), 0);
+	assert_int_equal(gs_lock_path(&a, f->dir, GS_LOCK_RDONLY | GS_LOCK_SHARED, &err), 0);
+	assert_int_equal(gs_lock_path(&b, link, GS_LOCK_RDONLY | GS_LOCK_SHARED, &err), 0);
+	assert_int_equal(gs_lock_path(&x, f->dir, GS_LOCK_RDONLY | GS_LOCK_TRY, &err), 1);
+	gs_lock_release(&a);
+	assert_int_equal(gs_lock_path(&x, link, GS_LOCK_RDONLY | GS_LOCK_TRY, &err), 1);
+	gs_lock_release(&b);
+	assert_int_equal(gs_lock_path(&x, f->dir, GS_LOCK_RDONLY | GS_LOCK_TRY, &err), 0);
+	gs_lock_release(&x);
+	assert_int_equal(unlink(link), 0);
+	free(link);
+}
+
 static volatile sig_atomic_t alarms;
 static void on_alarm(int sig)
 {
@@ -200,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shared_shares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_and_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nocreate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eintr_retried, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

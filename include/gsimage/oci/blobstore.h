@@ -14,13 +14,26 @@
 
 typedef struct gs_store gs_store_t;
 
-/* Open the layout at dir.  A missing or empty directory is initialised
- * (oci-layout, empty index.json, blobs/sha256); an existing layout is opened
- * as is, never clobbered; anything else (a regular file, a non-empty
- * directory that is not a layout, an unknown imageLayoutVersion) is refused
- * with a message saying what to do.  With create == 0 a missing layout is an
- * error.  Also removes stale temp files left by a killed writer. */
-int gs_store_open(const char *dir, int create, gs_store_t **out, gs_error_t *err);
+/* Layouts are opened (checked, set up) by gs_layout_open() in layout.h,
+ * which makes the store with gs_store_new().  writable == 0: a store that
+ * writes nothing to the layout, not even a lock file; gs_store_lock(), the
+ * blob writer and gs_store_remove_blob() refuse (EROFS). */
+gs_store_t *gs_store_new(const char *dir, int writable);
+int gs_store_writable(const gs_store_t *store);
+
+/* 1 for the files gsimage keeps in a layout besides the spec's (its lock
+ * and temp files): a directory holding only those is still empty. */
+int gs_store_is_own_file(const char *name);
+
+/* Create blobs/sha256 (and blobs), each new entry synced into its parent;
+ * the layout directory itself is synced only with sync_layout. */
+int gs_store_make_blobs(gs_store_t *store, int sync_layout, gs_error_t *err);
+
+/* Remove the temp files killed writers left in the layout (those whose
+ * flock can be taken and that are old enough; never a live writer's).  A
+ * no-op on a store opened to read: only commands that write reap. */
+void gs_store_reap_temps(gs_store_t *store);
+
 void gs_store_free(gs_store_t *store);
 const char *gs_store_dir(const gs_store_t *store);
 
@@ -40,7 +53,7 @@ char *gs_store_blob_path(const gs_store_t *store, const gs_digest_t *digest);
  * is kept (and the temp file dropped) only when it is intact; anything else
  * at that name (other bytes of the same size, a symlink, a FIFO) is
  * replaced by the rename.  free() without commit removes the temp file.
- * gs_store_open() removes temp files whose flock it can take (killed
+ * gs_store_reap_temps() removes temp files whose flock it can take (killed
  * writers), never those of a live writer. */
 typedef struct gs_blob_writer gs_blob_writer_t;
 int gs_blob_writer_new(gs_store_t *store, gs_blob_writer_t **out, gs_error_t *err);
@@ -95,16 +108,35 @@ void gs_store_unlock(gs_store_t *store);
  *
  * The gc lock, DIR/.gsimage-gc.lock, is an flock separate from the
  * index.json lock above.  A process that writes blobs into the layout, or
- * refers to blobs already there, holds it shared from gs_store_open() until
- * its tags are set (gs_build() does); gc holds it exclusively, so no blob a
- * build is about to reference is ever deleted under it.  Always take it
- * before gs_store_lock(), never while holding that lock. */
+ * refers to blobs already there, holds it shared from opening the layout
+ * until its tags are set (gs_build() does); gc holds it exclusively, so no
+ * blob a build is about to reference is ever deleted under it.  Always take
+ * it before gs_store_lock(), never while holding that lock.
+ *
+ * The read lock is an flock on the layout directory itself, opened
+ * read-only (see util/lock.h): a command that only reads and must not lose
+ * a blob while it reads (push's snapshot, gc -n) holds it shared, which
+ * writes nothing and works on a read-only layout; gc holds it exclusively,
+ * after the gc lock, while it removes.  Builds do not take it: they only
+ * add blobs and replace index.json atomically. */
 
 /* Take the gc lock into *l: flags as for gs_lock_path() (GS_LOCK_SHARED
  * for a build, GS_LOCK_EXCLUSIVE for gc; GS_LOCK_TRY not to wait).  0 when
  * taken (let go with gs_lock_release(); exiting does as well), 1 when
  * GS_LOCK_TRY found it held in a conflicting mode, -1 on error. */
 int gs_store_gc_lock(const gs_store_t *store, int flags, gs_lock_t *l, gs_error_t *err);
+
+/* Take the read lock into *l (GS_LOCK_SHARED to read, GS_LOCK_EXCLUSIVE
+ * for gc; GS_LOCK_TRY not to wait); returns as gs_store_gc_lock(). */
+int gs_store_read_lock(const gs_store_t *store, int flags, gs_lock_t *l, gs_error_t *err);
+
+/* Are blobs/ or blobs/sha256 possibly shared with another layout?  1, with
+ * *why ("'DIR/blobs' is a symbolic link", "... is a mount point"; owned),
+ * when either is a symbolic link or on another mount than its parent (a
+ * bind mount too, by mount id), 0 when not (or when blobs/sha256 is
+ * missing), -1 on error.  Hard links need no check: removing one name
+ * leaves another layout's name of the same file in place. */
+int gs_store_blobs_shared(const gs_store_t *store, char **why, gs_error_t *err);
 
 /* A blob as found in blobs/sha256/. */
 typedef struct gs_store_blob {

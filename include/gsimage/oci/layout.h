@@ -1,4 +1,4 @@
-/* Tags in a layout's index.json.  Each tag is one descriptor annotated with
+/* Opening a layout, and the tags in its index.json.  Each tag is one descriptor annotated with
  * org.opencontainers.image.ref.name (the -t reference as given) and
  * io.containerd.image.name (the normalised full name).  Updates happen under
  * the store lock and replace index.json atomically. */
@@ -28,6 +28,24 @@ typedef struct gs_tag_list {
 	gs_tag_t *v;
 	size_t n;
 } gs_tag_list_t;
+
+/* How a command opens a layout: what it may write there. */
+enum {
+	GS_LAYOUT_READ = 0,        /* write nothing: no lock file, no temp file reaped */
+	GS_LAYOUT_CREATE = 1 << 0, /* set up a missing or empty directory; writes */
+	GS_LAYOUT_WRITE = 1 << 1,  /* an existing layout the command writes to (gc) */
+};
+
+/* Open the layout at dir.  With GS_LAYOUT_CREATE a missing or empty
+ * directory is initialised (blobs/sha256, oci-layout, an empty index.json,
+ * under the layout lock); an existing layout is opened as is, never
+ * clobbered; anything else (a regular file, a non-empty directory that is
+ * not a layout, an unknown imageLayoutVersion) is refused with a message
+ * saying what to do.  Without it a missing layout is an error.  A command
+ * that writes (CREATE or WRITE) also removes stale temp files left by a
+ * killed writer (gs_store_reap_temps); GS_LAYOUT_READ writes nothing and
+ * works on a read-only layout. */
+int gs_layout_open(const char *dir, int flags, gs_store_t **out, gs_error_t *err);
 
 void gs_tag_list_release(gs_tag_list_t *list);
 

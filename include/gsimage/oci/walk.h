@@ -12,8 +12,9 @@
  * unknown types are visited but never read.  Each document is read and
  * descended into once per walk, which also guards against cycles (an
  * artifact's subject leads back to the manifest whose referrers listed
- * it).  Whatever cannot be decided is an error naming the descriptor: a
- * blob to follow that is missing, corrupted, too big, not a JSON object or
+ * it).  A subject whose blob is absent, as OCI allows, is visited with no
+ * document and not followed.  Whatever cannot be decided is an error naming
+ * the descriptor: any other blob to follow that is missing, corrupted, too big, not a JSON object or
  * not sha256; a descriptor without a valid digest. */
 #ifndef GSIMAGE_OCI_WALK_H
 #define GSIMAGE_OCI_WALK_H

@@ -6,9 +6,15 @@
  * JSON, not sha256) stops gc before anything is removed.
  *
  * Locking: gc holds the layout's gc lock exclusively (builds hold it
- * shared from opening the layout to setting their tags, see blobstore.h)
- * and the index.json lock, so it waits for running builds and no build
- * starts writing or reusing blobs until it is done.  It only ever removes
+ * shared from opening the layout to setting their tags, see blobstore.h),
+ * the read lock exclusively (commands that only read hold it shared) and
+ * the index.json lock, so it waits for running builds and readers, and no
+ * build starts writing or reusing blobs until it is done.  A dry run writes
+ * nothing to the layout: it opens it read-only, takes the gc lock only
+ * when its file exists and the read lock shared.
+ *
+ * Shared blobs: when blobs/ or blobs/sha256 is a symlink or a mount point
+ * (gs_store_blobs_shared), gc refuses, unless allow_shared_blobs.  It only ever removes
  * unreachable blobs, one unlink each, and syncs blobs/sha256 at the end: a
  * crash at any point leaves a valid layout with every tag intact. */
 #ifndef GSIMAGE_PIPELINE_GC_H
@@ -23,7 +29,10 @@
 #include "gsimage/util/strvec.h"
 
 typedef struct gs_gc_opts {
-	int dry_run; /* find what would be removed, remove nothing */
+	int dry_run; /* find what would be removed, write nothing to the layout */
+	/* run even when blobs/ or blobs/sha256 is a symlink or a mount point
+	 * (see gs_store_blobs_shared): the caller says no other layout uses them */
+	int allow_shared_blobs;
 	/* gets one line ("waiting for ...") when gc has to wait for a build */
 	gs_progress_t progress;
 } gs_gc_opts_t;
@@ -50,8 +59,11 @@ void gs_gc_result_release(gs_gc_result_t *res);
  * A referrers-fallback tag ("sha256-<hex>", an image index) is no root of
  * its own: it lives while the manifest sha256:<hex> it is about does, as a
  * registry drops the referrers of a deleted manifest.  Those whose subject
- * is gone are added to stale (may be NULL): gc removes them from
- * index.json first, then the blobs only they reached. */
+ * is in blobs/sha256 but unreachable are added to stale (may be NULL): gc
+ * removes them from index.json first, then the blobs only they reached.
+ * One whose subject is not in the layout at all is another tool's entry,
+ * and a root like any other.  An absent subject (OCI allows it) is no
+ * error. */
 int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, gs_error_t *err);
 
 /* Collect the garbage of the layout at dir (which must exist). */

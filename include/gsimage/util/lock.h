@@ -10,9 +10,19 @@
  *      taken in the order of their paths) and go's run directory
  *      (CACHE/out/tmp/run-X/lock);
  *   2. a layout's gc lock (LAYOUT/.gsimage-gc.lock, shared by builds,
- *      exclusive for gc);
- *   3. a layout's index lock (LAYOUT/.gsimage.lock);
- *   4. a blob being written (its temp file, held by the writer). */
+ *      exclusive for gc and gc -n);
+ *   3. a layout's read lock (the directory LAYOUT itself: shared by the
+ *      commands that only read, exclusive for gc while it removes);
+ *   4. a layout's index lock (LAYOUT/.gsimage.lock);
+ *   5. a blob being written (its temp file, held by the writer).
+ *
+ * Commands that only read a layout (inspect, sbom, push, gc -n) must write
+ * nothing to it, not even a lock file, and must work on a read-only one:
+ * they open what they lock with GS_LOCK_RDONLY.  That is why the read lock
+ * is on the directory, which always exists (flock takes a directory's
+ * descriptor and needs no write access): a lock file a reader may not
+ * create would leave it unprotected exactly when a writer creates the file
+ * a moment later and removes blobs under it. */
 #ifndef GSIMAGE_UTIL_LOCK_H
 #define GSIMAGE_UTIL_LOCK_H
 
@@ -30,7 +40,9 @@ enum {
 	GS_LOCK_EXCLUSIVE = 0,
 	GS_LOCK_SHARED = 1 << 0,
 	GS_LOCK_TRY = 1 << 1,     /* do not wait: return 1 when somebody holds it */
-	GS_LOCK_NOCREATE = 1 << 2 /* the lock file must exist (ENOENT: an error) */
+	GS_LOCK_NOCREATE = 1 << 2, /* the lock file must exist (ENOENT: an error) */
+	GS_LOCK_RDONLY = 1 << 3    /* open read-only (a directory too, symlinks
+				    * followed); implies NOCREATE: writes nothing */
 };
 
 /* flock fd (an exclusive lock unless GS_LOCK_SHARED), retrying when a
@@ -38,8 +50,9 @@ enum {
  * another holder conflicts; -1 with errno set otherwise. */
 int gs_lock_fd(int fd, int flags);
 
-/* Open (creating it 0644, unless GS_LOCK_NOCREATE; read-only when it may
- * not be written: flock needs no write) and lock path into *l, which must
+/* Open (creating it 0644, unless GS_LOCK_NOCREATE or GS_LOCK_RDONLY;
+ * read-only with GS_LOCK_RDONLY or when it may not be written: flock needs
+ * no write) and lock path into *l, which must
  * not be held.  0 when taken; 1 when GS_LOCK_TRY found it held (*l not
  * held); -1 with err set. */
 int gs_lock_path(gs_lock_t *l, const char *path, int flags, gs_error_t *err);
