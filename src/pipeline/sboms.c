@@ -101,40 +101,6 @@ static void c_side_release(struct c_side *c)
 	free(c->cc_name);
 }
 
-/* The packages with cgo files, as go list sees them for platform p. */
-static int cgo_packages(const gs_sboms_opts_t *o, const gs_compile_result_t *set,
-			const gs_platform_t *p, gs_strvec_t *out, gs_error_t *err)
-{
-	if (!set->cgo || !set->go_cwd || !set->go)
-		return 0;
-	if (set->cgo_packages_for == p) {
-		/* The compile stage's go list, same package, environment and
-		 * tags: no second listing. */
-		cleanup_free char *text = gs_strvec_join(&set->cgo_packages, "\n");
-		gs_sbom_cgo_packages_parse(text, out);
-		return 0;
-	}
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	cleanup_strvec gs_strvec_t env = GS_STRVEC_INIT;
-	/* Where go build ran and what it built: a package of a required
-	 * module lives in the module cache, whose own go.mod (and vendor/)
-	 * are not the build's. */
-	gs_sbom_cgo_packages_argv(set->go, set->go_package, o->tags, &argv);
-	gs_gobuild_t b = {.platform = p, .compiler = GS_COMPILER_GC, .cgo = 1};
-	gs_gobuild_env(&b, environ, &env);
-	cleanup_free char *stdout_text = NULL, *stderr_text = NULL;
-	gs_proc_opts_t po = {.argv = argv.v, .envp = env.v, .cwd = set->go_cwd,
-			     .capture_stdout = &stdout_text, .capture_stderr = &stderr_text};
-	int status;
-	if (gs_proc_run(&po, &status, err) < 0)
-		return -1;
-	if (status != 0)
-		return gs_error_set(err, 0, "listing the cgo packages for %s: %s", p->name,
-				    stderr_text && *stderr_text ? stderr_text : "go list failed");
-	gs_sbom_cgo_packages_parse(stdout_text, out);
-	return 0;
-}
-
 static int write_file(const char *dir, const char *name, const char *suffix, const char *json,
 		      gs_error_t *err)
 {
@@ -150,7 +116,6 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 {
 	gs_sbom_goinfo_t go;
 	memset(&go, 0, sizeof go);
-	cleanup_strvec gs_strvec_t pkgs = GS_STRVEC_INIT;
 	cleanup_free char *spdx = NULL, *cdx = NULL, *created = NULL;
 	int r = -1;
 	if (gs_sbom_goinfo_read_file(bin->path, &go, err) < 0) {
@@ -159,9 +124,10 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 	}
 	/* A prebuilt binary says itself whether cgo went in. */
 	const char *cgo_setting = gs_sbom_goinfo_setting(&go, "CGO_ENABLED");
-	int cgo = set->cc_driver ? set->cgo : cgo_setting && strcmp(cgo_setting, "1") == 0;
-	if (cgo_packages(o, set, img->platform, &pkgs, err) < 0)
-		goto out;
+	int cgo = set->cc_driver ? bin->cgo : cgo_setting && strcmp(cgo_setting, "1") == 0;
+	/* The compile stage's go list for this platform (none for prebuilt
+	 * binaries): no second listing. */
+	const gs_strvec_t *pkgs = &bin->cgo_packages;
 	gs_sbom_input_t in = {
 		.name = o->name,
 		.tag = o->tag,
@@ -176,8 +142,8 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 		.cc_version = c->cc_version,
 		.cc_target = set->cc_driver ? img->platform->zig_target : NULL,
 		.musl_version = c->musl_version,
-		.cgo_packages = (const char *const *)pkgs.v,
-		.n_cgo_packages = pkgs.n,
+		.cgo_packages = (const char *const *)pkgs->v,
+		.n_cgo_packages = pkgs->n,
 		.optimize = o->optimize,
 		.cgo_cflags = o->cgo_cflags,
 	};

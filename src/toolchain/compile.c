@@ -193,8 +193,13 @@ static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
 struct settled {
 	const char *go, *go_version, *zig, *zig_version, *zig_lib, *gccgo, *cwd, *pkg, *out_dir;
 	const char *go_tmp; /* stable_output: go's GOTMPDIR */
-	int cgo, pie_pure_go;
 	const char *goflags_ldflags, *goflags_tags;
+};
+
+/* One platform's cgo decision, from that platform's go list. */
+struct cgo_choice {
+	int cgo;         /* CGO_ENABLED=1 */
+	int pie_pure_go; /* cgo on only for --pie's link */
 };
 
 /* The stable output directory of one build key, cache_dir/out/<hash>:
@@ -204,14 +209,15 @@ struct settled {
  * current; the key only keeps different builds from relinking over each
  * other.  Owned. */
 static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
-			    const gs_platform_t *p, const char *cc, const char *base)
+			    const struct cgo_choice *c, const gs_platform_t *p, const char *cc,
+			    const char *base)
 {
 	const char *parts[] = {
 		s->cwd, s->pkg, base, p->name,
 		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
 		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
-		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
-		s->pie_pure_go ? "pie-pure-go" : "", o->pie ? "pie" : "",
+		o->cc ? o->cc : "", cc ? cc : "", c->cgo ? "cgo" : "nocgo",
+		c->pie_pure_go ? "pie-pure-go" : "", o->pie ? "pie" : "",
 		o->tags ? o->tags : "", o->ldflags ? o->ldflags : "",
 		o->gcflags ? o->gcflags : "", o->goflags ? o->goflags : "",
 		s->go ? s->go : "", s->go_version ? s->go_version : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
@@ -259,6 +265,7 @@ static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_lock_t *l, g
 struct job {
 	const gs_platform_t *p;
 	size_t index;
+	struct cgo_choice cgo;
 	char *final, *tmp, *marker; /* marker: zig's libc for p, NULL without zig */
 	char *stable_dir;           /* stable_output: the key's directory */
 	gs_lock_t lock;             /* stable_output: the key's lock, once taken */
@@ -288,7 +295,7 @@ static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, stru
 {
 	const gs_platform_t *p = j->p;
 	const char *out_dir = s->out_dir;
-	int cgo = s->cgo;
+	int cgo = j->cgo.cgo;
 	cleanup_free char *cc = NULL, *cc_dir = NULL;
 	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
 	/* gccgo and gollvm compile and link C with their own driver. */
@@ -307,7 +314,7 @@ static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, stru
 	cleanup_free char *suffix = gs_platform_suffix(p);
 	cleanup_free char *base = x_asprintf("%s-%s", name, suffix);
 	if (o->stable_output) {
-		j->stable_dir = stable_out_dir(o, s, p, cc, base);
+		j->stable_dir = stable_out_dir(o, s, &j->cgo, p, cc, base);
 		out_dir = j->stable_dir;
 	}
 	j->final = gs_path_join(out_dir, base);
@@ -319,7 +326,7 @@ static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, stru
 		.compiler = o->compiler,
 		.cgo = cgo,
 		.pie = o->pie,
-		.pie_pure_go = s->pie_pure_go,
+		.pie_pure_go = j->cgo.pie_pure_go,
 		.cc_kind = o->cc_kind,
 		.go = s->go,
 		.cc = cc,
@@ -355,9 +362,9 @@ static void announce(const gs_compile_opts_t *o, const struct settled *s, const 
 			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
 							    : "the given C compiler";
 	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
-				 : !s->cgo ? x_asprintf("%s, pure Go", s->go_version)
+				 : !j->cgo.cgo ? x_asprintf("%s, pure Go", s->go_version)
 					   : x_asprintf("%s, %s %s", s->go_version,
-							s->pie_pure_go ? "pure Go linked with" : "cgo with",
+							j->cgo.pie_pure_go ? "pure Go linked with" : "cgo with",
 							ccname);
 	progress(o, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
 	if (j->marker && access(j->marker, F_OK) != 0)
@@ -428,6 +435,7 @@ static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *
 	if (o->outputs_are_temporary && !o->stable_output)
 		gs_tempfile_register(j->final);
 	bin->platform = p;
+	bin->cgo = j->cgo.cgo;
 	bin->path = j->final;
 	j->final = NULL;
 	gs_lock_move(&bin->lock, &j->lock);
@@ -491,7 +499,7 @@ static int cmp_job_dir(const void *a, const void *b)
  * for a target one at a time, since zig's cache races when cold; the rest
  * up to o->jobs at once), then check and keep each in platform order. */
 static int build_all(const gs_compile_opts_t *o, const struct settled *s,
-		     gs_compile_result_t *res, gs_error_t *err)
+		     const struct cgo_choice *choices, gs_compile_result_t *res, gs_error_t *err)
 {
 	size_t n = o->n_platforms;
 	struct job *jobs = xcalloc(n, sizeof *jobs);
@@ -499,6 +507,7 @@ static int build_all(const gs_compile_opts_t *o, const struct settled *s,
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].p = o->platforms[i];
 		jobs[i].index = i;
+		jobs[i].cgo = choices[i];
 		jobs[i].lock = (gs_lock_t)GS_LOCK_INIT;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -674,12 +683,43 @@ static void go_tmp_release(struct go_tmp *t)
 #define cleanup_go_tmp __attribute__((cleanup(go_tmp_release)))
 
 static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
-			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err);
+			const gs_golist_t *lists, gs_compile_result_t *res, gs_error_t *err);
+
+/* One go list per platform: go list sees that platform's build constraints
+ * (GOOS, GOARCH, cgo on), so each platform's cgo is decided by its own
+ * files (a C file behind //go:build arm64 && cgo).  The memo is per
+ * platform too: its key holds the platform's environment. */
+struct listing {
+	gs_strvec_t env;       /* go list's environment for the platform */
+	char *memo_key;        /* stable_output with a cache: the memo's key */
+	gs_golist_memo_t memo;
+	int memo_loaded;
+	gs_golist_t fresh;
+	struct timespec listed_at;
+};
+
+static void listing_release(struct listing *ls)
+{
+	gs_strvec_release(&ls->env);
+	free(ls->memo_key);
+	gs_golist_memo_release(&ls->memo);
+	gs_golist_release(&ls->fresh);
+}
+
+static int list_fresh(const gs_compile_opts_t *o, const struct settled *st, struct listing *ls,
+		      gs_error_t *err)
+{
+	gs_golist_release(&ls->fresh);
+	clock_gettime(CLOCK_REALTIME, &ls->listed_at);
+	return gs_golist_run(st->go, st->cwd, st->pkg, o->tags, o->package, ls->env.v, &ls->fresh,
+			     err);
+}
 
 static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
 {
 	const gs_platform_t *host = gs_platform_host();
 	struct settled st = {0};
+	size_t n = o->n_platforms;
 
 	if (check_pie(o, err) < 0)
 		return -1;
@@ -733,117 +773,155 @@ static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_
 	if (resolve_package(o->package, &cwd, &pkg, err) < 0)
 		return -1;
 
-	/* go list sees the first platform's build constraints. */
-	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
-	gs_gobuild_t lb = {.platform = o->platforms[0], .compiler = GS_COMPILER_GC, .cgo = 1};
-	gs_gobuild_env(&lb, environ, &list_env);
+	cleanup_strvec gs_strvec_t list_argv = GS_STRVEC_INIT;
+	gs_golist_argv(go, pkg, o->tags, &list_argv);
+	struct listing *ls = xcalloc(n ? n : 1, sizeof *ls);
+	for (size_t i = 0; i < n; i++) {
+		gs_gobuild_t lb = {.platform = o->platforms[i], .compiler = GS_COMPILER_GC, .cgo = 1};
+		gs_gobuild_env(&lb, environ, &ls[i].env);
+	}
+	int r = -1;
+	cleanup_go_tmp struct go_tmp go_tmp = {.lock = GS_LOCK_INIT};
+	cleanup_free char *go_version = NULL;
+	cleanup_free gs_golist_t *lists = xcalloc(n ? n : 1, sizeof *lists);
 
 	/* The Go that really builds, which GOTOOLCHAIN and go.mod choose: it
 	 * names the cache entries below. */
-	cleanup_free char *go_version = NULL;
 	if (o->compiler == GS_COMPILER_GC &&
-	    !(go_version = gs_go_effective_version(go, cwd, list_env.v, o->cache_dir, err)))
-		return -1;
+	    !(go_version = gs_go_effective_version(go, cwd, ls[0].env.v, o->cache_dir, err)))
+		goto out;
 
 	st.go = go;
 	st.go_version = go_version;
 	st.gccgo = gccgo;
 	st.cwd = cwd;
 	st.pkg = pkg;
-	cleanup_go_tmp struct go_tmp go_tmp = {.lock = GS_LOCK_INIT};
 	if (o->stable_output && go_tmp_make(o, &go_tmp, err) < 0)
-		return -1;
+		goto out;
 	st.go_tmp = go_tmp.dir;
-	cleanup_strvec gs_strvec_t list_argv = GS_STRVEC_INIT;
-	gs_golist_argv(go, pkg, o->tags, &list_argv);
 
 	/* A stable output can build with what go list said last time while
 	 * nothing it read has changed, which a no-op rebuild shows only
-	 * after the build: build first, then check (see golist.h). */
-	cleanup_free char *memo_key = NULL;
-	gs_golist_memo_t memo = {0};
-	int speculate = 0;
-	if (o->stable_output && o->cache_dir) {
-		memo_key = gs_golist_memo_key(go, go_version, list_argv.v, list_env.v, cwd);
-		speculate = gs_golist_memo_load(o->cache_dir, memo_key, &memo);
+	 * after the build: build first, then check (see golist.h).  Only
+	 * when every platform has a memo. */
+	int speculate = o->stable_output && o->cache_dir && n > 0;
+	for (size_t i = 0; speculate && i < n; i++) {
+		ls[i].memo_key = gs_golist_memo_key(go, go_version, list_argv.v, ls[i].env.v, cwd);
+		ls[i].memo_loaded = gs_golist_memo_load(o->cache_dir, ls[i].memo_key, &ls[i].memo);
+		speculate = ls[i].memo_loaded;
 	}
-	gs_golist_t fresh = GS_GOLIST_INIT;
-	struct timespec listed_at;
-	int r;
-	if (!speculate) {
-		clock_gettime(CLOCK_REALTIME, &listed_at);
-		if (gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, err) < 0) {
-			gs_golist_release(&fresh);
-			return -1;
-		}
-	}
-	r = build_listed(o, &st, speculate ? &memo.list : &fresh, res, err);
-	if (speculate && r == 0 && gs_golist_memo_valid(&memo, res->bins[0].path, res->bins[0].build_id)) {
-		gs_golist_memo_release(&memo);
-		return 0;
+	for (size_t i = 0; !speculate && i < n; i++)
+		if (list_fresh(o, &st, &ls[i], err) < 0)
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		lists[i] = speculate ? ls[i].memo.list : ls[i].fresh; /* borrowed */
+	r = build_listed(o, &st, lists, res, err);
+	int valid = speculate && r == 0;
+	for (size_t i = 0; valid && i < n; i++)
+		valid = gs_golist_memo_valid(&ls[i].memo, res->bins[i].path, res->bins[i].build_id);
+	if (valid) {
+		r = 0;
+		goto out;
 	}
 	if (speculate) {
 		/* Something changed (or the build failed): what does go list
-		 * say now?  The same answer keeps the build (or its error). */
+		 * say now?  The same answers keep the build (or its error). */
 		gs_error_t list_err = GS_ERROR_INIT;
-		clock_gettime(CLOCK_REALTIME, &listed_at);
-		int lr = gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, &list_err);
-		int same = lr == 0 && gs_golist_same(&fresh, &memo.list);
-		gs_golist_memo_release(&memo);
-		if (lr < 0) {
-			gs_error_release(err);
-			*err = list_err; /* moved: the package's problem comes first */
-			gs_golist_release(&fresh);
-			return -1;
+		int same = 1;
+		for (size_t i = 0; i < n; i++) {
+			if (list_fresh(o, &st, &ls[i], &list_err) < 0) {
+				gs_error_release(err);
+				*err = list_err; /* moved: the package's problem comes first */
+				r = -1;
+				goto out;
+			}
+			same = same && gs_golist_same(&ls[i].fresh, &ls[i].memo.list);
+			lists[i] = ls[i].fresh;
 		}
 		if (!same) {
 			gs_compile_result_release(res);
 			gs_error_release(err);
-			r = build_listed(o, &st, &fresh, res, err);
+			r = build_listed(o, &st, lists, res, err);
 		}
 	}
-	if (r == 0 && memo_key)
-		gs_golist_memo_store(o->cache_dir, memo_key, &fresh, res->bins[0].path,
-				     res->bins[0].build_id, &listed_at);
-	gs_golist_release(&fresh);
+	if (r == 0 && o->stable_output && o->cache_dir) {
+		for (size_t i = 0; i < n; i++) {
+			if (!ls[i].memo_key)
+				ls[i].memo_key = gs_golist_memo_key(go, go_version, list_argv.v,
+								    ls[i].env.v, cwd);
+			gs_golist_memo_store(o->cache_dir, ls[i].memo_key, &ls[i].fresh,
+					     res->bins[i].path, res->bins[i].build_id,
+					     &ls[i].listed_at);
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		listing_release(&ls[i]);
+	free(ls);
 	return r;
 }
 
-/* Build with go list's answer l: settle cgo and the C compiler, then
- * build every platform.  res gets l's facts. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* to = from's strings sorted, each once. */
+static void sorted_unique(gs_strvec_t *to, const gs_strvec_t *from)
+{
+	cleanup_strvec gs_strvec_t tmp = GS_STRVEC_INIT;
+	for (size_t i = 0; i < from->n; i++)
+		gs_strvec_push(&tmp, from->v[i]);
+	if (tmp.n)
+		qsort(tmp.v, tmp.n, sizeof *tmp.v, cmp_str);
+	for (size_t i = 0; i < tmp.n; i++)
+		if (i == 0 || strcmp(tmp.v[i], tmp.v[i - 1]) != 0)
+			gs_strvec_push(to, tmp.v[i]);
+}
+
+/* cgo for one platform, from its go list answer l. */
+static struct cgo_choice choose_cgo(const gs_compile_opts_t *o, const gs_golist_t *l)
+{
+	struct cgo_choice c = {0};
+	switch (o->cgo) {
+	case GS_CGO_ON:
+		c.cgo = 1;
+		break;
+	case GS_CGO_OFF:
+		c.cgo = 0;
+		break;
+	case GS_CGO_AUTO:
+		/* gccgo always links with its C runtime */
+		c.cgo = o->compiler != GS_COMPILER_GC ? 1 : l->uses_cgo;
+		/* A static-PIE is linked by the C toolchain, which needs cgo on
+		 * (CGO_ENABLED=1) even for a pure Go program. */
+		if (o->pie && !c.cgo) {
+			c.cgo = 1;
+			c.pie_pure_go = 1;
+		}
+		break;
+	}
+	return c;
+}
+
+/* Build with go list's answers (lists[i] for platform i): settle cgo per
+ * platform and the C compiler, then build every platform.  res gets the
+ * answers' facts. */
 static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
-			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err)
+			const gs_golist_t *lists, gs_compile_result_t *res, gs_error_t *err)
 {
 	struct settled st = *settled;
+	size_t n = o->n_platforms;
+	const gs_golist_t *l = &lists[0];
 	res->name = gs_gobuild_binary_name(l->import_path);
 	res->import_path = xstrdup(l->import_path);
 	res->dir = xstrdup(l->dir);
 	res->go_cwd = xstrdup(st.cwd);
 	res->go_package = xstrdup(st.pkg);
-	for (size_t i = 0; i < l->cgo_packages.n; i++)
-		gs_strvec_push(&res->cgo_packages, l->cgo_packages.v[i]);
-	res->cgo_packages_for = o->platforms[0];
-	int uses_cgo = l->uses_cgo;
-
-	switch (o->cgo) {
-	case GS_CGO_ON:
-		res->cgo = 1;
-		break;
-	case GS_CGO_OFF:
-		res->cgo = 0;
-		break;
-	case GS_CGO_AUTO:
-		if (o->compiler != GS_COMPILER_GC)
-			res->cgo = 1; /* gccgo always links with its C runtime */
-		else
-			res->cgo = uses_cgo;
-		/* A static-PIE is linked by the C toolchain, which needs cgo on
-		 * (CGO_ENABLED=1) even for a pure Go program. */
-		if (o->pie && !res->cgo) {
-			res->cgo = 1;
-			st.pie_pure_go = 1;
-		}
-		break;
+	cleanup_free struct cgo_choice *choices = xcalloc(n ? n : 1, sizeof *choices);
+	for (size_t i = 0; i < n; i++) {
+		choices[i] = choose_cgo(o, &lists[i]);
+		res->cgo |= choices[i].cgo;
 	}
 
 	cleanup_free char *zig = NULL, *zig_ver = NULL, *zig_lib = NULL;
@@ -888,8 +966,12 @@ static int build_listed(const gs_compile_opts_t *o, const struct settled *settle
 	st.zig_version = zig_ver;
 	st.zig_lib = zig_lib;
 	st.out_dir = out_dir;
-	st.cgo = res->cgo;
-	return build_all(o, &st, res, err);
+	if (build_all(o, &st, choices, res, err) < 0)
+		return -1;
+	/* Each platform's cgo packages, sorted, for its SBOM. */
+	for (size_t i = 0; i < res->n_bins; i++)
+		sorted_unique(&res->bins[i].cgo_packages, &lists[i].cgo_packages);
+	return 0;
 }
 
 int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
@@ -907,10 +989,10 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
 		free(res->bins[i].build_id);
+		gs_strvec_release(&res->bins[i].cgo_packages);
 		gs_lock_release(&res->bins[i].lock); /* lets go of the key */
 	}
 	free(res->bins);
-	gs_strvec_release(&res->cgo_packages);
 	free(res->go);
 	free(res->go_version);
 	free(res->cc_driver);

@@ -65,6 +65,12 @@ typedef struct gs_compiled {
 	gs_lock_t lock;          /* stable_output: the key's lock, held
 				    until release */
 	char *build_id;          /* the Go build ID the check reported, or NULL */
+	int cgo;                 /* built with CGO_ENABLED=1: decided for this
+				    platform by its own go list */
+	/* Every package with cgo files (standard ones too) in this
+	 * platform's build, as its go list saw it with the options' tags,
+	 * sorted: the SBOM's cgo package list.  Empty for prebuilt binaries. */
+	gs_strvec_t cgo_packages;
 } gs_compiled_t;
 
 typedef struct gs_compile_result {
@@ -74,8 +80,9 @@ typedef struct gs_compile_result {
 	char *go_cwd;      /* where go ran, and the package it was asked for */
 	char *go_package;  /* ("." in the package's directory, or an import
 			      path from gsimage's working directory) */
-	int cgo;           /* whether cgo was used (always with pie: the C
-			      toolchain links every static-PIE binary) */
+	int cgo;           /* whether any platform used cgo (always with pie:
+			      the C toolchain links every static-PIE binary);
+			      bins[i].cgo says which */
 	char *go;          /* the go command that built them */
 	char *go_version;  /* the Go that really built them ("go1.27.3", which
 			      GOTOOLCHAIN and go.mod may choose); NULL for
@@ -87,11 +94,6 @@ typedef struct gs_compile_result {
 	char *zig_lib;     /* env`, cached by zig's identity), for the SBOM */
 	gs_compiled_t *bins;
 	size_t n_bins;
-	/* Every package with cgo files (standard ones too) in the build, as
-	 * go list saw it for cgo_packages_for (the first platform) with the
-	 * options' tags: the SBOM's cgo package list for that platform. */
-	gs_strvec_t cgo_packages;
-	const gs_platform_t *cgo_packages_for;
 } gs_compile_result_t;
 
 /* Build one binary per platform.  A binary that fails opts->check is
