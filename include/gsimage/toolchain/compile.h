@@ -1,6 +1,11 @@
 /* The compile stage: go build (gc | gccgo | gollvm) with a musl C toolchain
  * for each platform.  Each result passes the caller's check (the pipeline's
- * ELF verifier) before it is renamed into place. */
+ * ELF verifier) before it is renamed into place.
+ *
+ * compile.c drives it in steps, one file each: tools.c finds the programs,
+ * golist.c's source gives each platform's go list answer (memo first),
+ * plan.c decides cgo and makes every go build's argv and environment (pure),
+ * run.c runs them, commit.c checks and keeps each result. */
 #ifndef GSIMAGE_TOOLCHAIN_COMPILE_H
 #define GSIMAGE_TOOLCHAIN_COMPILE_H
 
@@ -101,9 +106,5 @@ typedef struct gs_compile_result {
  * verbatim. */
 int gs_compile(const gs_compile_opts_t *opts, gs_compile_result_t *res, gs_error_t *err);
 void gs_compile_result_release(gs_compile_result_t *res);
-
-/* Find a program: override (when set) must be executable; else PATH; else
- * fallback (may be NULL).  Returns an owned path or NULL. */
-char *gs_tool_find(const char *name, const char *override, const char *fallback);
 
 #endif
