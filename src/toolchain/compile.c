@@ -181,7 +181,7 @@ static int cmp_key_dir(const void *a, const void *b)
  * processes never wait for each other in a cycle); then each kept binary
  * is checked against its record before go may reuse it. */
 static int lock_keys(const gs_compile_opts_t *o, gs_plan_job_t *jobs, gs_lock_t *locks,
-		     gs_error_t *err)
+		     int *verified, gs_error_t *err)
 {
 	size_t n = o->n_platforms;
 	cleanup_free gs_plan_job_t **order = xcalloc(n, sizeof *order);
@@ -198,7 +198,8 @@ static int lock_keys(const gs_compile_opts_t *o, gs_plan_job_t *jobs, gs_lock_t 
 	}
 	for (size_t i = 0; i < n; i++) {
 		cleanup_free char *warning = NULL;
-		if (!gs_commit_check_kept(jobs[i].final, &warning) && warning)
+		verified[i] = gs_commit_check_kept(jobs[i].final, &warning);
+		if (warning)
 			progress(o, "warning: %s", warning);
 	}
 	return 0;
@@ -250,6 +251,7 @@ static int build(const gs_compile_opts_t *o, struct tools *t, const gs_golist_t 
 	gs_plan_job_t *jobs = xcalloc(n, sizeof *jobs);
 	gs_run_t *runs = xcalloc(n, sizeof *runs);
 	gs_lock_t *locks = xcalloc(n, sizeof *locks);
+	cleanup_free int *verified = xcalloc(n, sizeof *verified);
 	int r = -1;
 	if (cc_find(o, cgo, &c, err) < 0)
 		goto out;
@@ -283,7 +285,7 @@ static int build(const gs_compile_opts_t *o, struct tools *t, const gs_golist_t 
 		if (!o->stable_output)
 			gs_tempfile_register(jobs[i].tmp);
 	}
-	if (o->stable_output && lock_keys(o, jobs, locks, err) < 0)
+	if (o->stable_output && lock_keys(o, jobs, locks, verified, err) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		runs[i] = (gs_run_t){.argv = jobs[i].argv.v, .envp = jobs[i].env.v, .cwd = t->cwd,
@@ -297,7 +299,8 @@ static int build(const gs_compile_opts_t *o, struct tools *t, const gs_golist_t 
 
 	res->bins = xcalloc(n, sizeof *res->bins);
 	for (size_t i = 0; i < n; i++) {
-		if (gs_commit_one(o, i, &jobs[i], &runs[i], &locks[i], &res->bins[i], err) < 0)
+		if (gs_commit_one(o, i, &jobs[i], &runs[i], verified[i], &locks[i],
+				  &res->bins[i], err) < 0)
 			goto out;
 		res->n_bins++;
 		sorted_unique(&res->bins[i].cgo_packages, &lists[i]->cgo_packages);

@@ -22,24 +22,26 @@ int gs_commit_lock_key(const char *dir, gs_progress_fn progress, void *progress_
 /* Go trusts a binary whose build ID is unchanged, whatever else in it was
  * changed: the record PATH.sum, written when gsimage keeps PATH, holds its
  * size, sha256 and file identity.  Call this under the key's lock before
- * go build reuses PATH.  It returns 1 when PATH can be reused (its
- * identity is the recorded one, or else its size and sha256 are) or does
- * not exist; 0 when PATH had to be removed so that go links it again: no
- * record (a warning only when *warning is set, owned) or a content that is
- * not the one recorded (*warning says so). */
+ * go build may reuse PATH.  1: PATH is the recorded binary (its identity
+ * is the recorded one, or else its size and sha256 are).  0: there is no
+ * PATH, or it was removed so that go links it again: without a record
+ * (silently) or with a content that is not the recorded one (*warning,
+ * owned, says so). */
 int gs_commit_check_kept(const char *path, char **warning);
 
 /* Write PATH.sum for the binary now at path (best effort: a missing
- * record only costs a relink).  Hashes only when path is not the file
- * the record already describes. */
-void gs_commit_record(const char *path);
+ * record only costs a relink).  Hashes only when needed: not when the
+ * record already describes the file, nor when verified (check_kept said
+ * 1 in this run, under the same lock) and go only touched it (the same
+ * device, inode and size; go sets an up-to-date output's mtime). */
+void gs_commit_record(const char *path, int verified);
 
 /* The end of one platform's build: run's outcome into err (Go's output in
  * err->detail, or one line naming a missing C library or Go's one-line
  * complaint), then o->check on the binary, the rename to j->final, and for
- * a stable output the record and *key_lock handed to bin->lock.  On
- * failure the binary is removed. */
+ * a stable output the record (verified: see gs_commit_record()) and
+ * *key_lock handed to bin->lock.  On failure the binary is removed. */
 int gs_commit_one(const gs_compile_opts_t *o, size_t index, gs_plan_job_t *j, gs_run_t *run,
-		  gs_lock_t *key_lock, gs_compiled_t *bin, gs_error_t *err);
+		  int verified, gs_lock_t *key_lock, gs_compiled_t *bin, gs_error_t *err);
 
 #endif
