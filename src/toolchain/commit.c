@@ -103,6 +103,17 @@ static int record_read(const char *sum_path, struct record *r)
 	return 1;
 }
 
+static void record_write(const char *sum_path, off_t size, const char *sha256, const char *id)
+{
+	if (strchr(id, '\n'))
+		return;
+	cleanup_free char *text = x_asprintf(RECORD_MAGIC "\n%ju %s\n%s\n", (uintmax_t)size,
+					     sha256, id);
+	gs_error_t ignored = GS_ERROR_INIT;
+	gs_fs_write_atomic(sum_path, text, strlen(text), 0644, &ignored);
+	gs_error_release(&ignored);
+}
+
 static char *sum_path_of(const char *path)
 {
 	return x_asprintf("%s.sum", path);
@@ -134,10 +145,9 @@ int gs_commit_check_kept(const char *path, char **warning)
 	}
 	close(fd);
 	free(r.identity);
-	if (trusted)
-		return 1;
-	if (same_content) { /* copied, or touched: the record follows it */
-		gs_commit_record(path, 0);
+	if (same_content) {
+		if (!trusted) /* copied, or touched: the record follows it */
+			record_write(sum, st.st_size, r.sha256, id);
 		return 1;
 	}
 	if (have)
@@ -181,13 +191,9 @@ void gs_commit_record(const char *path, int verified)
 	free(old.identity);
 	cleanup_free char *hex = unchanged ? NULL : touched ? xstrdup(old.sha256) : sha256_fd(fd);
 	close(fd);
-	if (unchanged || !hex || strchr(id, '\n'))
+	if (unchanged || !hex)
 		return;
-	cleanup_free char *text = x_asprintf(RECORD_MAGIC "\n%ju %s\n%s\n", (uintmax_t)st.st_size,
-					     hex, id);
-	gs_error_t ignored = GS_ERROR_INIT;
-	gs_fs_write_atomic(sum, text, strlen(text), 0644, &ignored);
-	gs_error_release(&ignored);
+	record_write(sum, st.st_size, hex, id);
 }
 
 /* ---- the end of one build ------------------------------------------------- */
