@@ -5,7 +5,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      = libarchive libcrypto jansson libelf libdeflate yaml-0.1 libcurl
+PKGS      = libarchive libcrypto jansson libelf libdeflate yaml-0.1 libcurl libsodium
 
 # Recursive (=) so that pkg-config only runs when something is compiled,
 # after the bootstrap has installed the -dev packages.

@@ -20,7 +20,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: gsimage [--version] [--help] <command> [options] [args]\n\ncommands:\n", f);
 	for (const gs_cli_command_t *const *c = gs_cli_commands; *c; c++)
-		fprintf(f, "  %-9s %s\n", (*c)->name, (*c)->summary);
+		fprintf(f, "  %-12s %s\n", (*c)->name, (*c)->summary);
 	fputs("\n'gsimage <command> --help' shows a command's options; 'man gsimage' has it all.\n",
 	      f);
 }

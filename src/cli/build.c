@@ -7,6 +7,7 @@
 
 #include "gsimage/cli/commands.h"
 #include "gsimage/cli/common.h"
+#include "gsimage/cli/sign.h"
 #include "gsimage/pipeline/build.h"
 #include "gsimage/pipeline/sboms.h"
 #include "gsimage/util/cleanup.h"
@@ -22,6 +23,7 @@ enum {
 	OPT_OCI_ARCHIVE,
 	OPT_NAME,
 	OPT_PUSH,
+	OPT_SIGN_KEY,
 };
 
 static const gs_cli_option_t layout_options[] = {
@@ -79,6 +81,9 @@ static const gs_cli_option_t export_options[] = {
 	GS_CLI_OPT("docker-platform", 0, "P", OPT_DOCKER_PLATFORM,
 	 "platform for the docker archive (default: the first)"),
 	GS_CLI_OPT("oci-archive", 0, "FILE", OPT_OCI_ARCHIVE, "also write the layout as an OCI archive (tar)"),
+	GS_CLI_SECTION("Sign"),
+	GS_CLI_OPT("sign-key", 0, "FILE", OPT_SIGN_KEY,
+		   "sign and attest with this key (default $GSIMAGE_SIGN_KEY; see gsimage sign)"),
 	GS_CLI_SECTION("Push"),
 	GS_CLI_OPT("push", 0, "DEST", OPT_PUSH, "then push the first tag to DEST (see gsimage push)"),
 	GS_CLI_INCLUDE(gs_cli_push_options),
@@ -146,6 +151,7 @@ struct build_args {
 	const gs_cli_command_t *cmd;
 	gs_cli_compile_t compile;
 	gs_build_request_t req;
+	const char *sign_key; /* --sign-key */
 };
 
 static int parse_int(const char *s, long min, long max, long *out)
@@ -355,6 +361,9 @@ static int on_option(void *ctx, int id, const char *arg, gs_error_t *err)
 	case OPT_PUSH:
 		req->push_dest = arg;
 		break;
+	case OPT_SIGN_KEY:
+		a->sign_key = arg;
+		break;
 	default:
 		gs_cli_push_option(&req->push, id, arg);
 	}
@@ -430,6 +439,21 @@ static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_
 	int operand, r = gs_cli_parse(cmd, argc, argv, on_option, &a, &operand, err);
 	if (r == 0)
 		r = finish_args(&a, argc, argv, operand, err);
+	/* a missing skopeo or a bad --timeout found before the build, not after */
+	if (r == 0 && a.req.push_dest)
+		r = gs_push_check(&a.req.push, a.req.push_dest, err);
+	/* The key before any work: a refusal costs no build. */
+	gs_sign_key_t *key = NULL;
+	if (r == 0 && (r = gs_cli_sign_key(a.sign_key, &key, err)) == 0 && key) {
+		a.req.sign.key = key;
+		/* the provenance's flags: the command line without the key's path */
+		for (int i = 1; i < argc; i++) {
+			if (strcmp(argv[i], "--sign-key") == 0 && i + 1 < argc)
+				i++;
+			else if (strncmp(argv[i], "--sign-key=", 11) != 0)
+				gs_strvec_push(&a.req.sign.flags, argv[i]);
+		}
+	}
 	if (r == 0) {
 		gs_build_result_t res;
 		r = gs_build(&a.req, &res, err);
@@ -437,6 +461,8 @@ static int build_or_pack(const gs_cli_command_t *cmd, int argc, char **argv, gs_
 			print_result(&a.req, &res, a.compile.quiet);
 		gs_build_result_release(&res);
 	}
+	gs_strvec_release(&a.req.sign.flags);
+	gs_sign_key_free(key);
 	gs_build_request_release(&a.req);
 	gs_cli_compile_release(&a.compile);
 	return r < 0 ? -1 : 0;

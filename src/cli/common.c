@@ -42,6 +42,8 @@ const gs_cli_option_t gs_cli_push_options[] = {
 		   "plain HTTP or unverified TLS to the registry"),
 	GS_CLI_OPT("authfile", 0, "FILE", GS_OPT_AUTHFILE, "registry credentials (skopeo's format)"),
 	GS_CLI_OPT("creds", 0, "USER[:PASS]", GS_OPT_CREDS, "registry credentials"),
+	GS_CLI_OPT("timeout", 0, "DURATION", GS_OPT_TIMEOUT,
+		   "give up on a registry after this long, per skopeo run (default 10m)"),
 	GS_CLI_END,
 };
 
@@ -49,8 +51,8 @@ void gs_cli_push_init(gs_push_request_t *req, int *quiet)
 {
 	memset(req, 0, sizeof *req);
 	req->skopeo = getenv("GSIMAGE_SKOPEO");
-	req->progress = gs_cli_progress;
-	req->progress_ctx = quiet;
+	req->tmp_dir = getenv("TMPDIR");
+	req->progress = (gs_progress_t){gs_cli_progress, quiet};
 }
 
 int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg)
@@ -64,6 +66,9 @@ int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg)
 		return 1;
 	case GS_OPT_CREDS:
 		req->creds = arg;
+		return 1;
+	case GS_OPT_TIMEOUT: /* checked by gs_push_check(), before any work */
+		req->timeout = arg;
 		return 1;
 	}
 	return 0;
@@ -121,8 +126,7 @@ int gs_cli_compile_init(gs_cli_compile_t *c, gs_error_t *err)
 	if (cache_dir_from_env(&c->cache_dir, err) < 0)
 		return -1;
 	c->opts.cache_dir = c->cache_dir;
-	c->opts.progress = gs_cli_progress;
-	c->opts.progress_ctx = &c->quiet;
+	c->opts.progress = (gs_progress_t){gs_cli_progress, &c->quiet};
 	/* Measured on 2 cores: two platforms at once take about 0.8x (no-op) to 0.7x (relink) the
 	 * time of one after the other (go build leaves cores
 	 * idle while it starts, plans and links). */
@@ -135,6 +139,24 @@ void gs_cli_compile_release(gs_cli_compile_t *c)
 {
 	free(c->cache_dir);
 	c->cache_dir = NULL;
+}
+
+/* --pie links with the external (C) linker; Go's own cannot make a
+ * static-pie, so an -ldflags that asks for it cannot be honoured. */
+static int pie_vs_linkmode(const gs_cli_compile_t *c, gs_error_t *err)
+{
+	const char *l = c->opts.ldflags;
+	if (!c->opts.pie || !l)
+		return 0;
+	const char *m = strstr(l, "linkmode");
+	if (!m)
+		return 0;
+	m += strlen("linkmode");
+	m += strspn(m, "= \t'\"");
+	if (strncmp(m, "internal", 8) != 0)
+		return 0;
+	return gs_error_usage(err, "--pie needs Go's external link (the C linker makes the "
+			      "static-pie); drop -linkmode=internal from --ldflags, or drop --pie");
 }
 
 int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error_t *err)
@@ -167,13 +189,13 @@ int gs_cli_compile_option(gs_cli_compile_t *c, int id, const char *arg, gs_error
 		return 1;
 	case GS_OPT_LDFLAGS:
 		c->opts.ldflags = arg;
-		return 1;
+		return pie_vs_linkmode(c, err) < 0 ? -1 : 1;
 	case GS_OPT_GCFLAGS:
 		c->opts.gcflags = arg;
 		return 1;
 	case GS_OPT_PIE:
 		c->opts.pie = 1;
-		return 1;
+		return pie_vs_linkmode(c, err) < 0 ? -1 : 1;
 	case GS_OPT_OPTIMIZE:
 		return gs_optimize_parse(arg, &c->opts.optimize, err) < 0 ? -1 : 1;
 	case GS_OPT_JOBS: {
@@ -196,11 +218,10 @@ void gs_cli_compile_finish(gs_cli_compile_t *c)
 {
 	const char *mode = gs_optimize_name(c->opts.optimize);
 	if (c->opts.user_cgo_cflags) {
-		cleanup_free char *line = x_asprintf(
-			"CGO_CFLAGS is set: cgo C code is compiled with '%s', not with "
-			"'--optimize %s' (%s)", getenv("CGO_CFLAGS"), mode,
-			gs_optimize_cflags(c->opts.optimize, c->opts.cc_kind));
-		gs_cli_progress(&c->quiet, line);
+		gs_progress(&c->opts.progress,
+			    "CGO_CFLAGS is set: cgo C code is compiled with '%s', not with "
+			    "'--optimize %s' (%s)", getenv("CGO_CFLAGS"), mode,
+			    gs_optimize_cflags(c->opts.optimize, c->opts.cc_kind));
 	}
 }
 

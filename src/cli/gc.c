@@ -134,8 +134,7 @@ int gs_cmd_gc(int argc, char **argv, gs_error_t *err)
 		return gs_error_usage(err, "gc takes one DIR; see 'gsimage gc --help'");
 	if (!*argv[operand])
 		return gs_error_usage(err, "empty layout directory");
-	a.opts.progress = gs_cli_progress;
-	a.opts.progress_ctx = &a.quiet;
+	a.opts.progress = (gs_progress_t){gs_cli_progress, &a.quiet};
 	gs_gc_result_t res;
 	if (gs_gc(argv[operand], &a.opts, &res, err) < 0)
 		return -1;

@@ -23,7 +23,11 @@ const gs_cli_command_t gs_cli_push = {
 	.description =
 		"Push the image tagged REF in the OCI layout DIR, every platform of it, to\n"
 		"the registry reference DEST with 'skopeo copy --all --preserve-digests',\n"
-		"then the referrers-fallback tags (sha256-<hex>) that hold its SBOMs.\n"
+		"then the referrers-fallback tags (sha256-<hex>) that hold its SBOMs and\n"
+		"signature bundles, and cosign's sha256-<hex>.sig and .att tags.\n"
+		"REF is read once: what it names then is copied (linked) into a private\n"
+		"layout in TMPDIR and pushed from there, so a rebuild of REF meanwhile\n"
+		"changes nothing that is sent.  DEST is REPO[:TAG], never a digest.\n"
 		"Prints DEST@sha256:<digest>.  GSIMAGE_SKOPEO names the skopeo to run.",
 	.options = push_options,
 };

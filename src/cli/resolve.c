@@ -120,6 +120,8 @@ int gs_cmd_resolve(int argc, char **argv, gs_error_t *err)
 	int operand, r = gs_cli_parse(&gs_cli_resolve, argc, argv, on_option, &a, &operand, err);
 	if (r == 0)
 		r = check_args(&a, argc, operand, err);
+	if (r == 0) /* skopeo and --timeout before any build */
+		r = gs_push_check(&a.req.build.push, NULL, err);
 	if (r == 0) {
 		cleanup_free char *out = NULL;
 		size_t len = 0;

@@ -84,10 +84,5 @@ char *gs_elf_results_json(const gs_elf_result_t *results, size_t n, const gs_pla
 	for (size_t i = 0; i < n; i++)
 		if (json_array_append_new(arr, result_json(&results[i], p)) < 0)
 			abort();
-	char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!s)
-		abort();
-	/* json_dumps() allocates with malloc (no custom allocator is set), so
-	 * the caller frees the string with free(). */
-	return s;
+	return gs_json_dump(arr, GS_JSON_INDENT, NULL);
 }

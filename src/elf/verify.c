@@ -392,6 +392,7 @@ static int inspect(const unsigned char *buf, size_t len, gs_elf_report_t *r, gs_
 	r->big_endian = raw.be;
 	r->machine = eh.e_machine;
 	r->type = eh.e_type;
+	r->entry = eh.e_entry;
 	r->size = len;
 
 	/* Program headers. */
@@ -695,6 +696,12 @@ int gs_elf_check_platform(const gs_elf_report_t *r, const gs_platform_t *p, gs_e
 					    r->interp);
 		return gs_error_set(err, 0, "dynamically linked: needs %s", libs ? libs : "");
 	}
+	/* ET_DYN with no needs, as a static-pie is, but with nowhere to start:
+	 * ld -shared leaves e_entry 0 (the kernel would jump to the load
+	 * address). */
+	if (r->type == ET_DYN && r->entry == 0)
+		return gs_error_set(err, 0, "a shared library (ELF shared object with no entry "
+				    "point), not a program");
 	return 0;
 }
 

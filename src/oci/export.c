@@ -94,18 +94,16 @@ static int build_docker_json(const char *config_name, const gs_digest_t *config,
 			r = json_object();
 			json_object_set_new(repos, repo, r);
 		}
-		json_object_set_new(r, tag, json_string(gs_digest_hex(config)));
+		gs_json_set(r, tag, json_string(gs_digest_hex(config)));
 	}
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(lays, json_string(layers[i].name));
-	json_object_set_new(entry, "Config", json_string(config_name));
+	gs_json_set(entry, "Config", json_string(config_name));
 	json_object_set(entry, "RepoTags", tags);
 	json_object_set(entry, "Layers", lays);
 	json_array_append(top, entry);
-	*manifest_out = json_dumps(top, JSON_COMPACT);
-	*repos_out = json_dumps(repos, JSON_COMPACT);
-	if (!*manifest_out || !*repos_out)
-		abort();
+	*manifest_out = gs_json_dump(top, GS_JSON_COMPACT, NULL);
+	*repos_out = gs_json_dump(repos, GS_JSON_COMPACT, NULL);
 	return 0;
 }
 

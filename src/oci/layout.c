@@ -35,6 +35,12 @@ const gs_tag_t *gs_tag_list_find(const gs_tag_list_t *list, const char *ref_name
 	for (size_t i = 0; i < list->n; i++)
 		if (list->v[i].ref_name && strcmp(list->v[i].ref_name, ref_name) == 0)
 			return &list->v[i];
+	/* "app" is app:latest, as -t stores it (docker's and skopeo's reading) */
+	const char *last = strrchr(ref_name, '/');
+	if (!strchr(last ? last + 1 : ref_name, ':') && strncmp(ref_name, "sha256-", 7) != 0) {
+		cleanup_free char *latest = x_asprintf("%s:latest", ref_name);
+		return gs_tag_list_find(list, latest);
+	}
 	return NULL;
 }
 

@@ -213,3 +213,29 @@ void gs_ref_release(gs_ref_t *ref)
 	free(ref->name);
 	memset(ref, 0, sizeof(*ref));
 }
+
+/* "localhost", or a name with a '.' (an address or a DNS name): Docker
+ * Hub's one-element names (official images) have none. */
+static int host_like(const char *s, size_t n)
+{
+	return (n == 9 && memcmp(s, "localhost", 9) == 0) || memchr(s, '.', n) != NULL;
+}
+
+int gs_ref_parse_dest(const char *s, gs_ref_t *out, gs_error_t *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (strchr(s, '@'))
+		return gs_error_usage(err, "invalid push destination '%s': a digest names an image "
+				      "already in the registry; give REPO[:TAG] (the digest pushed "
+				      "is printed)", s);
+	if (gs_ref_parse(s, out, err) < 0)
+		return -1;
+	const char *colon = strchr(s, ':');
+	if (!strchr(s, '/') && colon && host_like(s, (size_t)(colon - s)) &&
+	    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		gs_ref_release(out);
+		return gs_error_usage(err, "invalid push destination '%s': a registry with no "
+				      "repository; give HOST:PORT/NAME[:TAG], e.g. %s/app", s, s);
+	}
+	return 0;
+}

@@ -41,6 +41,14 @@ int gs_attach(gs_store_t *store, const gs_digest_t *subject, uint64_t subject_si
 	      const gs_attachment_t *docs, size_t n, const char *created, gs_digest_t *manifests,
 	      gs_error_t *err)
 {
+	return gs_attach_typed(store, GS_MT_MANIFEST, subject, subject_size, docs, n, created,
+			       manifests, err);
+}
+
+int gs_attach_typed(gs_store_t *store, const char *subject_type, const gs_digest_t *subject,
+		    uint64_t subject_size, const gs_attachment_t *docs, size_t n,
+		    const char *created, gs_digest_t *manifests, gs_error_t *err)
+{
 	gs_digest_t empty;
 	if (gs_store_put(store, GS_EMPTY_JSON, 2, &empty, err) < 0)
 		return -1;
@@ -57,7 +65,7 @@ int gs_attach(gs_store_t *store, const gs_digest_t *subject, uint64_t subject_si
 	int r = -1;
 	char *index = NULL;
 
-	gs_artifact_desc_t subj = {.media_type = GS_MT_MANIFEST, .digest = *subject,
+	gs_artifact_desc_t subj = {.media_type = subject_type, .digest = *subject,
 				   .size = subject_size};
 	for (size_t i = 0; i < n; i++) {
 		gs_artifact_desc_t layer = {.media_type = docs[i].artifact_type,

@@ -54,14 +54,12 @@ int gs_binaries_compile(const gs_compile_opts_t *opts, gs_binaries_t *out, gs_er
 		out->reports = NULL;
 		return -1;
 	}
-	for (size_t i = 0; opts->progress && i < out->set.n_bins; i++) {
+	for (size_t i = 0; i < out->set.n_bins; i++) {
 		const gs_elf_report_t *r = &out->reports[i];
 		cleanup_free char *size = gs_size_human(r->size);
 		cleanup_free char *file = gs_path_basename(out->set.bins[i].path);
-		cleanup_free char *line = x_asprintf("verified %s: %s, %s, %s", file,
-						     gs_elf_linkage_name(r->linkage),
-						     gs_elf_machine_name(r->machine), size);
-		opts->progress(opts->progress_ctx, line);
+		gs_progress(&opts->progress, "verified %s: %s, %s, %s", file,
+			    gs_elf_linkage_name(r->linkage), gs_elf_machine_name(r->machine), size);
 	}
 	return 0;
 }

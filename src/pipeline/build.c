@@ -23,6 +23,7 @@
 #include "gsimage/toolchain/vcs.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
 void gs_build_request_init(gs_build_request_t *req)
@@ -52,20 +53,6 @@ void gs_build_result_release(gs_build_result_t *res)
 	gs_strvec_release(&res->tags);
 	free(res->pushed);
 	res->pushed = NULL;
-}
-
-static void progress(const gs_build_request_t *req, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(const gs_build_request_t *req, const char *fmt, ...)
-{
-	if (!req->compile.progress)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	req->compile.progress(req->compile.progress_ctx, line);
 }
 
 /* ---- checks before anything is compiled or written ---------------------- */
@@ -331,10 +318,8 @@ static void standard_annotations(const gs_build_request_t *req, const gs_compile
 	gs_vcs_info_t vcs = {0};
 	if (built->dir) /* pack: binaries have no package directory */
 		gs_vcs_info_read(built->dir, &vcs);
-	if (vcs.warning && req->compile.progress) {
-		cleanup_free char *line = x_asprintf("warning: %s", vcs.warning);
-		req->compile.progress(req->compile.progress_ctx, line);
-	}
+	if (vcs.warning)
+		gs_progress(&req->compile.progress, "warning: %s", vcs.warning);
 	gs_strvec_setenv(a, "org.opencontainers.image.created", created);
 	gs_strvec_setenv(a, "org.opencontainers.image.title", built->name);
 	if (vcs.source)
@@ -485,7 +470,7 @@ static int write_docker_archive(const gs_build_request_t *req, gs_store_t *store
 	cleanup_strvec gs_strvec_t names = GS_STRVEC_INIT;
 	for (size_t i = 0; i < n_refs; i++)
 		gs_strvec_push(&names, refs[i].full);
-	progress(req, "writing docker archive %s (%s)", req->docker_archive, img->platform->name);
+	gs_progress(&req->compile.progress, "writing docker archive %s (%s)", req->docker_archive, img->platform->name);
 	return gs_export_docker_archive(store, &img->manifest, &names, req->docker_archive, err);
 }
 
@@ -562,18 +547,14 @@ static int pack_and_tag(struct build *b, gs_build_result_t *res, gs_error_t *err
 	b->image.cache = (gs_layercache_t){
 		.dir = req->n_prebuilt ? NULL : req->cache_dir,
 		.warn = req->compile.progress,
-		.warn_ctx = req->compile.progress_ctx,
 	};
-	progress(req, "writing image layers and manifests");
+	gs_progress(&req->compile.progress, "writing image layers and manifests");
 	if (gs_pack(store, &b->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
 	if (req->sbom_formats) {
-		cleanup_free char *repo = gs_push_repository(refs[0].given);
 		gs_sboms_opts_t so = {
 			.formats = req->sbom_formats,
 			.dir = req->sbom_dir,
-			.name = repo,
-			.tag = refs[0].tag,
 			.epoch = req->image.epoch,
 			/* the C flags go build used: the user's, or --optimize's */
 			.cgo_cflags = req->compile.user_cgo_cflags
@@ -584,12 +565,20 @@ static int pack_and_tag(struct build *b, gs_build_result_t *res, gs_error_t *err
 			.tags = req->compile.tags,
 			.cache_dir = req->cache_dir,
 		};
-		progress(req, "writing the SBOMs and attaching them to the image");
+		gs_progress(&req->compile.progress, "writing the SBOMs and attaching them to the image");
 		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)
 			goto out;
 	}
+	if (req->sign.key) { /* signatures and provenance: pipeline/sign.c */
+		cleanup_free char *repo = gs_push_repository(refs[0].given);
+		gs_progress(&req->compile.progress, "signing the image and attesting its provenance");
+		gs_sign_stage_opts_t sign = req->sign;
+		sign.cache_dir = req->cache_dir;
+		if (gs_sign_build(store, &sign, bins, &res->image, repo, err) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < n_refs; i++)
-		gs_strvec_push(&res->tags, refs[i].given);
+		gs_strvec_push(&res->tags, refs[i].name); /* "app" is app:latest */
 
 	/* Every output before the tags move, so a failure leaves the tags as
 	 * they were.  The OCI archive is the exception: it carries the layout,
@@ -610,13 +599,13 @@ static int pack_and_tag(struct build *b, gs_build_result_t *res, gs_error_t *err
 			goto out;
 	}
 	for (size_t i = 0; i < n_refs; i++) {
-		if (gs_layout_set_tag(store, refs[i].given, refs[i].full, res->image.top_media_type,
+		if (gs_layout_set_tag(store, refs[i].name, refs[i].full, res->image.top_media_type,
 				      &res->image.top, res->image.top_size, err) < 0)
 			goto out; /* the message already says "tagging '<ref>'" */
-		progress(req, "tagged %s in %s", refs[i].given, req->layout_dir);
+		gs_progress(&req->compile.progress, "tagged %s in %s", refs[i].name, req->layout_dir);
 	}
 	if (req->oci_archive) {
-		progress(req, "writing the OCI archive");
+		gs_progress(&req->compile.progress, "writing the OCI archive");
 		if (gs_export_oci_archive(store, req->oci_archive, err) < 0)
 			goto out;
 	}
@@ -661,6 +650,7 @@ static int push(struct build *b, gs_build_result_t *res, gs_error_t *err)
 	gs_push_request_t push = b->req->push;
 	push.layout_dir = b->req->layout_dir;
 	push.ref = res->tags.v[0];
+	push.digest = res->image.top.s; /* what was built, even if retagged */
 	push.dest = b->req->push_dest;
 	return gs_push(&push, &res->pushed, err);
 }
@@ -717,9 +707,7 @@ char *gs_build_metadata_json(const gs_build_result_t *res)
 		json_array_append_new(plats, p);
 	}
 	json_object_set_new(root, "platforms", plats);
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = gs_json_dump(root, GS_JSON_INDENT, NULL);
 	json_decref(root);
-	if (!s)
-		abort();
 	return s;
 }

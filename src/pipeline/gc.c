@@ -1,19 +1,14 @@
 /* gsimage gc: mark every blob index.json reaches, sweep the rest.
  *
- * Mark.  Each entry of index.json is a root, except a referrers-fallback
- * tag (sha256-<hex>), which lives while its subject does.  A descriptor is followed (its
- * blob read and parsed) when it stands where a manifest stands (an entry of
- * index.json or of an index's "manifests", a "subject") or when its media
- * type is a manifest or index type, OCI's or Docker's; everything else
- * (configs, layers, unknown media types) is kept as named and not read.  In a
- * followed document, "config", "layers", "blobs", "manifests" and "subject"
- * are descriptors whatever its media type says.  A document of a media type
- * gsimage does not know may refer to blobs in fields it does not know
- * either, so every "sha256:<hex>" string anywhere in it is kept too.
- * Whatever cannot be decided stops gc before it removes anything: a blob to
- * follow that is missing, corrupted (gs_blob_read checks its digest), too
- * big for a manifest, not a JSON object, or not sha256; a descriptor
- * without a valid digest.
+ * Mark.  The layout walker (oci/walk.h) goes from each entry of index.json;
+ * a referrers-fallback tag (sha256-<hex>) is no root of its own but is
+ * reached from its subject, so it lives while its subject does.  Whatever
+ * the walk reaches is live.  A document of a media type gsimage does not
+ * know may refer to blobs in fields it does not know either, so every
+ * "sha256:<hex>" string anywhere in it is kept too.  Whatever the walk
+ * cannot decide (a blob to follow that is missing, corrupted, too big, not
+ * a JSON object or not sha256; a descriptor without a valid digest) stops
+ * gc before it removes anything.
  *
  * Sweep.  Under both locks (see gc.h), drop the stale referrers tags from
  * index.json (atomically), then list blobs/sha256, unlink what is
@@ -30,40 +25,16 @@
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/image.h"
 #include "gsimage/oci/layout.h"
-#include "gsimage/oci/mediatype.h"
+#include "gsimage/oci/walk.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/xalloc.h"
 
-/* Registries refuse manifests over 4 MiB; a blob to follow that is bigger
- * is not one, and gc will not guess. */
-#define MAX_MANIFEST_SIZE (4u * 1024 * 1024)
-/* Indexes of indexes of ...: deeper than this is not a real layout. */
-#define MAX_DEPTH 32
-
-
 struct mark {
-	const gs_store_t *store;
 	json_t *live;     /* digest -> true: keep */
-	json_t *followed; /* digest -> true: read and walked */
+	json_t *reached;  /* referrers tag -> true: its subject is live */
 };
-
-/* Media types whose blobs refer to other blobs in the fields walked below
- * (parameters such as "; charset=utf-8" ignored). */
-static int is_manifest_type(const char *mt)
-{
-	static const char *const types[] = {GS_MT_INDEX, GS_MT_MANIFEST,
-					    GS_MT_DOCKER_MANIFEST_LIST, GS_MT_DOCKER_MANIFEST,
-					    GS_MT_OCI_ARTIFACT_MANIFEST};
-	if (!mt)
-		return 0;
-	size_t n = strcspn(mt, "; \t");
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (strlen(types[i]) == n && strncmp(mt, types[i], n) == 0)
-			return 1;
-	return 0;
-}
 
 static int is_sha256(const char *s)
 {
@@ -75,31 +46,13 @@ static int is_sha256(const char *s)
 	return 1;
 }
 
-/* "algo:encoded" of some other algorithm: a blob gc never touches. */
-static int is_other_digest(const char *s)
-{
-	const char *colon = strchr(s, ':');
-	if (!colon || colon == s || !colon[1])
-		return 0;
-	for (const char *p = s; p < colon; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("+._-", *p)))
-			return 0;
-	return strncmp(s, "sha256:", 7) != 0;
-}
-
-static void set_true(json_t *set, const char *key)
-{
-	if (json_object_set_new(set, key, json_true()) < 0)
-		abort(); /* out of memory: keys are checked ASCII */
-}
-
 /* Keep every sha256 digest written anywhere in v (a document of a media
  * type gsimage does not know). */
 static void keep_digest_strings(struct mark *m, json_t *v)
 {
 	if (json_is_string(v)) {
 		if (is_sha256(json_string_value(v)))
-			set_true(m->live, json_string_value(v));
+			gs_json_set(m->live, json_string_value(v), json_true());
 	} else if (json_is_object(v)) {
 		const char *k;
 		json_t *x;
@@ -113,136 +66,26 @@ static void keep_digest_strings(struct mark *m, json_t *v)
 	}
 }
 
-static int mark_desc(struct mark *m, json_t *desc, int manifest_position, const char *where,
-		     int depth, gs_error_t *err);
-
-/* The descriptors of a followed document.  owner names it in messages. */
-static int walk_doc(struct mark *m, json_t *doc, const char *owner, int depth, gs_error_t *err)
+/* A visit of the walk: everything it reaches is live; a blob in another
+ * algorithm's folder is one gc never touches. */
+static int mark(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
 {
-	static const struct {
-		const char *key;
-		int is_array, manifest_position;
-	} fields[] = {
-		{"config", 0, 0},    {"layers", 1, 0},  {"blobs", 1, 0},
-		{"manifests", 1, 1}, {"subject", 0, 1},
-	};
-	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-		json_t *v = json_object_get(doc, fields[f].key);
-		if (!v || json_is_null(v))
-			continue;
-		if (!fields[f].is_array) {
-			cleanup_free char *where = x_asprintf("%s %s", owner, fields[f].key);
-			if (mark_desc(m, v, fields[f].manifest_position, where, depth, err) < 0)
-				return -1;
-			continue;
-		}
-		if (!json_is_array(v))
-			return gs_error_set(err, 0, "%s: \"%s\" is not an array", owner,
-					    fields[f].key);
-		size_t i;
-		json_t *d;
-		json_array_foreach (v, i, d) {
-			cleanup_free char *where = x_asprintf("%s %s[%zu]", owner, fields[f].key, i);
-			if (mark_desc(m, d, fields[f].manifest_position, where, depth, err) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* Read, check and parse the blob of a descriptor that must be followed. */
-static json_t *read_doc(struct mark *m, const gs_digest_t *d, const char *where, gs_error_t *err)
-{
-	cleanup_free char *path = gs_store_blob_path(m->store, d);
-	struct stat st;
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			gs_error_set(err, 0, "%s: blob '%s' is missing", where, d->s);
-		else
-			gs_error_set(err, errno, "%s: reading blob '%s'", where, d->s);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		gs_error_set(err, 0, "%s: '%s' is not a regular file", where, path);
-		return NULL;
-	}
-	if ((uint64_t)st.st_size > MAX_MANIFEST_SIZE) {
-		gs_error_set(err, 0, "%s: blob '%s' is %llu bytes, too big for a manifest", where,
-			     d->s, (unsigned long long)st.st_size);
-		return NULL;
-	}
-	cleanup_free char *data = NULL;
-	size_t len = 0;
-	if (gs_blob_read(m->store, d, GS_BLOB_SIZE_ANY, MAX_MANIFEST_SIZE, "manifest", &data, &len,
-			 err) < 0) {
-		gs_error_wrap(err, "%s", where);
-		return NULL;
-	}
-	json_error_t jerr;
-	json_t *doc = json_loadb(data, len, 0, &jerr);
-	if (!doc) {
-		gs_error_set(err, 0, "%s: blob '%s' is not valid JSON (%s)", where, d->s, jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(doc)) {
-		json_decref(doc);
-		gs_error_set(err, 0, "%s: blob '%s' is not a JSON object", where, d->s);
-		return NULL;
-	}
-	return doc;
-}
-
-static int mark_desc(struct mark *m, json_t *desc, int manifest_position, const char *where,
-		     int depth, gs_error_t *err)
-{
-	if (!json_is_object(desc))
-		return gs_error_set(err, 0, "%s is not a descriptor", where);
-	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	const char *ds = json_string_value(json_object_get(desc, "digest"));
-	int follow = manifest_position || is_manifest_type(mt);
-	if (!ds)
-		return gs_error_set(err, 0, "%s has no digest", where);
-	if (!is_sha256(ds)) {
-		if (is_other_digest(ds) && !follow)
-			return 0; /* in blobs/<algorithm>/, which gc never touches */
-		if (is_other_digest(ds))
-			return gs_error_set(err, 0,
-					    "%s: cannot follow '%s', gc knows only sha256 blobs",
-					    where, ds);
-		return gs_error_set(err, 0, "%s has an invalid digest '%s'", where, ds);
-	}
-	set_true(m->live, ds);
-	if (!follow || json_object_get(m->followed, ds))
+	(void)err;
+	struct mark *m = ctx;
+	if (!is_sha256(n->digest))
 		return 0;
-	if (depth >= MAX_DEPTH)
-		return gs_error_set(err, 0, "%s: manifests nested more than %d deep", where,
-				    MAX_DEPTH);
-	set_true(m->followed, ds);
-	gs_digest_t d;
-	memcpy(d.s, ds, GS_DIGEST_STR_LEN + 1);
-	cleanup_json json_t *doc = read_doc(m, &d, where, err);
-	if (!doc)
-		return -1;
-	const char *own_mt = json_string_value(json_object_get(doc, "mediaType"));
-	if (!is_manifest_type(mt) && !is_manifest_type(own_mt))
-		keep_digest_strings(m, doc);
-	cleanup_free char *owner = x_asprintf("'%s'", ds);
-	return walk_doc(m, doc, owner, depth + 1, err);
+	gs_json_set(m->live, n->digest, json_true());
+	if (n->role == GS_WALK_REFERRERS)
+		gs_json_set(m->reached, n->tag, json_true());
+	const char *own_mt = json_string_value(json_object_get(n->doc, "mediaType"));
+	if (n->doc && !gs_walk_is_manifest_type(n->media_type) && !gs_walk_is_manifest_type(own_mt))
+		keep_digest_strings(m, n->doc);
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "sha256-<64 hex>" naming an image index: a referrers-fallback tag. */
-static int is_referrers_tag(const char *ref, json_t *desc)
-{
-	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	if (!ref || strncmp(ref, "sha256-", 7) != 0 || strlen(ref) != 7 + GS_DIGEST_HEX_LEN ||
-	    !mt || strcmp(mt, GS_MT_INDEX) != 0)
-		return 0;
-	return strspn(ref + 7, "0123456789abcdef") == GS_DIGEST_HEX_LEN;
 }
 
 int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, gs_error_t *err)
@@ -256,67 +99,19 @@ int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, g
 		return gs_error_set(err, errno, "reading '%s'", path);
 	}
 	/* the same checks and message as every other command */
-	if (gs_layout_check(store, err) < 0)
+	gs_tag_list_t tags = {0};
+	if (gs_layout_read_tags(store, &tags, err) < 0)
 		return -1;
-	cleanup_free char *data = NULL;
-	size_t len = 0;
-	if (gs_fs_read_file(path, &data, &len, err) < 0)
-		return -1;
-	json_error_t jerr;
-	cleanup_json json_t *root = json_loadb(data, len, 0, &jerr);
-	if (!root)
-		return gs_error_set(err, 0, "'%s' is corrupted (invalid JSON: %s)", path,
-				    jerr.text);
-
-	struct mark m = {store, json_object(), json_object()};
-	int r = 0;
-	json_t *ms = json_object_get(root, "manifests");
-	size_t i;
-	json_t *d;
-	size_t n = json_array_size(ms);
-	char *pending = xcalloc(n ? n : 1, 1); /* referrers tags not marked yet */
-	json_array_foreach (ms, i, d) {
-		const char *ref = json_string_value(
-			json_object_get(json_object_get(d, "annotations"), GS_ANN_REF_NAME));
-		if (is_referrers_tag(ref, d)) {
-			pending[i] = 1;
-			continue;
-		}
-		cleanup_free char *where = ref ? x_asprintf("tag '%s'", ref)
-					       : x_asprintf("index.json manifests[%zu]", i);
-		if ((r = mark_desc(&m, d, 1, where, 0, err)) < 0)
-			break;
-	}
-	/* A referrers tag lives while its subject does; referrers may have
-	 * referrers of their own, so go round until nothing changes. */
-	for (int changed = 1; r == 0 && changed;) {
-		changed = 0;
-		json_array_foreach (ms, i, d) {
-			if (!pending[i])
-				continue;
-			const char *ref = json_string_value(json_object_get(
-				json_object_get(d, "annotations"), GS_ANN_REF_NAME));
-			cleanup_free char *subject = x_asprintf("sha256:%s", ref + 7);
-			if (!json_object_get(m.live, subject))
-				continue;
-			pending[i] = 0;
-			changed = 1;
-			cleanup_free char *where = x_asprintf("tag '%s'", ref);
-			if ((r = mark_desc(&m, d, 1, where, 0, err)) < 0)
-				break;
-		}
-	}
-	json_array_foreach (ms, i, d)
-		if (r == 0 && pending[i] && stale)
-			gs_strvec_push(stale, json_string_value(json_object_get(
-						      json_object_get(d, "annotations"),
-						      GS_ANN_REF_NAME)));
-	free(pending);
-	/* anything else index.json itself refers to (a subject, say) */
-	if (r == 0) {
-		json_object_del(root, "manifests");
-		r = walk_doc(&m, root, "index.json", 0, err);
-	}
+	/* A referrers tag is no root: it lives while its subject does, as a
+	 * registry drops the referrers of a deleted manifest. */
+	struct mark m = {json_object(), json_object()};
+	gs_walk_t w = GS_WALK_INIT(store, &tags, mark, &m);
+	int r = gs_walk_layout(&w, err);
+	gs_walk_release(&w);
+	for (size_t i = 0; r == 0 && stale && i < tags.n; i++)
+		if (gs_walk_is_referrers_tag(tags.v[i].ref_name, tags.v[i].media_type) &&
+		    !json_object_get(m.reached, tags.v[i].ref_name))
+			gs_strvec_push(stale, tags.v[i].ref_name);
 	if (r == 0) {
 		const char *k;
 		json_t *v;
@@ -325,8 +120,9 @@ int gs_gc_mark(const gs_store_t *store, gs_strvec_t *live, gs_strvec_t *stale, g
 		if (live->n)
 			qsort(live->v, live->n, sizeof *live->v, cmp_str);
 	}
+	gs_tag_list_release(&tags);
 	json_decref(m.live);
-	json_decref(m.followed);
+	json_decref(m.reached);
 	return r;
 }
 
@@ -398,11 +194,7 @@ int gs_gc(const char *dir, const gs_gc_opts_t *o, gs_gc_result_t *res, gs_error_
 	int locked = 0;
 	int r = gs_store_gc_lock(store, GS_LOCK_EXCLUSIVE | GS_LOCK_TRY, &hold, err);
 	if (r == 1) {
-		if (o->progress) {
-			cleanup_free char *line =
-				x_asprintf("waiting for the builds writing to '%s' to finish", dir);
-			o->progress(o->progress_ctx, line);
-		}
+		gs_progress(&o->progress, "waiting for the builds writing to '%s' to finish", dir);
 		r = gs_store_gc_lock(store, GS_LOCK_EXCLUSIVE, &hold, err);
 	}
 	if (r == 0) {

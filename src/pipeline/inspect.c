@@ -1,21 +1,21 @@
 /* gsimage inspect: every tag of a layout read back through the verified
  * reader (oci/blobread.h).  Descriptor sizes are checked, JSON blobs are
- * size-capped, nested image indexes are followed (up to MAX_DEPTH), and
- * each layer is decompressed and its diff_id checked: a mismatch is an
- * error, not a flag in the output.  Work is memoised by digest, so many
- * tags over the same images read each index, manifest, config and layer
- * once. */
+ * size-capped, nested image indexes are followed (up to MAX_DEPTH) by the
+ * layout walker (oci/walk.h), and each layer is decompressed and its
+ * diff_id checked: a mismatch is an error, not a flag in the output.
+ * Descriptions are memoised by digest and size, so many tags over the same
+ * images read each config and decompress each layer once. */
 #include "gsimage/pipeline/inspect.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "gsimage/oci/artifact.h"
 #include "gsimage/oci/blobread.h"
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/layout.h"
 #include "gsimage/oci/mediatype.h"
+#include "gsimage/oci/walk.h"
 #include "gsimage/pipeline/target.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/json.h"
@@ -30,6 +30,7 @@ struct inspector {
 	const gs_tag_list_t *tags; /* to find each image's referrers-fallback tag */
 	json_t *described; /* "<digest>@<size>" -> array of image descriptions */
 	json_t *layers;    /* "<digest>@<size>" -> {"size": n, "diffID": "sha256:..."} */
+	json_t *images;    /* the images of the tag being walked (borrowed) */
 };
 
 static const char *jstr(json_t *obj, const char *key)
@@ -80,10 +81,10 @@ static json_t *describe_image(struct inspector *in, const gs_blob_desc_t *desc, 
 		*variant ? x_asprintf("%s/%s/%s", jstr(config, "os"), jstr(config, "architecture"),
 				      variant)
 			 : x_asprintf("%s/%s", jstr(config, "os"), jstr(config, "architecture"));
-	json_object_set_new(out, "platform", json_string(platform));
-	json_object_set_new(out, "manifest", json_string(desc->digest.s));
+	gs_json_set(out, "platform", gs_json_string(platform));
+	gs_json_set(out, "manifest", json_string(desc->digest.s));
 	json_object_set_new(out, "manifestSize", json_integer((json_int_t)desc->size));
-	json_object_set_new(out, "config", json_string(img.config_desc.digest.s));
+	gs_json_set(out, "config", json_string(img.config_desc.digest.s));
 	json_object_set(out, "created", json_object_get(config, "created"));
 	json_t *cfg = json_object_get(config, "config");
 	json_object_set_new(out, "settings", cfg ? json_deep_copy(cfg) : json_object());
@@ -101,11 +102,11 @@ static json_t *describe_image(struct inspector *in, const gs_blob_desc_t *desc, 
 			break;
 		}
 		json_t *jl = json_object();
-		json_object_set_new(jl, "digest", json_string(l->digest.s));
-		json_object_set_new(jl, "mediaType", gs_json_string(l->media_type ? l->media_type : ""));
+		gs_json_set(jl, "digest", json_string(l->digest.s));
+		gs_json_set(jl, "mediaType", gs_json_string(l->media_type ? l->media_type : ""));
 		json_object_set_new(jl, "size", json_integer((json_int_t)l->size));
 		json_object_set_new(jl, "uncompressedSize", json_integer(usize));
-		json_object_set_new(jl, "diffID", json_string(diff_id.s));
+		gs_json_set(jl, "diffID", json_string(diff_id.s));
 		json_object_set_new(jl, "diffIDMatches", json_true()); /* a mismatch is an error */
 		json_array_append_new(layers, jl);
 	}
@@ -119,8 +120,8 @@ static json_t *describe_artifact(struct inspector *in, const gs_blob_desc_t *des
 				 json_t *manifest, gs_error_t *err)
 {
 	json_t *out = json_object();
-	json_object_set_new(out, "artifactType", gs_json_string(jstr(manifest, "artifactType")));
-	json_object_set_new(out, "manifest", json_string(desc->digest.s));
+	gs_json_set(out, "artifactType", gs_json_string(jstr(manifest, "artifactType")));
+	gs_json_set(out, "manifest", json_string(desc->digest.s));
 	json_object_set_new(out, "manifestSize", json_integer((json_int_t)desc->size));
 	json_object_set_new(out, "subject",
 			    gs_json_string(jstr(json_object_get(manifest, "subject"), "digest")));
@@ -140,97 +141,80 @@ static json_t *describe_artifact(struct inspector *in, const gs_blob_desc_t *des
 		}
 		gs_blob_reader_free(r);
 		json_t *jl = json_object();
-		json_object_set_new(jl, "digest", json_string(ld.digest.s));
-		json_object_set_new(jl, "mediaType", gs_json_string(ld.media_type ? ld.media_type : ""));
+		gs_json_set(jl, "digest", json_string(ld.digest.s));
+		gs_json_set(jl, "mediaType", gs_json_string(ld.media_type ? ld.media_type : ""));
 		json_object_set_new(jl, "size", json_integer((json_int_t)ld.size));
 		json_array_append_new(layers, jl);
 	}
 	return out;
 }
 
-/* The artifact types the image's referrers-fallback tag lists. */
-static json_t *referrers_of(struct inspector *in, const gs_digest_t *manifest, gs_error_t *err)
-{
-	json_t *types = json_array();
-	cleanup_free char *fallback = gs_referrers_tag(manifest);
-	for (size_t i = 0; i < in->tags->n; i++) {
-		const gs_tag_t *t = &in->tags->v[i];
-		if (!t->ref_name || strcmp(t->ref_name, fallback) != 0)
-			continue;
-		gs_blob_desc_t d = {t->media_type, t->digest, t->size};
-		cleanup_json json_t *idx = gs_blob_read_json(in->store, &d, "referrers index", NULL,
-							     NULL, err);
-		if (!idx) {
-			json_decref(types);
-			return NULL;
-		}
-		size_t j;
-		json_t *m;
-		json_array_foreach(json_object_get(idx, "manifests"), j, m)
-			json_array_append_new(types, gs_json_string(jstr(m, "artifactType")));
-	}
-	return types;
-}
-
-/* Append to images what desc points at: one image for a manifest, each
- * image of an index (nested indexes followed). */
-static int describe(struct inspector *in, const gs_blob_desc_t *desc, int depth, json_t *images,
-		    gs_error_t *err)
+/* The artifact types the referrers tag n lists, into the description of
+ * the image they refer to (its parent in the walk). */
+static int list_referrers(struct inspector *in, const gs_walk_node_t *n)
 {
 	char key[GS_DIGEST_STR_LEN + 32];
-	memo_key(desc, key, sizeof(key));
-	json_t *done = json_object_get(in->described, key);
-	if (done) {
-		json_array_extend(images, done);
-		return 0;
-	}
-	int says_index = gs_mediatype_is_index(desc->media_type);
-	cleanup_json json_t *doc = gs_blob_read_json(in->store, desc, says_index ? "index" : "manifest",
-						     NULL, NULL, err);
-	if (!doc)
+	snprintf(key, sizeof(key), "%s@%llu", n->parent->digest,
+		 (unsigned long long)n->parent->size);
+	json_t *types = json_object_get(json_array_get(json_object_get(in->described, key), 0),
+					"referrers");
+	size_t j;
+	json_t *m;
+	json_array_foreach(json_object_get(n->doc, "manifests"), j, m)
+		json_array_append_new(types, gs_json_string(jstr(m, "artifactType")));
+	return GS_WALK_SKIP; /* the artifacts are described under their own tag */
+}
+
+/* A manifest or index the walk reached: an image or artifact is described
+ * (once per digest and size), an index is checked and descended into. */
+static int describe(struct inspector *in, const gs_walk_node_t *n, gs_error_t *err)
+{
+	gs_blob_desc_t desc = {n->media_type, {{0}}, n->size};
+	if (gs_digest_parse(n->digest, &desc.digest, err) < 0)
 		return -1;
-	int is_index = gs_blob_json_is_index(doc);
-	if (says_index != is_index && (says_index || gs_mediatype_is_manifest(desc->media_type)))
-		return gs_error_set(err, 0, "'%s' is described as '%s' but is an image %s",
-				    desc->digest.s, desc->media_type, is_index ? "index" : "manifest");
-	cleanup_json json_t *found = json_array();
-	if (!is_index && json_object_get(doc, "artifactType")) {
-		json_t *art = describe_artifact(in, desc, doc, err);
-		if (!art)
-			return -1;
-		json_array_append_new(found, art);
-	} else if (!is_index) {
-		json_t *img = describe_image(in, desc, doc, err);
-		json_t *refs = img ? referrers_of(in, &desc->digest, err) : NULL;
-		if (!refs) {
-			json_decref(img);
-			return -1;
-		}
-		json_object_set_new(img, "referrers", refs);
-		json_array_append_new(found, img);
-	} else {
-		if (depth >= MAX_DEPTH)
-			return gs_error_set(err, 0,
-					    "index '%s' nests image indexes more than %d deep",
-					    desc->digest.s, MAX_DEPTH);
-		json_t *ms = json_object_get(doc, "manifests");
-		if (!json_is_array(ms))
-			return gs_error_set(err, 0, "index '%s' has no manifests array",
-					    desc->digest.s);
-		size_t i;
-		json_t *m;
-		json_array_foreach(ms, i, m) {
-			gs_blob_desc_t child;
-			char what[48];
-			snprintf(what, sizeof(what), "manifests[%zu]", i);
-			if (gs_blob_desc_parse(m, what, &child, err) < 0 ||
-			    describe(in, &child, depth + 1, found, err) < 0)
-				return gs_error_wrap(err, "index '%s'", desc->digest.s);
-		}
+	char key[GS_DIGEST_STR_LEN + 32];
+	memo_key(&desc, key, sizeof(key));
+	json_t *done = json_object_get(in->described, key);
+	if (done || !n->doc) {
+		json_array_extend(in->images, done ? done : json_array());
+		return GS_WALK_SKIP;
 	}
-	json_object_set(in->described, key, found);
-	json_array_extend(images, found);
-	return 0;
+	int says_index = gs_mediatype_is_index(n->media_type);
+	int is_index = gs_blob_json_is_index(n->doc);
+	if (says_index != is_index && (says_index || gs_mediatype_is_manifest(n->media_type)))
+		return gs_error_set(err, 0, "'%s' is described as '%s' but is an image %s",
+				    n->digest, n->media_type, is_index ? "index" : "manifest");
+	if (is_index && n->depth >= MAX_DEPTH)
+		return gs_error_set(err, 0, "index '%s' nests image indexes more than %d deep",
+				    n->digest, MAX_DEPTH);
+	if (is_index)
+		return json_is_array(json_object_get(n->doc, "manifests"))
+			       ? 0
+			       : gs_error_set(err, 0, "index '%s' has no manifests array", n->digest);
+	int artifact = json_object_get(n->doc, "artifactType") != NULL;
+	json_t *d = artifact ? describe_artifact(in, &desc, n->doc, err)
+			     : describe_image(in, &desc, n->doc, err);
+	if (!d)
+		return -1;
+	if (!artifact)
+		json_object_set_new(d, "referrers", json_array());
+	json_t *found = json_array();
+	json_array_append_new(found, d);
+	json_object_set_new(in->described, key, found);
+	json_array_extend(in->images, found);
+	/* an image's referrers come next in the walk; an artifact's subject is
+	 * described under its own tag */
+	return artifact ? GS_WALK_SKIP : 0;
+}
+
+static int inspect_node(void *ctx, const gs_walk_node_t *n, gs_error_t *err)
+{
+	struct inspector *in = ctx;
+	if (n->role == GS_WALK_ROOT || n->role == GS_WALK_MANIFEST)
+		return describe(in, n, err);
+	if (n->role == GS_WALK_REFERRERS)
+		return list_referrers(in, n);
+	return GS_WALK_SKIP; /* config and layers: describe_image read them */
 }
 
 static json_t *describe_tag(struct inspector *in, const gs_tag_t *tag, gs_error_t *err)
@@ -240,15 +224,19 @@ static json_t *describe_tag(struct inspector *in, const gs_tag_t *tag, gs_error_
 		return NULL;
 	}
 	json_t *out = json_object();
-	json_object_set_new(out, "tag", json_string(tag->ref_name ? tag->ref_name : ""));
-	json_object_set_new(out, "name", json_string(tag->full_name ? tag->full_name : ""));
-	json_object_set_new(out, "digest", json_string(tag->digest.s));
-	json_object_set_new(out, "mediaType", json_string(tag->media_type));
+	gs_json_set(out, "tag", gs_json_string(tag->ref_name ? tag->ref_name : ""));
+	gs_json_set(out, "name", gs_json_string(tag->full_name ? tag->full_name : ""));
+	gs_json_set(out, "digest", json_string(tag->digest.s));
+	gs_json_set(out, "mediaType", gs_json_string(tag->media_type));
 	json_object_set_new(out, "size", json_integer((json_int_t)tag->size));
-	json_t *images = json_array();
-	json_object_set_new(out, "images", images);
-	gs_blob_desc_t desc = {tag->media_type, tag->digest, tag->size};
-	if (describe(in, &desc, 0, images, err) < 0) {
+	in->images = json_array();
+	json_object_set_new(out, "images", in->images);
+	/* a walk per tag: each tag's indexes and manifests are read (and
+	 * their sizes checked) again, configs and layers only once */
+	gs_walk_t w = GS_WALK_INIT(in->store, in->tags, inspect_node, in);
+	int r = gs_walk_tag(&w, tag, err);
+	gs_walk_release(&w);
+	if (r < 0) {
 		json_decref(out);
 		return NULL;
 	}
@@ -324,7 +312,7 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 	cleanup_json json_t *all = json_array();
 	cleanup_json json_t *described = json_object();
 	cleanup_json json_t *layers = json_object();
-	struct inspector in = {store, &tags, described, layers};
+	struct inspector in = {store, &tags, described, layers, NULL};
 	int r = -1;
 	for (size_t i = 0; i < tags.n; i++) {
 		if (ref_name && (!tags.v[i].ref_name || strcmp(tags.v[i].ref_name, ref_name) != 0))
@@ -343,9 +331,7 @@ int gs_inspect(const gs_store_t *store, const char *ref_name, int as_json, char 
 		goto out;
 	}
 	if (as_json) {
-		char *s = json_dumps(all, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (!s)
-			abort();
+		char *s = gs_json_dump(all, GS_JSON_INDENT, NULL);
 		*out = x_asprintf("%s\n", s);
 		free(s);
 	} else {

@@ -19,7 +19,7 @@ static void entry_key(const gs_digest_t *key, gs_cache_key_t *k)
 
 static gs_cache_t cache_of(const gs_layercache_t *c)
 {
-	return (gs_cache_t){.dir = c->dir, .warn = c->warn, .warn_ctx = c->warn_ctx};
+	return (gs_cache_t){.dir = c->dir, .warn = c->warn};
 }
 
 char *gs_layercache_entry_path(const gs_layercache_t *c, const gs_digest_t *key)
@@ -80,7 +80,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 	gs_layer_info_t found;
 	if (parse_entry(text, compression, &found, &why) < 0) {
 		cleanup_free char *path = gs_layercache_entry_path(c, key);
-		gs_cache_warn(&cache, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
+		gs_progress(&cache.warn, "warning: ignoring layer cache entry '%s': %s; rebuilding the layer", path,
 		     why);
 		return 0;
 	}
@@ -93,7 +93,7 @@ int gs_layercache_lookup(const gs_layercache_t *c, gs_store_t *store,
 	gs_blob_reader_t *r = NULL;
 	if (gs_blob_reader_open(store, &found.digest, found.size, "layer", &r, &e) < 0 ||
 	    gs_blob_reader_finish(r, &e) < 0) {
-		gs_cache_warn(&cache, "warning: %s; writing the layer again", e.msg);
+		gs_progress(&cache.warn, "warning: %s; writing the layer again", e.msg);
 		gs_blob_reader_free(r);
 		gs_error_release(&e);
 		return 0;

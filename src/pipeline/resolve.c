@@ -497,6 +497,7 @@ static int build_and_push(gs_resolve_request_t *req, package_t *p, gs_error_t *e
 	gs_push_request_t push = b->push;
 	push.layout_dir = b->layout_dir;
 	push.ref = tag;
+	push.digest = res.image.top.s; /* what was built, whatever the tag says now */
 	push.dest = dest;
 	cleanup_free char *pushed = NULL;
 	int r = gs_push(&push, &pushed, err);

@@ -38,34 +38,8 @@ static int plausible_version(const char *s, size_t len)
 static int run_capture(char *const *argv, char *const *envp, const char *cwd, char **out,
 		       char **errout, gs_error_t *err)
 {
-	cleanup_free char *o = NULL;
-	cleanup_free char *e = NULL;
-	int status = 0;
-	gs_proc_opts_t po = {
-		.argv = argv,
-		.envp = envp,
-		.cwd = cwd,
-		.capture_stdout = &o,
-		.capture_stderr = &e,
-	};
-	if (gs_proc_run(&po, &status, err) < 0)
-		return -1;
-	if (status != 0) {
-		size_t n = strlen(e);
-		while (n > 0 && isspace((unsigned char)e[n - 1]))
-			e[--n] = '\0';
-		const char *last = strrchr(e, '\n');
-		gs_error_set(err, 0, "'%s %s' failed (exit %d)%s%s", argv[0], argv[1] ? argv[1] : "",
-			     status, *e ? ": " : "", last ? last + 1 : e);
-		return -1;
-	}
-	*out = o;
-	o = NULL;
-	if (errout) {
-		*errout = e;
-		e = NULL;
-	}
-	return 0;
+	gs_proc_opts_t po = {.argv = argv, .envp = envp, .cwd = cwd};
+	return gs_proc_output(&po, out, errout, err);
 }
 
 /* ---- musl ---------------------------------------------------------------- */
@@ -322,40 +296,24 @@ int gs_sbom_cc_version(gs_cc_kind_t kind, const char *cc, char *const *envp, cha
 
 /* ---- cgo packages --------------------------------------------------------- */
 
-void gs_sbom_cgo_packages_argv(const char *go, const char *package, const char *tags,
-			       gs_strvec_t *argv)
-{
-	gs_strvec_push(argv, go);
-	gs_strvec_push(argv, "list");
-	gs_strvec_push(argv, "-buildvcs=false"); /* no git run: listing needs no stamp */
-	gs_strvec_push(argv, "-deps");
-	if (tags && *tags)
-		gs_strvec_pushf(argv, "-tags=%s", tags);
-	gs_strvec_push(argv, "-f={{if .CgoFiles}}{{.ImportPath}}{{end}}");
-	gs_strvec_push(argv, "--");
-	gs_strvec_push(argv, package);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void gs_sbom_cgo_packages_parse(const char *output, gs_strvec_t *packages)
+void gs_sbom_cgo_packages_sort(gs_strvec_t *packages)
 {
-	cleanup_strvec gs_strvec_t lines = GS_STRVEC_INIT;
-	gs_strvec_split(&lines, output ? output : "", '\n');
-	for (size_t i = 0; i < lines.n; i++) {
-		char *l = lines.v[i];
-		size_t n = strlen(l);
-		while (n > 0 && isspace((unsigned char)l[n - 1]))
-			l[--n] = '\0';
-	}
-	qsort(lines.v, lines.n, sizeof *lines.v, cmp_str);
-	for (size_t i = 0; i < lines.n; i++) {
-		const char *l = lines.v[i];
-		if (!*l || (i > 0 && strcmp(lines.v[i - 1], l) == 0))
+	qsort(packages->v, packages->n, sizeof *packages->v, cmp_str);
+	size_t k = 0;
+	for (size_t i = 0; i < packages->n; i++) {
+		char *l = packages->v[i];
+		if (!*l || (k > 0 && strcmp(packages->v[k - 1], l) == 0)) {
+			free(l);
 			continue;
-		gs_strvec_push(packages, l);
+		}
+		packages->v[k++] = l;
 	}
+	packages->n = k;
+	if (packages->v)
+		packages->v[k] = NULL;
 }

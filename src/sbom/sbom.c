@@ -273,11 +273,6 @@ static void model_release(model_t *m)
 	memset(m, 0, sizeof *m);
 }
 
-static char *image_ref(const gs_sbom_input_t *in)
-{
-	return in->tag && *in->tag ? x_asprintf("%s:%s", in->name, in->tag) : xstrdup(in->name);
-}
-
 /* "1.19.8" from "go1.19.8" (or "go1.21.0 X:boringcrypto"); owned. */
 static char *stdlib_version(const char *go_version)
 {
@@ -446,11 +441,11 @@ static int build_model(const gs_sbom_input_t *in, model_t *m, gs_error_t *err)
 	img->version = xstrdup(in->manifest_digest);
 	memcpy(img->sha256, in->manifest_digest + 7, 64);
 	img->sha256[64] = '\0';
-	img->purl = gs_sbom_purl_oci(in->name, in->tag, in->manifest_digest, p->arch);
-	cleanup_free char *ref = image_ref(in);
-	img->comment = x_asprintf("OCI image %s for %s", ref, p->name);
+	/* No repository or tag: the same image is the same document
+	 * whatever it is tagged, so it is attached once. */
+	img->purl = gs_sbom_purl_oci(in->name, NULL, in->manifest_digest, p->arch);
+	img->comment = x_asprintf("OCI image of %s for %s", in->name, p->name);
 	prop(img, "gsimage:image:platform", p->name);
-	prop(img, "gsimage:image:tag", in->tag && *in->tag ? in->tag : NULL);
 
 	/* The program. */
 	const char *main_path = gi->main.path ? gi->main.path : gi->path ? gi->path : "unknown";
@@ -556,22 +551,11 @@ static int build_model(const gs_sbom_input_t *in, model_t *m, gs_error_t *err)
 	return 0;
 }
 
-static int dump(json_t *root, char **out, gs_error_t *err)
-{
-	char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!s)
-		return gs_error_set(err, 0, "cannot serialize the SBOM");
-	*out = s;
-	return 0;
-}
-
 /* The UUID of a document: sha256 over the format, the manifest digest and
  * the document as written without its identifier. */
 static void doc_uuid(json_t *root, const char *format, const char *digest, char out[37])
 {
-	char *body = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!body)
-		abort(); /* only on out of memory */
+	char *body = gs_json_dump(root, GS_JSON_COMPACT, NULL);
 	char *name = x_asprintf("%s\n%s", digest, body);
 	gs_sbom_uuid(format, name, out);
 	free(name);
@@ -656,12 +640,11 @@ int gs_sbom_spdx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 		model_release(&m);
 		return -1;
 	}
-	cleanup_free char *ref = image_ref(in);
 	cleanup_json json_t *root = json_object();
 	set_str(root, "spdxVersion", "SPDX-2.3");
 	set_str(root, "dataLicense", "CC0-1.0");
 	set_str(root, "SPDXID", "SPDXRef-DOCUMENT");
-	char *docname = x_asprintf("%s %s", ref, in->platform->name);
+	char *docname = x_asprintf("%s %s %s", in->name, in->platform->name, in->manifest_digest);
 	set_str(root, "name", docname);
 	free(docname);
 	set_str(root, "documentNamespace", ""); /* set last, from the rest */
@@ -697,7 +680,8 @@ int gs_sbom_spdx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 	set_str(root, "documentNamespace", ns);
 	free(ns);
 	model_release(&m);
-	return dump(root, json, err);
+	*json = gs_json_dump(root, GS_JSON_COMPACT, NULL);
+	return 0;
 }
 
 /* ---- CycloneDX 1.5 -------------------------------------------------------- */
@@ -852,5 +836,6 @@ int gs_sbom_cyclonedx(const gs_sbom_input_t *in, char **json, gs_error_t *err)
 	set_str(root, "serialNumber", serial);
 	free(serial);
 	model_release(&m);
-	return dump(root, json, err);
+	*json = gs_json_dump(root, GS_JSON_COMPACT, NULL);
+	return 0;
 }

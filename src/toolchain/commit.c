@@ -16,8 +16,8 @@
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
 
-int gs_commit_lock_key(const char *dir, gs_progress_fn progress, void *progress_ctx,
-		       gs_lock_t *l, gs_error_t *err)
+int gs_commit_lock_key(const char *dir, const gs_progress_t *progress, gs_lock_t *l,
+		       gs_error_t *err)
 {
 	cleanup_free char *path = gs_path_join(dir, "lock");
 	for (;;) {
@@ -25,11 +25,8 @@ int gs_commit_lock_key(const char *dir, gs_progress_fn progress, void *progress_
 			return -1;
 		int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
 		if (r == 1) {
-			if (progress) {
-				cleanup_free char *line = x_asprintf(
-					"waiting for another gsimage building the same binary (%s)", dir);
-				progress(progress_ctx, line);
-			}
+			gs_progress(progress, "waiting for another gsimage building the same binary (%s)",
+				    dir);
 			r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
 		}
 		if (r < 0)

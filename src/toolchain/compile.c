@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,20 +21,6 @@
 #include "gsimage/util/xalloc.h"
 
 extern char **environ;
-
-static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void progress(const gs_compile_opts_t *o, const char *fmt, ...)
-{
-	if (!o->progress)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	o->progress(o->progress_ctx, line);
-}
 
 /* Where to run go and what to ask it to build: a directory argument becomes
  * the working directory (so its own go.mod is found) and ".". */
@@ -192,7 +177,7 @@ static int lock_keys(const gs_compile_opts_t *o, gs_plan_job_t *jobs, gs_lock_t 
 		/* The same key twice (cannot happen today): one lock. */
 		if (i > 0 && strcmp(order[i]->key_dir, order[i - 1]->key_dir) == 0)
 			continue;
-		if (gs_commit_lock_key(order[i]->key_dir, o->progress, o->progress_ctx,
+		if (gs_commit_lock_key(order[i]->key_dir, &o->progress,
 				       &locks[order[i] - jobs], err) < 0)
 			return -1;
 	}
@@ -200,7 +185,7 @@ static int lock_keys(const gs_compile_opts_t *o, gs_plan_job_t *jobs, gs_lock_t 
 		cleanup_free char *warning = NULL;
 		verified[i] = gs_commit_check_kept(jobs[i].final, &warning);
 		if (warning)
-			progress(o, "warning: %s", warning);
+			gs_progress(&o->progress, "warning: %s", warning);
 	}
 	return 0;
 }
@@ -290,9 +275,9 @@ static int build(const gs_compile_opts_t *o, struct tools *t, const gs_golist_t 
 	for (size_t i = 0; i < n; i++) {
 		runs[i] = (gs_run_t){.argv = jobs[i].argv.v, .envp = jobs[i].env.v, .cwd = t->cwd,
 				     .cold = jobs[i].marker && access(jobs[i].marker, F_OK) != 0};
-		progress(o, "%s", jobs[i].announce);
+		gs_progress(&o->progress, "%s", jobs[i].announce);
 		if (runs[i].cold)
-			progress(o, "building musl libc for %s with zig (first run only, about a "
+			gs_progress(&o->progress, "building musl libc for %s with zig (first run only, about a "
 				 "minute)", jobs[i].platform->zig_target);
 	}
 	gs_run_all(runs, n, o->jobs);

@@ -99,6 +99,21 @@ static const char *pie_extldflags(gs_cc_kind_t cc)
 			       : "-static-pie -s -Wl,-z,relro,-z,now";
 }
 
+char *gs_gobuild_tags(const gs_gobuild_t *b)
+{
+	int pie = b->compiler == GS_COMPILER_GC && b->pie && b->cgo;
+	if (!(pie && b->pie_pure_go))
+		return b->tags && *b->tags ? xstrdup(b->tags) : NULL;
+	cleanup_strvec gs_strvec_t tags = GS_STRVEC_INIT;
+	gs_strvec_push(&tags, "netgo");
+	gs_strvec_push(&tags, "osusergo");
+	/* Our -tags replaces $GOFLAGS' (go takes the last): keep theirs. */
+	const char *more = b->tags ? b->tags : b->goflags_tags;
+	if (more)
+		push_tags(&tags, more);
+	return gs_strvec_join(&tags, ",");
+}
+
 void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv)
 {
 	int gc = b->compiler == GS_COMPILER_GC;
@@ -109,18 +124,9 @@ void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv)
 	if (pie)
 		gs_strvec_push(argv, "-buildmode=pie");
 	gs_strvec_pushf(argv, "-o=%s", b->output);
-	if (pie && b->pie_pure_go) {
-		cleanup_strvec gs_strvec_t tags = GS_STRVEC_INIT;
-		gs_strvec_push(&tags, "netgo");
-		gs_strvec_push(&tags, "osusergo");
-		const char *more = b->tags ? b->tags : b->goflags_tags;
-		if (more)
-			push_tags(&tags, more);
-		cleanup_free char *joined = gs_strvec_join(&tags, ",");
-		gs_strvec_pushf(argv, "-tags=%s", joined);
-	} else if (b->tags && *b->tags) {
-		gs_strvec_pushf(argv, "-tags=%s", b->tags);
-	}
+	cleanup_free char *tags = gs_gobuild_tags(b);
+	if (tags)
+		gs_strvec_pushf(argv, "-tags=%s", tags);
 	if (b->gcflags && *b->gcflags)
 		gs_strvec_pushf(argv, "-gcflags=%s", b->gcflags);
 

@@ -84,33 +84,19 @@ int gs_golist_run(const char *go, const char *cwd, const char *pkg, const char *
 {
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	char *out = NULL;
-	cleanup_free char *errout = NULL;
-	int status;
 	gs_golist_argv(go, pkg, tags, &argv);
-	gs_proc_opts_t po = {
-		.argv = argv.v,
-		.envp = envp,
-		.cwd = cwd,
-		.capture_stdout = &out,
-		.capture_stderr = &errout,
-	};
-	if (gs_proc_run(&po, &status, err) < 0)
-		return gs_error_wrap(err, "listing package '%s'", package);
-	if (status != 0) {
-		free(out);
-		cleanup_free char *why = gs_proc_first_line(errout);
-		/* A one-line complaint is already in the error line itself. */
-		if (!gs_proc_says_one_line(errout))
-			gs_error_set_detail(err, errout);
+	gs_proc_opts_t po = {.argv = argv.v, .envp = envp, .cwd = cwd};
+	if (gs_proc_output(&po, &out, NULL, err) < 0) {
+		if (err->errnum) /* go did not start */
+			return gs_error_wrap(err, "listing package '%s'", package);
 		/* Not always the package's fault (no build cache, a VCS status
-		 * go cannot read): say what failed, and Go's reason. */
-		/* "go.mod requires go >= 1.27 (running go 1.26.8;
+		 * go cannot read): say what failed, and Go's reason.
+		 * "go.mod requires go >= 1.27 (running go 1.26.8;
 		 * GOTOOLCHAIN=local)": say how to get that Go. */
-		const char *hint = strstr(why, "GOTOOLCHAIN=local")
-					   ? "; GOTOOLCHAIN=auto lets go fetch the Go that go.mod "
-					     "asks for through the module proxy"
-					   : "";
-		return gs_error_set(err, 0, "go cannot load package '%s': %s%s", package, why, hint);
+		if (strstr(err->msg, "GOTOOLCHAIN=local"))
+			gs_error_set(err, 0, "%s; GOTOOLCHAIN=auto lets go fetch the Go that "
+				     "go.mod asks for through the module proxy", err->msg);
+		return gs_error_wrap(err, "go cannot load package '%s'", package);
 	}
 	return gs_golist_parse(out, package, l, err);
 }

@@ -82,21 +82,17 @@ char *gs_go_version_key(const char *go, const char *cwd, char *const *envp)
 static char *ask_go(const char *go, const char *cwd, char *const *envp, gs_error_t *err)
 {
 	char *argv[] = {(char *)go, "env", "GOVERSION", NULL};
-	cleanup_free char *out = NULL, *errout = NULL;
-	int status;
-	gs_proc_opts_t po = {
-		.argv = argv,
-		.envp = envp,
-		.cwd = cwd,
-		.capture_stdout = &out,
-		.capture_stderr = &errout,
-	};
-	if (gs_proc_run(&po, &status, err) < 0)
+	cleanup_free char *out = NULL;
+	gs_proc_opts_t po = {.argv = argv, .envp = envp, .cwd = cwd};
+	if (gs_proc_output(&po, &out, NULL, err) < 0) {
+		gs_error_wrap(err, "'%s env GOVERSION' failed", go);
 		return NULL;
+	}
 	size_t n = strcspn(out, "\n");
-	if (status != 0 || n == 0 || strncmp(out, "go", 2) != 0) {
-		cleanup_free char *why = gs_proc_first_line(status != 0 ? errout : out);
-		gs_error_set(err, 0, "'%s env GOVERSION' failed%s%s", go, *why ? ": " : "", why);
+	if (n == 0 || strncmp(out, "go", 2) != 0) {
+		cleanup_free char *what = gs_proc_first_line(out);
+		gs_error_set(err, 0, "'%s env GOVERSION' gives no Go version%s%s", go,
+			     *what ? ": " : "", what);
 		return NULL;
 	}
 	return xstrndup(out, n);

@@ -14,17 +14,13 @@
 static char *git(const char *dir, const char *a1, const char *a2, const char *a3)
 {
 	char *argv[] = {"git", "-C", (char *)dir, (char *)a1, (char *)a2, (char *)a3, NULL};
-	char *out = NULL, *errout = NULL;
-	int status;
+	char *out = NULL;
 	gs_error_t err = GS_ERROR_INIT;
-	gs_proc_opts_t po = {.argv = argv, .capture_stdout = &out, .capture_stderr = &errout};
-	int r = gs_proc_run(&po, &status, &err);
-	gs_error_release(&err);
-	free(errout);
-	if (r < 0 || status != 0) {
-		free(out);
+	gs_proc_opts_t po = {.argv = argv};
+	int r = gs_proc_output(&po, &out, NULL, &err);
+	gs_error_release(&err); /* no repository, no remote, no tag: no label */
+	if (r < 0)
 		return NULL;
-	}
 	size_t n = strlen(out);
 	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
 		out[--n] = '\0';

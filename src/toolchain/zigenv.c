@@ -49,21 +49,10 @@ int gs_zig_env(const char *zig, char *const *envp, char **version, char **lib_di
 {
 	*version = *lib_dir = NULL;
 	char *argv[] = {(char *)zig, "env", NULL};
-	cleanup_free char *out = NULL, *errout = NULL;
-	int status;
-	gs_proc_opts_t po = {
-		.argv = argv,
-		.envp = envp,
-		.cwd = "/",
-		.capture_stdout = &out,
-		.capture_stderr = &errout,
-	};
-	if (gs_proc_run(&po, &status, err) < 0)
-		return -1;
-	if (status != 0) {
-		cleanup_free char *why = gs_proc_first_line(errout);
-		return gs_error_set(err, 0, "'%s env' failed (exit status %d%s%s); point GSIMAGE_ZIG "
-					    "at zig >= 0.11", zig, status, *why ? ": " : "", why);
-	}
+	cleanup_free char *out = NULL;
+	gs_proc_opts_t po = {.argv = argv, .envp = envp, .cwd = "/"};
+	if (gs_proc_output(&po, &out, NULL, err) < 0)
+		return gs_error_set(err, 0, "%s; point GSIMAGE_ZIG at zig >= 0.11 (it is '%s')",
+				    err->msg, zig);
 	return gs_zig_env_parse(out, "/", version, lib_dir, err);
 }

@@ -103,17 +103,6 @@ static char *entry_path(const gs_cache_t *c, const gs_cache_key_t *k)
 	return x_asprintf("%s/entries/%s/%s", c->dir, k->kind, name);
 }
 
-void gs_cache_warn(const gs_cache_t *c, const char *fmt, ...)
-{
-	if (!c->warn)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	cleanup_free char *line = x_vasprintf(fmt, ap);
-	va_end(ap);
-	c->warn(c->warn_ctx, line);
-}
-
 /* "<tag> <len>[ <sha256>]\n": the length (and the check) after tag at *p;
  * advances *p past the newline.  -1 when it is not there. */
 static int field(const char **p, const char *end, const char *tag, size_t *len, char *sum)
@@ -186,7 +175,7 @@ int gs_cache_get(const gs_cache_t *c, const gs_cache_key_t *k, char **value, siz
 	} else
 		why = check_entry(text, n, k, &v, &vlen);
 	if (why) {
-		gs_cache_warn(c, "warning: ignoring cache entry '%s': %s", path, why);
+		gs_progress(&c->warn, "warning: ignoring cache entry '%s': %s", path, why);
 		gs_error_release(&e);
 		return 0;
 	}
@@ -217,6 +206,6 @@ void gs_cache_put(const gs_cache_t *c, const gs_cache_key_t *k, const void *valu
 	cleanup_free char *dir = gs_path_dirname(path);
 	gs_error_t e = GS_ERROR_INIT;
 	if (gs_fs_mkdir_p(dir, 0755, &e) < 0 || gs_fs_write_atomic(path, text, n, (mode_t)mode, &e) < 0)
-		gs_cache_warn(c, "warning: cannot write cache entry '%s': %s", path, e.msg);
+		gs_progress(&c->warn, "warning: cannot write cache entry '%s': %s", path, e.msg);
 	gs_error_release(&e);
 }

@@ -24,13 +24,20 @@ void gs_json_set(json_t *obj, const char *key, json_t *v)
 		abort(); /* only on out of memory */
 }
 
-char *gs_json_dump_compact(json_t *root, size_t *len)
+char *gs_json_dump(const json_t *root, int style, size_t *len)
 {
-	char *s = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
+	size_t flags = JSON_PRESERVE_ORDER | (style == GS_JSON_INDENT ? JSON_INDENT(2) : JSON_COMPACT);
+	char *s = json_dumps(root, flags);
 	if (!s)
-		abort();
+		abort(); /* only on out of memory (or a NULL root: the same) */
 	if (len)
 		*len = strlen(s);
+	return s;
+}
+
+char *gs_json_dump_compact(json_t *root, size_t *len)
+{
+	char *s = gs_json_dump(root, GS_JSON_COMPACT, len);
+	json_decref(root);
 	return s;
 }

@@ -1,9 +1,11 @@
 #include "gsimage/util/proc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -153,7 +155,8 @@ int gs_proc_says_one_line(const char *s)
 	return *s && (!nl || nl[strspn(nl, "\n ")] == '\0');
 }
 
-int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
+/* gs_proc_run with the raw wait status, which tells an exit from a signal. */
+static int run_wait(const gs_proc_opts_t *opts, int *wstatus, gs_error_t *err)
 {
 	int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
 	cleanup_free char *exe = gs_proc_which(opts->argv[0], env_path(opts->envp));
@@ -226,10 +229,79 @@ int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
 		}
 	}
 	running_remove(slot);
-	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	*wstatus = ws;
 	if (opts->capture_stdout)
 		*opts->capture_stdout = out.data ? out.data : xstrdup("");
 	if (opts->capture_stderr)
 		*opts->capture_stderr = errb.data ? errb.data : xstrdup("");
 	return 0;
+}
+
+int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err)
+{
+	int ws;
+	if (run_wait(opts, &ws, err) < 0)
+		return -1;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return 0;
+}
+
+char *gs_proc_last_line(const char *s)
+{
+	size_t end = strlen(s);
+	for (;;) {
+		while (end > 0 && isspace((unsigned char)s[end - 1]))
+			end--;
+		size_t start = end;
+		while (start > 0 && s[start - 1] != '\n')
+			start--;
+		size_t lead = start;
+		while (lead < end && isspace((unsigned char)s[lead]))
+			lead++;
+		if (lead < end || start == 0)
+			return xstrndup(s + lead, end - lead);
+		end = start - 1;
+	}
+}
+
+/* "'go list'": the program's base name, and its subcommand when the
+ * second word is one (not an option). */
+static char *command_name(char *const *argv)
+{
+	const char *slash = strrchr(argv[0], '/');
+	const char *base = slash ? slash + 1 : argv[0];
+	if (argv[1] && argv[1][0] && argv[1][0] != '-' && !strchr(argv[1], '/'))
+		return x_asprintf("'%s %s'", base, argv[1]);
+	return x_asprintf("'%s'", base);
+}
+
+int gs_proc_output(const gs_proc_opts_t *opts, char **out, char **errout, gs_error_t *err)
+{
+	*out = NULL;
+	if (errout)
+		*errout = NULL;
+	cleanup_free char *o = NULL, *e = NULL;
+	gs_proc_opts_t po = *opts;
+	po.capture_stdout = &o;
+	po.capture_stderr = &e;
+	po.stdout_to_stderr = 0;
+	int ws;
+	if (run_wait(&po, &ws, err) < 0)
+		return -1;
+	if (errout)
+		*errout = xstrdup(e);
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
+		*out = o;
+		o = NULL;
+		return 0;
+	}
+	cleanup_free char *name = command_name(opts->argv);
+	cleanup_free char *why = gs_proc_last_line(e);
+	cleanup_free char *how = WIFEXITED(ws)
+		? x_asprintf("exited with status %d", WEXITSTATUS(ws))
+		: x_asprintf("was killed by signal %d (%s)", WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+	/* More than the one line: all of it above the error line. */
+	if (!gs_proc_says_one_line(e) && *why)
+		gs_error_set_detail(err, e);
+	return gs_error_set(err, 0, "%s %s%s%s", name, how, *why ? ": " : "", why);
 }

@@ -6,9 +6,8 @@
 # reason when the proxy cannot be reached.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-trap 'stop_servers' EXIT
 export GOTOOLCHAIN=auto
-LAYOUT_PY="$ROOT/tests/corpus/layout.py"
+CORPUS_PY="$ROOT/tests/corpus/layout.py"
 QEMU=qemu-aarch64-static
 
 # --- can the proxy be reached? ---------------------------------------------
@@ -40,20 +39,13 @@ corpus_build() {
 }
 # binary NAME ARCH: extract the image's binary to $WORK/bin-NAME-ARCH.
 binary() {
-  /usr/bin/python3 "$LAYOUT_PY" extract "$WORK/oci-$1" "corpus/$1:test" "$2" '*' "$WORK/bin-$1-$2"
+  /usr/bin/python3 "$CORPUS_PY" extract "$WORK/oci-$1" "corpus/$1:test" "$2" '*' "$WORK/bin-$1-$2"
 }
 verified_static() { # FILE PLATFORM
   run "$GSIMAGE" verify --platform "$2" "$1"
   [ "$RC" = 0 ] && contains "$OUT" static
 }
-validated() { # NAME
-  validate_layout "$WORK/oci-$1" --tag "corpus/$1:test"
-  case $VALIDATE_STATUS in
-    ok) pass "$1: oci-validate accepts the layout" ;;
-    skip:*) skip "$1: oci-validate: ${VALIDATE_STATUS#skip:}" ;;
-    *) fail "$1: oci-validate rejects the layout" ;;
-  esac
-}
+validated() { check_valid "$1: oci-validate accepts the layout" "$WORK/oci-$1" -- --tag "corpus/$1:test"; } # NAME
 runc_usable || skip "runc: $RUNC_SKIP"
 
 # --- SQLite through go-sqlite3 v1.14.53, cgo with bundled C -----------------

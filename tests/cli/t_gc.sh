@@ -6,78 +6,8 @@
 # entries other tools (skopeo, umoci, by hand) wrote into index.json.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-PY=/usr/bin/python3
-CHECK="$ROOT/tests/cli/layout_check.py"
+reach() { layout reach "$@"; } # garbage, stale or exact: see tests/cli/layout.py
 
-# valid LAYOUT: the shared validator when it can run, else our own check.
-valid() {
-  validate_layout "$1"
-  case $VALIDATE_STATUS in
-    ok) return 0 ;;
-    fail) return 1 ;;
-  esac
-  "$PY" "$CHECK" "$1" >/dev/null
-}
-tags() { "$PY" "$WORK/reach.py" "$1" tags | sort; } # "REF DIGEST", "- DIGEST" when untagged
-nblobs() { find "$1/blobs/sha256" -type f | wc -l; }
-temps() { find "$1" -name '.gsimage-tmp-*' | wc -l; }
-
-# Reachability written again, independently of gsimage: every descriptor
-# under config, layers, blobs, manifests and subject, following index.json
-# entries, manifests, subjects and manifest/index media types.  A
-# referrers-fallback tag (sha256-<hex>, an index) is live only while the
-# manifest it is about is; "stale" lists the others.
-cat >"$WORK/reach.py" <<'EOF'
-import json, os, re, sys
-root, mode = sys.argv[1], sys.argv[2]
-sha = re.compile(r"^sha256:[0-9a-f]{64}$")
-follow_types = {"application/vnd.oci.image.index.v1+json",
-                "application/vnd.oci.image.manifest.v1+json",
-                "application/vnd.docker.distribution.manifest.list.v2+json",
-                "application/vnd.docker.distribution.manifest.v2+json"}
-live, seen = set(), set()
-def desc(d, manifest_position):
-    if not sha.match(d.get("digest", "")): return
-    live.add(d["digest"])
-    if not (manifest_position or d.get("mediaType") in follow_types) or d["digest"] in seen: return
-    seen.add(d["digest"])
-    walk(json.load(open(os.path.join(root, "blobs", "sha256", d["digest"][7:]))))
-def walk(doc):
-    for key, pos in (("config", False), ("subject", True)):
-        if isinstance(doc.get(key), dict): desc(doc[key], pos)
-    for key, pos in (("layers", False), ("blobs", False), ("manifests", True)):
-        for d in doc.get(key) or []: desc(d, pos)
-if mode == "tags":
-    for m in json.load(open(os.path.join(root, "index.json")))["manifests"]:
-        print(m.get("annotations", {}).get("org.opencontainers.image.ref.name", "-"), m["digest"])
-    sys.exit(0)
-index = json.load(open(os.path.join(root, "index.json")))
-def ref_name(m): return m.get("annotations", {}).get("org.opencontainers.image.ref.name", "")
-def is_referrers_tag(m):
-    return bool(re.match(r"^sha256-[0-9a-f]{64}$", ref_name(m))) and \
-        m.get("mediaType") == "application/vnd.oci.image.index.v1+json"
-pending = [m for m in index["manifests"] if is_referrers_tag(m)]
-for m in index["manifests"]:
-    if not is_referrers_tag(m): desc(m, True)
-walk({k: v for k, v in index.items() if k != "manifests"})
-changed = True
-while changed:
-    changed = False
-    for m in list(pending):
-        if "sha256:" + ref_name(m)[7:] in live:
-            pending.remove(m); desc(m, True); changed = True
-if mode == "stale":
-    for m in pending: print(ref_name(m))
-    sys.exit(0)
-present = {"sha256:" + n for n in os.listdir(os.path.join(root, "blobs", "sha256"))}
-if mode == "garbage":
-    for d in sorted(present - live): print(d)
-elif mode == "exact":  # exactly the reachable blobs, all of them there
-    for d in sorted(present - live): print("unreachable blob left: " + d)
-    for d in sorted(live - present): print("reachable blob missing: " + d)
-    sys.exit(1 if present != live else 0)
-EOF
-reach() { "$PY" "$WORK/reach.py" "$@"; }
 # summary_is WORD N: the last line of $OUT is gc's summary with N blobs
 summary_is() {
   printf '%s\n' "$OUT" | tail -1 |
@@ -87,7 +17,7 @@ summary_is() {
 SRC="$WORK/hello"
 cp -r testdata/hello "$SRC"
 edit() { sed -i "s/\"hello from gsimage[^\"]*\"/\"hello from gsimage $1\"/" "$SRC/main.go"; }
-build() { # LAYOUT ARGS...: a quick pure-Go build, top digest on stdout
+quick_build() { # LAYOUT ARGS...: a quick pure-Go build, top digest on stdout
   local l=$1
   shift
   "$GSIMAGE" build -q --cgo off -o "$l" "$@"
@@ -100,11 +30,11 @@ hello_in() { # LAYOUT TAG: what the image's binary prints, through umoci
 
 # --- 20 edit-and-rebuild cycles, then gc ----------------------------------
 L="$WORK/oci"
-build "$L" -t keep:one testdata/hello >/dev/null 2>&1
+quick_build "$L" -t keep:one testdata/hello >/dev/null 2>&1
 ok=0
 for i in $(seq 20); do
   edit "$i"
-  build "$L" -t hello:dev "$SRC" >"$WORK/top" 2>"$WORK/build.err" && ok=$((ok + 1))
+  quick_build "$L" -t hello:dev "$SRC" >"$WORK/top" 2>"$WORK/build.err" && ok=$((ok + 1))
 done
 TOP=$(cat "$WORK/top")
 check "20 edit-and-rebuild cycles into one layout" [ "$ok" = 20 ]
@@ -188,17 +118,12 @@ DIRTY_TAGS=$(tags "$WORK/dirty")
 DIRTY_STALE=$(reach "$WORK/dirty" stale)
 CLEAN_TAGS=$(printf '%s\n' "$DIRTY_TAGS" | grep -vF "$DIRTY_STALE")
 tags_intact() { [ "$(tags "$1")" = "$DIRTY_TAGS" ] || [ "$(tags "$1")" = "$CLEAN_TAGS" ]; }
-killed=0 survived=0
 fresh_copy() { rm -rf "$K" && cp -a "$WORK/dirty" "$K"; }
-after_kill() { # NAME [BLOBS]: valid, same tags, (BLOBS left), and a later gc finishes the job
-  killed=$((killed + 1))
-  if valid "$K" && tags_intact "$K" && [ -z "${2:-}" -o "$(nblobs "$K")" = "${2:-}" ] &&
-    "$GSIMAGE" gc -q "$K" >/dev/null && reach "$K" exact >/dev/null && [ "$(tags "$K")" = "$CLEAN_TAGS" ]; then
-    survived=$((survived + 1))
-  else
-    echo "  kill $1 broke the layout"
-  fi
+gc_intact() { # [BLOBS]: valid, same tags, (BLOBS left), and a later gc finishes the job
+  valid "$K" && tags_intact "$K" && [ -z "${1:-}" -o "$(nblobs "$K")" = "${1:-}" ] &&
+    "$GSIMAGE" gc -q "$K" >/dev/null && reach "$K" exact >/dev/null && [ "$(tags "$K")" = "$CLEAN_TAGS" ]
 }
+gc_killed() { kill_trial "$1" gc_intact "${2:-}"; } # NAME [BLOBS]
 fresh_copy
 start=$(date +%s%N)
 "$GSIMAGE" gc "$K" >/dev/null
@@ -211,7 +136,7 @@ for i in $(seq "${GSIMAGE_CRASH_TRIALS:-10}"); do
   sleep "$(printf '%d.%06d' $((delay_us / 1000000)) $((delay_us % 1000000)))"
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
-  after_kill "random-$i"
+  gc_killed "random-$i"
 done
 if has strace && strace -o /dev/null true 2>/dev/null; then
   fresh_copy
@@ -222,14 +147,14 @@ if has strace && strace -o /dev/null true 2>/dev/null; then
   for k in $(seq "$n"); do
     fresh_copy
     (strace -o /dev/null -e trace=unlink -e inject=unlink:signal=KILL:when=$k "$GSIMAGE" gc "$K"; true) >/dev/null 2>&1
-    after_kill "at-unlink-$k" $((BEFORE - k + 1))
+    gc_killed "at-unlink-$k" $((BEFORE - k + 1))
   done
   # the first fsyncs replace index.json without the stale SBOM tags (no
   # blob gone yet); the last is blobs/sha256's, after every unlink
   for k in $(seq "$nf"); do
     fresh_copy
     (strace -o /dev/null -e trace=fsync -e inject=fsync:signal=KILL:when=$k "$GSIMAGE" gc "$K"; true) >/dev/null 2>&1
-    if [ "$k" = "$nf" ]; then after_kill "at-fsync-$k" "$LIVE"; else after_kill "at-fsync-$k" "$BEFORE"; fi
+    if [ "$k" = "$nf" ]; then gc_killed "at-fsync-$k" "$LIVE"; else gc_killed "at-fsync-$k" "$BEFORE"; fi
   done
 else
   skip "kills at every unlink: strace cannot trace here"
@@ -294,8 +219,8 @@ rm -f "$WORK/loop.fail" "$WORK/loop.done"
     # two sources in turn: each build finds its blobs already there, left
     # over by the build before last, unless a gc removed them meanwhile
     edit "loop $((i % 2))"
-    build "$M" -t loop:dev "$SRC" >"$WORK/loop.top" 2>>"$WORK/loop.err" || echo "build $i failed" >>"$WORK/loop.fail"
-    "$PY" "$CHECK" "$M" >/dev/null || echo "layout broken after build $i" >>"$WORK/loop.fail"
+    quick_build "$M" -t loop:dev "$SRC" >"$WORK/loop.top" 2>>"$WORK/loop.err" || echo "build $i failed" >>"$WORK/loop.fail"
+    layout check "$M" >/dev/null || echo "layout broken after build $i" >>"$WORK/loop.fail"
   done
   touch "$WORK/loop.done"
 ) &
@@ -319,7 +244,7 @@ if has skopeo && has umoci; then
   cp -a "$L" "$F"
   # skopeo: an image from another layout, under a tag of its own only
   edit imported
-  build "$WORK/other" -t x:1 "$SRC" >/dev/null 2>&1
+  quick_build "$WORK/other" -t x:1 "$SRC" >/dev/null 2>&1
   skopeo copy oci:"$WORK/other":x:1 oci:"$F":imported >/dev/null 2>&1
   IMPORTED=$(tags "$F" | awk '$1 == "imported" {print $2}')
   # umoci: a new image, a file inserted, its config changed (each step
@@ -332,19 +257,18 @@ if has skopeo && has umoci; then
   # by hand: an entry without any annotation, and an SBOM attached to an
   # image no tag names any more, under the referrers fallback tag
   edit untagged
-  UNTAGGED=$(build "$F" -t untagged:x "$SRC" 2>/dev/null)
+  UNTAGGED=$(quick_build "$F" -t untagged:x "$SRC" 2>/dev/null)
   edit old
-  OLD=$(build "$F" -t old:x "$SRC" 2>/dev/null)
-  "$PY" - "$F" "$UNTAGGED" "$OLD" <<'EOF'
-import hashlib, json, os, sys
-root, untagged, old = sys.argv[1:4]
+  OLD=$(quick_build "$F" -t old:x "$SRC" 2>/dev/null)
+  FOREIGN_EDIT='
+import hashlib
+untagged, old = os.environ["UNTAGGED"], os.environ["OLD"]
 def put(data):
     d = "sha256:" + hashlib.sha256(data).hexdigest()
     with open(os.path.join(root, "blobs", "sha256", d[7:]), "wb") as f: f.write(data)
     return {"digest": d, "size": len(data)}
 def desc(mt, b, **kw): return dict({"mediaType": mt}, **b, **kw)
-path = os.path.join(root, "index.json")
-index = json.load(open(path))
+index = idx
 ms = []
 for m in index["manifests"]:
     name = m.get("annotations", {}).get("org.opencontainers.image.ref.name")
@@ -364,14 +288,13 @@ ref = put(json.dumps({"schemaVersion": 2, "mediaType": MT_I,
     "manifests": [desc(MT_M, art, artifactType="text/plain")]}).encode())
 ms.append(desc(MT_I, ref, annotations={"org.opencontainers.image.ref.name": "sha256-" + old[7:]}))
 index["manifests"] = ms
-open(path + ".new", "w").write(json.dumps(index))
-os.rename(path + ".new", path)
-EOF
+'
+  UNTAGGED=$UNTAGGED OLD=$OLD layout edit "$F" "$FOREIGN_EDIT"
   FTAGS=$(tags "$F")
   STALE=$(reach "$F" stale)
   G=$(reach "$F" garbage | wc -l)
   FB=$(nblobs "$F")
-  # (layout_check.py knows no artifacts: only the shared validator here)
+  # (layout.py check knows no artifacts: only the shared validator here)
   validate_layout "$F" >"$WORK/verdict-before.txt"
   VERDICT_BEFORE=$VALIDATE_STATUS
   check "other tools' entries are in index.json (skopeo, umoci, untagged, referrers tag)" \

@@ -2,7 +2,6 @@
 # gsimage pack: already-built binaries into an image, verified first.
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-PY=/usr/bin/python3
 layers() { # LAYOUT MANIFEST-DIGEST -> layer digests, one per line
   "$PY" -c 'import json,sys; [print(l["digest"]) for l in json.load(open(sys.argv[1]+"/blobs/sha256/"+sys.argv[2][7:]))["layers"]]' "$1" "$2"
 }
@@ -49,4 +48,26 @@ check "pack without binaries is a usage error" '[ "$RC" = 2 ] && one_error_line'
 run "$GSIMAGE" pack -o "$WORK/oci" "$WORK/nope"
 check "a missing binary is one clear error" '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "$WORK/nope"'
 check "refusals leave the layout untouched" '[ "$(find "$WORK/oci" -type f | sort | xargs sha256sum)" = "$before" ]'
+
+# --- issue 16: binaries that are not Go programs ----------------------------------
+printf 'int f(void) { return 1; }\n' >"$WORK/lib.c"
+printf 'void _start(void) { for (;;) ; }\n' >"$WORK/c.c"
+if has cc && cc -shared -nostdlib -fPIC -o "$WORK/libf.so" "$WORK/lib.c" 2>/dev/null &&
+   cc -static -nostdlib -o "$WORK/cstatic" "$WORK/c.c" 2>/dev/null; then
+  run "$GSIMAGE" verify --platform linux/amd64 "$WORK/libf.so"
+  check "verify refuses a shared library (ld -shared, e_entry 0), not 'static-pie, ok'" \
+    '[ "$RC" = 1 ] && contains "$ERR$OUT" "shared library" && ! contains "$OUT" "ok"'
+  run "$GSIMAGE" pack -o "$WORK/cpack" --platform linux/amd64 "$WORK/cstatic"
+  check "pack of a static non-Go binary says to give --sbom none" \
+    '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "--sbom none"'
+  run "$GSIMAGE" pack -q -o "$WORK/cpack" --sbom none --platform linux/amd64 "$WORK/cstatic"
+  check "pack --sbom none of a static non-Go binary works" '[ "$RC" = 0 ] && contains "$OUT" "sha256:"'
+else
+  skip "non-Go binaries: cc cannot make a shared library or a static binary here"
+fi
+
+# --pie with Go's internal link: the hint names the real conflict.
+run "$GSIMAGE" build --pie --ldflags=-linkmode=internal -o "$WORK/pie" testdata/hello
+check "--pie --ldflags=-linkmode=internal says to drop one, not 'use --cc zig'" \
+  '[ "$RC" = 2 ] && one_error_line && contains "$ERR" "-linkmode=internal" && ! contains "$ERR" "use --cc zig" && [ ! -e "$WORK/pie" ]'
 true

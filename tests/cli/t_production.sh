@@ -7,46 +7,21 @@
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 RUNC_ROOT="$WORK/runc"
 SERVER_PID=
 CONTAINERS=()
-cleanup() {
+cleanup_script() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   for c in "${CONTAINERS[@]}"; do runc --root "$RUNC_ROOT" delete -f "$c" >/dev/null 2>&1; done
-  rm -rf "$WORK"
 }
-trap cleanup EXIT
 
 ADD_DATA=testdata/prodcheck/data:srv/data
 
 # --- small helpers --------------------------------------------------------
 
-# oci DIR REF WHAT [ARCH]: print the manifest, config or layer digests of
-# tag REF (ARCH picks from an index; default amd64) as JSON.
-cat >"$WORK/oci.py" <<'EOF'
-import json, sys
-d, ref, what = sys.argv[1:4]
-arch = sys.argv[4] if len(sys.argv) > 4 else "amd64"
-def blob(dg):
-    return json.load(open(d + "/blobs/" + dg.replace(":", "/")))
-idx = json.load(open(d + "/index.json"))
-desc = [m for m in idx["manifests"]
-        if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == ref]
-if len(desc) != 1:
-    sys.exit("tag %s: %d entries in index.json" % (ref, len(desc)))
-m = blob(desc[0]["digest"])
-if "manifests" in m:
-    m = blob([x for x in m["manifests"] if x["platform"]["architecture"] == arch][0]["digest"])
-if what == "manifest":
-    print(json.dumps(m))
-elif what == "config":
-    print(json.dumps(blob(m["config"]["digest"])))
-elif what == "layers":
-    print(json.dumps([l["digest"] for l in m["layers"]]))
-EOF
-oci() { "$PY" "$WORK/oci.py" "$@"; }
+# oci DIR REF WHAT [ARCH]: the manifest, config or layer digests of tag REF
+# (ARCH picks from an index; default amd64) as JSON.
+oci() { layout get "$@"; }
 # pyq JSON EXPR: true when EXPR (python, the document is j) holds.
 pyq() { "$PY" -c 'import json,sys; j=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; }
 
@@ -58,9 +33,6 @@ line() { printf '%s\n' "$OUT" | grep "^$1: " | head -1; }
 line_ok() { contains "$(line "$1")" "$1: ok"; }
 line_fail() { contains "$(line "$1")" "$1: FAIL: ${2:-}"; }
 
-snapshot() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
-
-build() { run "$GSIMAGE" build -q "$@"; }
 
 # container NAME DIR REF [hostnet] [-- ARGS...]: unpack tag REF of layout
 # DIR with umoci into a bundle, make it non-interactive (and share the
@@ -371,7 +343,7 @@ ln -s .. "$WORK/sneaky/a/up"
 ln -s up/../.. "$WORK/sneaky/a/link"
 mkdir -p "$WORK/badname"
 echo x >"$WORK/badname/$(printf 'h\377x')"
-BEFORE=$(snapshot "$L")
+BEFORE=$(file_sums "$L")
 for case in "missing source|$WORK/missing:srv/x" "'..' destination|testdata/prodcheck/data:../etc" \
   "destination climbing out through ..|testdata/prodcheck/data:srv/../../etc" \
   "absolute destination|testdata/prodcheck/data:/etc" "symlink to /etc/passwd in the tree|$WORK/escape:srv/escape" \
@@ -383,7 +355,7 @@ for case in "missing source|$WORK/missing:srv/x" "'..' destination|testdata/prod
   # --tzdata --no-ca-certs: a new essentials layer, which must not be written either
   run "$GSIMAGE" build -o "$L" -t prod:bad --tzdata --no-ca-certs --add "$spec" testdata/prodcheck
   check "--add with a $what is refused with one error line" '[ "$RC" != 0 ] && one_error_line'
-  check "--add with a $what leaves the layout byte-identical" '[ "$(snapshot "$L")" = "$BEFORE" ]'
+  check "--add with a $what leaves the layout byte-identical" '[ "$(file_sums "$L")" = "$BEFORE" ]'
 done
 run "$GSIMAGE" build -o "$L" --add "$WORK/escape:srv/escape" testdata/prodcheck
 check "a symlink escape is refused before compiling, naming the link's target" \

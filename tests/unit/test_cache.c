@@ -37,7 +37,7 @@ static int setup(void **state)
 	strcpy(f->dir, "/tmp/gs-cache-test.XXXXXX");
 	if (!mkdtemp(f->dir))
 		return -1;
-	f->cache = (gs_cache_t){.dir = f->dir, .warn = count, .warn_ctx = f};
+	f->cache = (gs_cache_t){.dir = f->dir, .warn = {count, f}};
 	*state = f;
 	return 0;
 }

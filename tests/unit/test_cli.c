@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "gsimage/cli/commands.h"
+#include "gsimage/pipeline/push.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/fs.h"
@@ -189,6 +190,40 @@ static void test_parse(void **state)
 	gs_error_release(&err);
 }
 
+/* --timeout takes what Go's time.ParseDuration (skopeo's reader) takes. */
+static void test_timeout(void **state)
+{
+	(void)state;
+	static const char *const ok[] = {"20s", "10m", "1h30m", "1.5h", "300ms", "0", "2h45m0.5s",
+					 ".5s", "1us", "1\xc2\xb5s", "10ns"};
+	static const char *const bad[] = {"", "10", "5parsecs", "-1s", "1x", "s", "1m ",
+					  "1d", "1e3s", ".s", "0s1"};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (!gs_push_duration_ok(ok[i]))
+			fail_msg("'%s' refused", ok[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (gs_push_duration_ok(bad[i]))
+			fail_msg("'%s' taken", bad[i]);
+
+	/* it reaches skopeo as a global option, before "copy" */
+	gs_push_request_t req = {.timeout = "20s"};
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	gs_push_skopeo_argv(&req, "skopeo", "oci:S:r", "docker://h/a", 1, &argv);
+	cleanup_free char *joined = gs_strvec_join(&argv, " ");
+	assert_string_equal(joined, "skopeo --command-timeout=20s copy --all --preserve-digests "
+				    "oci:S:r docker://h/a");
+	gs_error_t err = GS_ERROR_INIT;
+	req.skopeo = "/nonexistent/skopeo";
+	assert_int_equal(gs_push_check(&req, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "GSIMAGE_SKOPEO"));
+	gs_error_release(&err);
+	req.timeout = "5parsecs";
+	assert_int_equal(gs_push_check(&req, NULL, &err), -1);
+	assert_int_equal(gs_error_exit_status(&err), 2);
+	assert_non_null(strstr(err.msg, "--timeout 5parsecs"));
+	gs_error_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_no_option_twice),
 		cmocka_unit_test(test_usage_from_table),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_timeout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -257,6 +257,10 @@ static void test_static_pie(void **state)
 	assert_int_equal(r.relro, GS_ELF_RELRO_PARTIAL);
 	assert_false(r.bind_now);
 	check_ok(&r, "linux/amd64");
+	/* The same but with e_entry 0 is what ld -shared makes: a library. */
+	r.entry = 0;
+	check_fails(&r, "linux/amd64",
+		    "a shared library (ELF shared object with no entry point), not a program");
 	gs_elf_report_release(&r);
 }
 

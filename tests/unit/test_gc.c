@@ -595,7 +595,7 @@ static void test_gc_waits_for_build(void **state)
 	assert_int_equal(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	int waited = 0;
-	gs_gc_opts_t o = {.progress = note_progress, .progress_ctx = &waited};
+	gs_gc_opts_t o = {.progress = {note_progress, &waited}};
 	gs_gc_result_t res;
 	assert_int_equal(gs_gc(f->dir, &o, &res, &f->err), 0);
 	int status;

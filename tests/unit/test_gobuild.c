@@ -113,6 +113,39 @@ static void test_argv_pie(void **state)
 	assert_string_equal(argv3.v[5], "-tags=netgo,osusergo,prod");
 }
 
+/* The tags go build gets, which go list must get too (the SBOM's cgo
+ * packages): a pure-Go static-PIE drops net's and os/user's cgo files. */
+static void test_tags(void **state)
+{
+	(void)state;
+	gs_gobuild_t b = base("linux/amd64");
+	assert_null(gs_gobuild_tags(&b));
+	b.goflags_tags = "prod"; /* no -tags: go reads $GOFLAGS itself */
+	assert_null(gs_gobuild_tags(&b));
+	b.tags = "";
+	assert_null(gs_gobuild_tags(&b));
+	b.tags = "a b";
+	cleanup_free char *user = gs_gobuild_tags(&b);
+	assert_string_equal(user, "a b");
+	b.cgo = b.pie = 1; /* a static-PIE of a cgo program keeps the user's */
+	cleanup_free char *cgo_pie = gs_gobuild_tags(&b);
+	assert_string_equal(cgo_pie, "a b");
+	b.pie_pure_go = 1;
+	cleanup_free char *pure = gs_gobuild_tags(&b);
+	assert_string_equal(pure, "netgo,osusergo,a,b");
+	b.tags = NULL;
+	cleanup_free char *goflags = gs_gobuild_tags(&b);
+	assert_string_equal(goflags, "netgo,osusergo,prod");
+	b.compiler = GS_COMPILER_GCCGO; /* no -buildmode=pie there */
+	assert_null(gs_gobuild_tags(&b));
+	/* and go build's argv carries exactly that */
+	b.compiler = GS_COMPILER_GC;
+	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+	gs_gobuild_argv(&b, &argv);
+	cleanup_free char *s = joined(&argv);
+	assert_non_null(strstr(s, " | -tags=netgo,osusergo,prod | "));
+}
+
 static void test_pie_supported(void **state)
 {
 	(void)state;
@@ -415,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_argv_cgo_static),
 		cmocka_unit_test(test_argv_user_flags_appended),
 		cmocka_unit_test(test_argv_pie),
+		cmocka_unit_test(test_tags),
 		cmocka_unit_test(test_pie_supported),
 		cmocka_unit_test(test_argv_goflags_ldflags),
 		cmocka_unit_test(test_goflags_value),

@@ -113,7 +113,7 @@ static void test_lookup(void **state)
 	gs_layer_write_opts_t o = {.compression = GS_COMPRESS_GZIP, .level = -1, .mtime = 0};
 	gs_digest_t key;
 	key_of(l, &o, "t", &key);
-	gs_layercache_t c = {.dir = cdir, .warn = count_warning};
+	gs_layercache_t c = {.dir = cdir, .warn = {count_warning, NULL}};
 	gs_layer_info_t info, got;
 	warnings = 0;
 

@@ -164,12 +164,48 @@ static void test_robust(void **state)
 	}
 }
 
+/* Push destinations: what gs_ref_parse takes for something else. */
+static void test_dest(void **state)
+{
+	(void)state;
+	static const char *const ok[] = {"127.0.0.1:5000/app", "localhost:5000/a/b:v1",
+					 "registry.example.com/app:1", "app", "app:5000",
+					 "user/app:1"};
+	static const struct {
+		const char *in, *says;
+	} bad[] = {
+		{"127.0.0.1:5077", "HOST:PORT/NAME[:TAG], e.g. 127.0.0.1:5077/app"},
+		{"localhost:5000", "HOST:PORT/NAME"},
+		{"registry.example.com:443", "HOST:PORT/NAME"},
+		{"127.0.0.1:5000/app@sha256:0123", "give REPO[:TAG]"},
+		{"127.0.0.1:5000/App", "lowercase"},
+	};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		gs_ref_t r = GS_REF_INIT;
+		gs_error_t err = GS_ERROR_INIT;
+		assert_int_equal(gs_ref_parse_dest(ok[i], &r, &err), 0);
+		gs_ref_release(&r);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		gs_ref_t r = GS_REF_INIT;
+		gs_error_t err = GS_ERROR_INIT;
+		assert_int_equal(gs_ref_parse_dest(bad[i].in, &r, &err), -1);
+		assert_int_equal(gs_error_exit_status(&err), 2);
+		if (!strstr(err.msg, bad[i].says))
+			fail_msg("'%s': '%s' does not say '%s'", bad[i].in, err.msg, bad[i].says);
+		assert_null(strstr(err.msg, "-t NAME"));
+		gs_error_release(&err);
+		assert_null(r.name);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_robust),
+		cmocka_unit_test(test_dest),
 	};
 	return cmocka_run_group_tests_name("ref", tests, NULL, NULL);
 }

@@ -255,7 +255,7 @@ static void test_push_helpers(void **state)
 	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
 	gs_push_skopeo_argv(&req, "/usr/bin/skopeo", "oci:L:app", "docker://r/app", 1, &argv);
 	cleanup_free char *joined = gs_strvec_join(&argv, " ");
-	assert_string_equal(joined, "/usr/bin/skopeo copy --all --preserve-digests "
+	assert_string_equal(joined, "/usr/bin/skopeo --command-timeout=10m copy --all --preserve-digests "
 				    "--dest-tls-verify=false --dest-authfile=/a.json "
 				    "--dest-creds=u:p oci:L:app docker://r/app");
 }

@@ -22,6 +22,7 @@
 #include "gsimage/sbom/cside.h"
 #include "gsimage/sbom/goinfo.h"
 #include "gsimage/sbom/sbom.h"
+#include "gsimage/toolchain/golist.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
@@ -443,20 +444,15 @@ static void test_link_dirs_parse(void **state)
 static void test_cgo_packages(void **state)
 {
 	(void)state;
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv("/usr/bin/go", "./cmd/app", "netgo osusergo", &argv);
-	cleanup_free char *s = gs_strvec_join(&argv, " | ");
-	assert_string_equal(s, "/usr/bin/go | list | -buildvcs=false | -deps | -tags=netgo osusergo | "
-			       "-f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | ./cmd/app");
-	cleanup_strvec gs_strvec_t argv2 = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv("go", ".", NULL, &argv2);
-	cleanup_free char *s2 = gs_strvec_join(&argv2, " | ");
-	assert_string_equal(s2, "go | list | -buildvcs=false | -deps | -f={{if .CgoFiles}}{{.ImportPath}}{{end}} | -- | .");
-
 	cleanup_strvec gs_strvec_t pk = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_parse("\n\nruntime/cgo\n\nnet\r\nos/user\nnet\n\nexample.com/app\n", &pk);
+	gs_strvec_split(&pk, "runtime/cgo,,net,os/user,net,example.com/app,", ',');
+	gs_sbom_cgo_packages_sort(&pk);
 	cleanup_free char *j = gs_strvec_join(&pk, ",");
 	assert_string_equal(j, "example.com/app,net,os/user,runtime/cgo");
+	assert_null(pk.v[pk.n]);
+	cleanup_strvec gs_strvec_t none = GS_STRVEC_INIT;
+	gs_sbom_cgo_packages_sort(&none);
+	assert_int_equal(none.n, 0);
 }
 
 static void test_archive_errors(void **state)
@@ -650,8 +646,7 @@ static gs_sbom_input_t synthetic_input(const gs_sbom_goinfo_t *gi)
 	static const char *const cgo_pkgs[] = {"example.com/app/internal/cdep", "net", "os/user",
 					       "runtime/cgo", "github.com/x/y/sub", "github.com/x/z/cz"};
 	gs_sbom_input_t in = {
-		.name = "registry.example.com/team/app",
-		.tag = "v1",
+		.name = "app",
 		.platform = gs_platform_find("linux/arm64"),
 		.manifest_digest = DIGEST_A,
 		.created = 1700000000,
@@ -705,13 +700,19 @@ static int docs_synthetic(void)
 							      "created")),
 			    "2023-11-14T22:13:20Z");
 	const char *ns = json_string_value(json_object_get(s, "documentNamespace"));
-	assert_memory_equal(ns, "https://spdx.org/spdxdocs/gsimage-registry.example.com-team-app-", 63);
+	assert_memory_equal(ns, "https://spdx.org/spdxdocs/gsimage-app-", 37);
+	/* named by the program, the platform and the image: no repository, no tag */
+	assert_string_equal(json_string_value(json_object_get(s, "name")),
+			    "app linux/arm64/v8 " DIGEST_A);
+	assert_null(strstr(spdx, "tag="));
+	assert_null(strstr(spdx, "image:tag"));
+	assert_null(strstr(cdx, "tag="));
+	assert_null(strstr(cdx, "image:tag"));
 	json_t *pk = json_object_get(s, "packages");
 	json_t *img = find_by(pk, "SPDXID", "SPDXRef-Image");
 	assert_string_equal(spdx_sha256(img), DIGEST_A + 7);
 	assert_string_equal(spdx_purl(img), "pkg:oci/app@sha256%3A0123456789abcdef0123456789abcdef"
-					    "0123456789abcdef0123456789abcdef?arch=arm64&repository_url="
-					    "registry.example.com/team/app&tag=v1");
+					    "0123456789abcdef0123456789abcdef?arch=arm64");
 	json_t *y = find_by(pk, "name", "github.com/x/y");
 	assert_string_equal(spdx_sha256(y), HEX_A);
 	assert_string_equal(spdx_purl(y), "pkg:golang/github.com/x/y@v1.2.3");
@@ -839,7 +840,7 @@ static int docs_pure_go_and_unknowns(void)
 	assert_null(strstr(cdx, "musl"));
 	assert_non_null(strstr(spdx, "\"created\":\"1970-01-01T00:00:00Z\""));
 	assert_non_null(strstr(spdx, "pkg:golang/stdlib@1.22.0\""));
-	assert_non_null(strstr(spdx, "\"name\":\"app linux/amd64\""));
+	assert_non_null(strstr(spdx, "\"name\":\"app linux/amd64 " DIGEST_B "\""));
 	int unvalidated = validate("pure Go", spdx, cdx);
 
 	/* cgo through an unknown compiler: no musl claimed, no version. */
@@ -981,23 +982,16 @@ static int docs_cgonet(void)
 	gs_strvec_setenv(&env, "GOFLAGS", "");
 	gs_strvec_setenv(&env, "GOPROXY", "off");
 	envp = env.v;
-	cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_argv(go, ".", gs_sbom_goinfo_setting(&gi, "-tags"), &argv);
+	gs_golist_t l = GS_GOLIST_INIT;
+	if (gs_golist_run(go, "testdata/cgonet", ".", gs_sbom_goinfo_setting(&gi, "-tags"), ".",
+			  envp, &l, &err) < 0)
+		fail_msg("go list: %s", err.msg);
 	free(go);
-	cleanup_free char *out = NULL;
-	cleanup_free char *errout = NULL;
-	int status = -1;
-	gs_proc_opts_t po = {
-		.argv = argv.v,
-		.envp = envp,
-		.cwd = "testdata/cgonet",
-		.capture_stdout = &out,
-		.capture_stderr = &errout,
-	};
-	if (gs_proc_run(&po, &status, &err) < 0 || status != 0)
-		fail_msg("go list: %s%s", err.msg ? err.msg : "", errout ? errout : "");
 	cleanup_strvec gs_strvec_t pkgs = GS_STRVEC_INIT;
-	gs_sbom_cgo_packages_parse(out, &pkgs);
+	for (size_t i = 0; i < l.cgo_packages.n; i++)
+		gs_strvec_push(&pkgs, l.cgo_packages.v[i]);
+	gs_golist_release(&l);
+	gs_sbom_cgo_packages_sort(&pkgs);
 	cleanup_free char *pj = gs_strvec_join(&pkgs, ",");
 	assert_string_equal(pj, "example.com/cgonet,net,os/user,runtime/cgo");
 
@@ -1009,7 +1003,6 @@ static int docs_cgonet(void)
 
 	gs_sbom_input_t in = {
 		.name = "cgonet",
-		.tag = "latest",
 		.platform = host,
 		.manifest_digest = DIGEST_A,
 		.created = 1700000000,

@@ -27,6 +27,7 @@ enum {
 	GS_OPT_INSECURE,
 	GS_OPT_AUTHFILE,
 	GS_OPT_CREDS,
+	GS_OPT_TIMEOUT,
 	/* the image options build, pack and resolve share */
 	GS_OPT_COMPRESSION,
 	GS_OPT_COMPRESSION_LEVEL,
@@ -61,7 +62,7 @@ enum {
 extern const gs_cli_option_t gs_cli_compile_options[];
 /* -q, --quiet */
 extern const gs_cli_option_t gs_cli_quiet_option[];
-/* --insecure, --authfile, --creds: handed to skopeo as they are */
+/* --insecure, --authfile, --creds, --timeout: handed to skopeo */
 extern const gs_cli_option_t gs_cli_push_options[];
 
 typedef struct gs_cli_compile {
@@ -99,13 +100,15 @@ int gs_cli_image_option(gs_build_request_t *req, int id, const char *arg, gs_err
 /* Checks that need every image option seen, and SOURCE_DATE_EPOCH. */
 int gs_cli_image_finish(gs_build_request_t *req, gs_error_t *err);
 
-/* Defaults for a push request: GSIMAGE_SKOPEO, progress unless quiet. */
+/* Defaults for a push request: GSIMAGE_SKOPEO, TMPDIR, progress unless
+ * quiet. */
 void gs_cli_push_init(gs_push_request_t *req, int *quiet);
 
 /* Handle one of gs_cli_push_options: 1 when handled, 0 when not one. */
 int gs_cli_push_option(gs_push_request_t *req, int id, const char *arg);
 
-/* Prints "gsimage: <line>" on stderr unless *quiet_flag. */
+/* Prints "gsimage: <line>" on stderr unless *quiet_flag: the fn of the
+ * gs_progress_t every command hands down (ctx: its quiet flag). */
 void gs_cli_progress(void *quiet_flag, const char *line);
 
 #endif

@@ -42,6 +42,7 @@ typedef struct gs_elf_report {
 	gs_elf_relro_t relro;
 	int bind_now;       /* DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW */
 	uint64_t size;      /* file size in bytes */
+	uint64_t entry;     /* e_entry: 0 in a shared library (ld -shared) */
 	char *go_version;   /* from Go build info ("go1.19.8"), or NULL */
 	char *go_path;      /* main package path, or NULL */
 	char *go_module;    /* main module path, or NULL */

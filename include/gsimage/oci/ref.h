@@ -23,4 +23,13 @@ typedef struct gs_ref {
 int gs_ref_parse(const char *s, gs_ref_t *out, gs_error_t *err);
 void gs_ref_release(gs_ref_t *ref);
 
+/* A push destination: gs_ref_parse(), with the two mistakes it would take
+ * for something else said as such.  A digest ("REPO@sha256:...") names
+ * what a registry already has, so it is no place to push to.  And
+ * "HOST:PORT" alone ("127.0.0.1:5000", "localhost:5000",
+ * "registry.example.com:5000": a host-like name and a numeric tag, no
+ * '/') is read by the grammar as NAME:TAG on Docker Hub; refused with a
+ * hint for HOST:PORT/NAME. */
+int gs_ref_parse_dest(const char *s, gs_ref_t *out, gs_error_t *err);
+
 #endif

@@ -29,4 +29,10 @@ int gs_attach(gs_store_t *store, const gs_digest_t *subject, uint64_t subject_si
 	      const gs_attachment_t *docs, size_t n, const char *created, gs_digest_t *manifests,
 	      gs_error_t *err);
 
+/* gs_attach() to a subject of media type subject_type (an image index:
+ * GS_MT_INDEX); gs_attach() is this with GS_MT_MANIFEST. */
+int gs_attach_typed(gs_store_t *store, const char *subject_type, const gs_digest_t *subject,
+		    uint64_t subject_size, const gs_attachment_t *docs, size_t n,
+		    const char *created, gs_digest_t *manifests, gs_error_t *err);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "gsimage/pipeline/pack.h"
 #include "gsimage/pipeline/push.h"
+#include "gsimage/pipeline/sign.h"
 #include "gsimage/platform/platform.h"
 #include "gsimage/toolchain/compile.h"
 #include "gsimage/util/error.h"
@@ -50,6 +51,10 @@ typedef struct gs_build_request {
 	int sbom_formats;
 	const char *sbom_dir;
 	const char *cgo_cflags; /* CGO_CFLAGS from the environment, or NULL */
+
+	/* --sign-key: sign and attest after the SBOMs (sign.h); key NULL:
+	 * unsigned.  The key and flags are the caller's. */
+	gs_sign_stage_opts_t sign;
 
 	/* --push DEST: after tagging, push the first tag there.  gs_build()
 	 * fills in push.layout_dir, .ref and .dest. */

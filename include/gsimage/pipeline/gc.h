@@ -19,14 +19,13 @@
 
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/util/error.h"
+#include "gsimage/util/progress.h"
 #include "gsimage/util/strvec.h"
 
 typedef struct gs_gc_opts {
 	int dry_run; /* find what would be removed, remove nothing */
-	/* called with one line ("waiting for ...") when gc has to wait for a
-	 * build; may be NULL */
-	void (*progress)(void *ctx, const char *line);
-	void *progress_ctx;
+	/* gets one line ("waiting for ...") when gc has to wait for a build */
+	gs_progress_t progress;
 } gs_gc_opts_t;
 
 typedef struct gs_gc_result {

@@ -14,14 +14,12 @@
 
 #include "gsimage/oci/blobstore.h"
 #include "gsimage/oci/layer.h"
+#include "gsimage/util/progress.h"
 
-/* A warning line (no newline); may be NULL. */
-typedef void (*gs_layercache_warn_fn)(void *ctx, const char *line);
 
 typedef struct gs_layercache {
 	const char *dir; /* gsimage's cache directory; NULL: no cache (every lookup misses) */
-	gs_layercache_warn_fn warn;
-	void *warn_ctx;
+	gs_progress_t warn; /* where a warning line goes */
 } gs_layercache_t;
 
 /* 1 with *info filled when key's layer is in store and intact; 0 when not

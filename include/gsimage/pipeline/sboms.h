@@ -24,7 +24,6 @@ int gs_sbom_formats_parse(const char *s, int *formats, gs_error_t *err);
 typedef struct gs_sboms_opts {
 	int formats;            /* GS_SBOM_* bits; 0: none */
 	const char *dir;        /* also write <name>-<platform>.{spdx,cdx}.json here */
-	const char *name, *tag; /* the image's repository and tag, for the documents */
 	int64_t epoch;          /* SOURCE_DATE_EPOCH */
 	const char *cgo_cflags; /* CGO_CFLAGS as go build saw it, or NULL */
 	const char *optimize;   /* the C optimisation mode, or NULL */

@@ -60,14 +60,9 @@ int gs_sbom_cc_version(gs_cc_kind_t kind, const char *cc, char *const *envp, cha
 
 /* ---- cgo packages --------------------------------------------------------- */
 
-/* argv of `go list -deps [-tags T] -f '{{if .CgoFiles}}{{.ImportPath}}{{end}}'
- * -- package`: every package of the build with cgo files, the standard
- * library's (net, os/user, runtime/cgo) included.  Run it with the build's
- * environment (GOOS, GOARCH, CGO_ENABLED=1).  Pure. */
-void gs_sbom_cgo_packages_argv(const char *go, const char *package, const char *tags,
-			       gs_strvec_t *argv);
-
-/* Its output as a sorted list without empty lines or duplicates.  Pure. */
-void gs_sbom_cgo_packages_parse(const char *output, gs_strvec_t *packages);
+/* The cgo packages (from go list, toolchain/golist.h, run with the build's
+ * own tags and environment) sorted, without empty names or duplicates, in
+ * place.  Pure. */
+void gs_sbom_cgo_packages_sort(gs_strvec_t *packages);
 
 #endif

@@ -5,7 +5,9 @@
  * the C toolchain with its version and target, the Go packages with cgo
  * code and the C flags.
  *
- * Deterministic like the image: the creation time is the epoch passed in;
+ * Deterministic like the image, and named by it: the program's name, the
+ * platform and the manifest digest, never a tag or repository (the same
+ * image under another name has the same documents).  The creation time is the epoch passed in;
  * SPDX's documentNamespace and CycloneDX's serialNumber are UUIDs derived
  * (sha256, RFC 9562 version 8) from the format, the manifest digest and the
  * rest of the document; no host name, path or random number goes in.  Keys
@@ -28,9 +30,9 @@
 
 typedef struct gs_sbom_input {
 	/* The image. */
-	const char *name;            /* repository as tagged: "app" or
-					"registry.example.com/team/app" */
-	const char *tag;             /* "v1", or NULL */
+	const char *name;            /* the program's name ("app"), never the
+					repository or tag: an image has one
+					SBOM however it is tagged */
 	const gs_platform_t *platform;
 	const char *manifest_digest; /* "sha256:<hex>" of this platform's manifest */
 	long long created;           /* SOURCE_DATE_EPOCH (seconds, >= 0) */

@@ -10,14 +10,15 @@
 #include "gsimage/toolchain/run.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/lock.h"
+#include "gsimage/util/progress.h"
 
 /* Take a stable output's key lock (dir/lock, creating dir): another
  * gsimage building the same key waits (saying so through progress), so go
  * never writes a binary another one is reading.  A lock whose directory
  * gc --cache removed meanwhile is taken again.  Touches the lock file:
  * gc --cache keeps what was used last. */
-int gs_commit_lock_key(const char *dir, gs_progress_fn progress, void *progress_ctx,
-		       gs_lock_t *l, gs_error_t *err);
+int gs_commit_lock_key(const char *dir, const gs_progress_t *progress, gs_lock_t *l,
+		       gs_error_t *err);
 
 /* Go trusts a binary whose build ID is unchanged, whatever else in it was
  * changed: the record PATH.sum, written when gsimage keeps PATH, holds its

@@ -15,10 +15,9 @@
 #include "gsimage/platform/platform.h"
 #include "gsimage/util/error.h"
 #include "gsimage/util/lock.h"
+#include "gsimage/util/progress.h"
 #include "gsimage/util/strvec.h"
 
-/* Progress reporting: one line, no trailing newline.  May be NULL. */
-typedef void (*gs_progress_fn)(void *ctx, const char *line);
 
 /* Called with the index-th platform's binary, freshly built at a temp path,
  * before it is renamed into place.  < 0 refuses it: the binary is removed
@@ -58,8 +57,7 @@ typedef struct gs_compile_opts {
 	int outputs_are_temporary; /* register each binary with the temp-file
 				      registry as soon as it exists (build's
 				      work directory), so an interrupt removes it */
-	gs_progress_fn progress;
-	void *progress_ctx;
+	gs_progress_t progress;
 	gs_compile_check_fn check; /* may be NULL */
 	void *check_ctx;
 } gs_compile_opts_t;

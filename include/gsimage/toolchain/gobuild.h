@@ -60,6 +60,12 @@ typedef struct gs_gobuild {
 	int user_cgo_cflags;    /* the user set CGO_CFLAGS: theirs win, base keeps it */
 } gs_gobuild_t;
 
+/* The -tags value go build gets for b (owned), or NULL when it gets none
+ * (then go takes $GOFLAGS' own): the user's --tags, and with a pure-Go
+ * static-PIE "netgo,osusergo" before them.  Anything that asks go about
+ * the same build (go list for the cgo packages) passes the same value. */
+char *gs_gobuild_tags(const gs_gobuild_t *b);
+
 /* argv of `go build` for b. */
 void gs_gobuild_argv(const gs_gobuild_t *b, gs_strvec_t *argv);
 

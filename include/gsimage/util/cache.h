@@ -18,13 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A warning line (no newline); may be NULL. */
-typedef void (*gs_cache_warn_fn)(void *ctx, const char *line);
+#include "gsimage/util/progress.h"
 
 typedef struct gs_cache {
 	const char *dir; /* gsimage's cache directory; NULL: no cache (every get misses) */
-	gs_cache_warn_fn warn;
-	void *warn_ctx;
+	gs_progress_t warn; /* where a warning line goes */
 } gs_cache_t;
 
 /* The key: a kind ("zig", "golist", "layer", ...: the entry's directory)
@@ -60,9 +58,6 @@ int gs_cache_get(const gs_cache_t *c, const gs_cache_key_t *k, char **value, siz
  * ignored: a cache that cannot be written is only slower. */
 void gs_cache_put(const gs_cache_t *c, const gs_cache_key_t *k, const void *value, size_t len,
 		  int mode);
-
-/* Say a warning line through c's callback (nothing without one). */
-void gs_cache_warn(const gs_cache_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Where the entries are: CACHE/entries.  Owned. */
 char *gs_cache_entries_dir(const char *cache_dir);

@@ -18,6 +18,19 @@ typedef struct gs_proc_opts {
  * code, or 128 + signal when it was killed. */
 int gs_proc_run(const gs_proc_opts_t *opts, int *status, gs_error_t *err);
 
+/* Run a program to completion and collect its output: 0 with *out (owned)
+ * its stdout when it exits 0.  Otherwise -1 with one line in err, the same
+ * for every tool: "'go list' exited with status 1: <stderr's last non-empty
+ * line>", or "'zig env' was killed by signal 9 (Killed)", or that it
+ * could not start; a stderr of more than one line goes whole into
+ * err->detail.  errout (may be NULL) gets stderr (owned) whenever the
+ * program ran.  opts' capture fields are ignored.  Callers wrap err with
+ * what they asked the tool for. */
+int gs_proc_output(const gs_proc_opts_t *opts, char **out, char **errout, gs_error_t *err);
+
+/* The last non-empty line of a tool's output, trimmed.  Owned. */
+char *gs_proc_last_line(const char *s);
+
 /* Async-signal-safe: SIGKILL the process group of the program gs_proc_run
  * is waiting for, if any (for SIGINT/SIGTERM handlers). */
 void gs_proc_kill_running(void);
