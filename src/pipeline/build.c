@@ -197,9 +197,8 @@ static int check_adds_outside_layout(const gs_build_request_t *req, gs_error_t *
 }
 
 /* --ca-certs / --no-ca-certs / the host's bundle; --tzdata. */
-static void essentials_defaults(gs_build_request_t *req)
+static void essentials_defaults(const gs_build_request_t *req, gs_essentials_opts_t *e)
 {
-	gs_essentials_opts_t *e = &req->image.essentials;
 	if (req->image.bare || req->no_ca_certs)
 		e->ca_certs = NULL;
 	else if (req->ca_certs)
@@ -211,13 +210,14 @@ static void essentials_defaults(gs_build_request_t *req)
 
 /* A --binary-path that is an essentials path (/etc/passwd, /tmp) would
  * shadow it in the image: refuse it. */
-static int check_binary_path(const gs_build_request_t *req, gs_error_t *err)
+static int check_binary_path(const gs_build_request_t *req, const gs_essentials_opts_t *e,
+			     gs_error_t *err)
 {
 	const char *path = req->image.binary_path;
 	if (!path || req->image.bare)
 		return 0;
 	gs_layer_t *layer = gs_layer_new();
-	int r = gs_essentials_add(layer, &req->image.essentials, err);
+	int r = gs_essentials_add(layer, e, err);
 	if (r == 0 && gs_layer_add_data(layer, path, 0755, 0, 0, "", 0, err) < 0) {
 		gs_error_release(err);
 		r = gs_error_usage(err, "'--binary-path %s' would shadow a file of the essentials "
@@ -227,8 +227,34 @@ static int check_binary_path(const gs_build_request_t *req, gs_error_t *err)
 	return r;
 }
 
-int gs_build_check(gs_build_request_t *req, gs_error_t *err)
+/* One build's own state.  The request is never written: what the build
+ * derives from it (the essentials, the walked --add trees, the name and
+ * annotations, the layer cache) lives in image, a copy of req->image
+ * whose annotations and adds are this build's own. */
+struct build {
+	const gs_build_request_t *req;
+	gs_pack_opts_t image;
+	gs_store_t *store;
+	gs_binaries_t bins;
+	gs_lock_t gc_hold;
+};
+
+static void build_release(struct build *b)
 {
+	gs_strvec_release(&b->image.annotations);
+	gs_layer_free(b->image.adds);
+	gs_binaries_release(&b->bins);
+	gs_lock_release(&b->gc_hold);
+	gs_store_free(b->store);
+	memset(b, 0, sizeof *b);
+}
+
+/* Everything that can be checked before compiling: option combinations,
+ * output files' directories, the CA bundle, every --add tree (walked once
+ * here, into b->image.adds) and the tags. */
+static int check(struct build *b, gs_error_t *err)
+{
+	const gs_build_request_t *req = b->req;
 	if (req->image.bare && (req->ca_certs || req->tzdata))
 		return gs_error_usage(err, "--bare leaves out the essentials layer; drop --ca-certs "
 				      "and --tzdata or drop --bare");
@@ -273,24 +299,21 @@ int gs_build_check(gs_build_request_t *req, gs_error_t *err)
 	}
 	if (check_adds_outside_layout(req, err) < 0)
 		return -1;
-	essentials_defaults(req);
-	if (check_binary_path(req, err) < 0)
+	essentials_defaults(req, &b->image.essentials);
+	if (check_binary_path(req, &b->image.essentials, err) < 0)
 		return -1;
 	/* Walk every --add tree once: a symlink out of its tree, a device or an
 	 * unreadable file is refused here, and the pack stage reuses the walk. */
-	gs_layer_free(req->image.adds);
-	req->image.adds = NULL;
-	return req->add_specs.n ? gs_adds_layer(&req->add_specs, &req->image.adds, err) : 0;
+	return req->add_specs.n ? gs_adds_layer(&req->add_specs, &b->image.adds, err) : 0;
 }
 
 /* ---- policy ------------------------------------------------------------- */
 
 /* org.opencontainers.image.* from the build, then --annotation on top
  * (same key: replaced in place, so the order stays fixed). */
-static void standard_annotations(gs_build_request_t *req, const gs_compile_result_t *built)
+static void standard_annotations(const gs_build_request_t *req, const gs_compile_result_t *built,
+				 gs_strvec_t *a)
 {
-	gs_strvec_t *a = &req->image.annotations;
-	gs_strvec_release(a); /* a request may build several programs (resolve) */
 	cleanup_free char *created = gs_image_time(req->image.epoch);
 	gs_vcs_info_t vcs = {0};
 	if (built->dir) /* pack: binaries have no package directory */
@@ -469,7 +492,7 @@ static int built_for(const gs_compile_result_t *set, const char *platform)
 	return 0;
 }
 
-static int get_binaries(gs_build_request_t *req, gs_binaries_t *bins, gs_error_t *err)
+static int get_binaries(const gs_build_request_t *req, gs_binaries_t *bins, gs_error_t *err)
 {
 	if (req->n_prebuilt) {
 		if (gs_binaries_prebuilt(req->prebuilt, req->n_prebuilt,
@@ -489,9 +512,11 @@ static int get_binaries(gs_build_request_t *req, gs_binaries_t *bins, gs_error_t
 	return gs_binaries_compile(&o, bins, err);
 }
 
-static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_binaries_t *bins,
-			gs_build_result_t *res, gs_error_t *err)
+static int pack_and_tag(struct build *b, gs_build_result_t *res, gs_error_t *err)
 {
+	const gs_build_request_t *req = b->req;
+	gs_store_t *store = b->store;
+	const gs_binaries_t *bins = &b->bins;
 	const gs_compile_result_t *set = &bins->set;
 	gs_ref_t *refs = NULL;
 	size_t n_refs = 0;
@@ -512,19 +537,19 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 		}
 		pack_bins[i] = (gs_pack_binary_t){set->bins[i].platform, set->bins[i].path, id};
 	}
-	req->image.name = set->name;
-	standard_annotations(req, set);
+	b->image.name = set->name;
+	standard_annotations(req, set, &b->image.annotations);
 	/* Unchanged layers already in the layout are reused; this runs under
 	 * the gc lock, so a verified blob stays until a tag refers to it. */
 	/* Only for compiled binaries: the edit-build loop.  gsimage pack of a
 	 * prebuilt binary into a new layout would pay the key's extra hash of
 	 * the binary for nothing. */
-	req->image.cache = (gs_layercache_t){
+	b->image.cache = (gs_layercache_t){
 		.dir = req->n_prebuilt ? NULL : req->cache_dir,
 		.warn = req->compile.progress,
 	};
 	gs_progress(&req->compile.progress, "writing image layers and manifests");
-	if (gs_pack(store, &req->image, pack_bins, set->n_bins, &res->image, err) < 0)
+	if (gs_pack(store, &b->image, pack_bins, set->n_bins, &res->image, err) < 0)
 		goto out;
 	if (req->sbom_formats) {
 		gs_sboms_opts_t so = {
@@ -547,8 +572,9 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	if (req->sign.key) { /* signatures and provenance: pipeline/sign.c */
 		cleanup_free char *repo = gs_push_repository(refs[0].given);
 		gs_progress(&req->compile.progress, "signing the image and attesting its provenance");
-		req->sign.cache_dir = req->cache_dir;
-		if (gs_sign_build(store, &req->sign, bins, &res->image, repo, err) < 0)
+		gs_sign_stage_opts_t sign = req->sign;
+		sign.cache_dir = req->cache_dir;
+		if (gs_sign_build(store, &sign, bins, &res->image, repo, err) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < n_refs; i++)
@@ -585,7 +611,7 @@ static int pack_and_tag(gs_build_request_t *req, gs_store_t *store, const gs_bin
 	}
 	r = 0;
 out:
-	req->image.cache = (gs_layercache_t){0};
+	b->image.cache = (gs_layercache_t){0};
 	free(pack_bins);
 	for (size_t i = 0; i < n_refs; i++)
 		gs_ref_release(&refs[i]);
@@ -593,46 +619,55 @@ out:
 	return r;
 }
 
-int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
+/* The layout: an existing one opened (checked) before anything compiles,
+ * so a bad -o fails first; a new one only checked (created once there is
+ * an image to put in it, so a refused build leaves nothing behind). */
+static int layout_first(struct build *b, int *new_layout, gs_error_t *err)
+{
+	*new_layout = layout_is_new(b->req->layout_dir);
+	return *new_layout ? check_new_layout(b->req->layout_dir, err)
+			   : open_layout(b->req->layout_dir, &b->store, err);
+}
+
+/* The gc lock (shared) is held from before the layout is read to the
+ * tags, so a concurrent `gsimage gc` waits instead of removing a blob
+ * this build writes, or finds already there, before a tag refers to it.
+ * It is taken after the compile stage, whose cache entry locks come first
+ * in util/lock.h's order. */
+static int layout_then(struct build *b, int new_layout, gs_error_t *err)
+{
+	if (new_layout && open_layout(b->req->layout_dir, &b->store, err) < 0)
+		return -1;
+	return gs_store_gc_lock(b->store, GS_LOCK_SHARED, &b->gc_hold, err);
+}
+
+static int push(struct build *b, gs_build_result_t *res, gs_error_t *err)
+{
+	/* push only reads the layout */
+	gs_lock_release(&b->gc_hold);
+	gs_store_free(b->store);
+	b->store = NULL;
+	gs_push_request_t push = b->req->push;
+	push.layout_dir = b->req->layout_dir;
+	push.ref = res->tags.v[0];
+	push.digest = res->image.top.s; /* what was built, even if retagged */
+	push.dest = b->req->push_dest;
+	return gs_push(&push, &res->pushed, err);
+}
+
+int gs_build(const gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err)
 {
 	memset(res, 0, sizeof *res);
-	if (gs_build_check(req, err) < 0)
-		return -1;
-
-	gs_store_t *store = NULL;
-	gs_binaries_t bins = {0};
+	struct build b = {.req = req, .image = req->image, .gc_hold = GS_LOCK_INIT};
+	b.image.annotations = (gs_strvec_t)GS_STRVEC_INIT; /* this build's own */
+	b.image.adds = NULL;
+	int new_layout = 0;
 	int r = -1;
-	gs_lock_t gc_hold = GS_LOCK_INIT;
-	/* The gc lock (shared) is held from before the layout is read to the
-	 * tags, so a concurrent `gsimage gc` waits instead of removing a blob
-	 * this build writes, or finds already there, before a tag refers to
-	 * it.  It is taken after the compile stage, whose cache entry locks
-	 * come first in util/lock.h's order; an existing layout is opened
-	 * (checked) before, so a bad -o fails before anything compiles. */
-	int new_layout = layout_is_new(req->layout_dir);
-	if (new_layout ? check_new_layout(req->layout_dir, err) < 0
-		       : open_layout(req->layout_dir, &store, err) < 0)
-		goto out;
-	if (get_binaries(req, &bins, err) < 0)
-		goto out;
-	if ((new_layout && open_layout(req->layout_dir, &store, err) < 0) ||
-	    gs_store_gc_lock(store, GS_LOCK_SHARED, &gc_hold, err) < 0)
-		goto out;
-	r = pack_and_tag(req, store, &bins, res, err);
-	if (r == 0 && req->push_dest) {
-		gs_lock_release(&gc_hold); /* push only reads the layout */
-		gs_store_free(store);
-		store = NULL;
-		req->push.layout_dir = req->layout_dir;
-		req->push.ref = res->tags.v[0];
-		req->push.digest = res->image.top.s; /* what was built, even if retagged */
-		req->push.dest = req->push_dest;
-		r = gs_push(&req->push, &res->pushed, err);
-	}
-out:
-	gs_binaries_release(&bins);
-	gs_lock_release(&gc_hold);
-	gs_store_free(store);
+	if (check(&b, err) == 0 && layout_first(&b, &new_layout, err) == 0 &&
+	    get_binaries(req, &b.bins, err) == 0 && layout_then(&b, new_layout, err) == 0 &&
+	    pack_and_tag(&b, res, err) == 0)
+		r = req->push_dest ? push(&b, res, err) : 0;
+	build_release(&b);
 	if (r < 0)
 		gs_build_result_release(res);
 	return r;

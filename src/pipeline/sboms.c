@@ -124,22 +124,22 @@ static char *build_tags(const gs_sbom_goinfo_t *go, const char *opt_tags)
 	return tags_canonical(opt_tags);
 }
 
-/* The packages with cgo files in the build of platform p, as go list sees
- * them with the build's own tags (a tag such as netgo drops cgo files),
- * sorted. */
+/* The packages with cgo files in the build of bin's platform p, as go
+ * list sees them with the build's own tags (a tag such as netgo drops cgo
+ * files), sorted. */
 static int cgo_packages(const gs_sboms_opts_t *o, const gs_compile_result_t *set,
-			const gs_platform_t *p, const gs_sbom_goinfo_t *go, gs_strvec_t *out,
-			gs_error_t *err)
+			const gs_compiled_t *bin, const gs_platform_t *p,
+			const gs_sbom_goinfo_t *go, gs_strvec_t *out, gs_error_t *err)
 {
-	if (!set->cgo || !set->go_cwd || !set->go)
+	if (!bin->cgo || !set->go_cwd || !set->go)
 		return 0;
 	cleanup_free char *tags = build_tags(go, o->tags);
 	cleanup_free char *listed = tags_canonical(o->tags);
-	if (set->cgo_packages_for == p && (tags ? listed && strcmp(tags, listed) == 0 : !listed)) {
-		/* The compile stage's go list, same package, environment and
-		 * tags: no second listing. */
-		for (size_t i = 0; i < set->cgo_packages.n; i++)
-			gs_strvec_push(out, set->cgo_packages.v[i]);
+	if (tags ? listed && strcmp(tags, listed) == 0 : !listed) {
+		/* The compile stage's go list for this platform, same
+		 * package, environment and tags: no second listing. */
+		for (size_t i = 0; i < bin->cgo_packages.n; i++)
+			gs_strvec_push(out, bin->cgo_packages.v[i]);
 	} else {
 		/* Where go build ran and what it built: a package of a
 		 * required module lives in the module cache, whose own go.mod
@@ -194,8 +194,8 @@ static int one_image(gs_store_t *store, const gs_sboms_opts_t *o, const gs_compi
 	}
 	/* A prebuilt binary says itself whether cgo went in. */
 	const char *cgo_setting = gs_sbom_goinfo_setting(&go, "CGO_ENABLED");
-	int cgo = set->cc_driver ? set->cgo : cgo_setting && strcmp(cgo_setting, "1") == 0;
-	if (cgo_packages(o, set, img->platform, &go, &pkgs, err) < 0)
+	int cgo = set->cc_driver ? bin->cgo : cgo_setting && strcmp(cgo_setting, "1") == 0;
+	if (cgo_packages(o, set, bin, img->platform, &go, &pkgs, err) < 0)
 		goto out;
 	gs_sbom_input_t in = {
 		.name = set->name,

@@ -303,7 +303,8 @@ static int cmp_str(const void *a, const void *b)
 
 void gs_sbom_cgo_packages_sort(gs_strvec_t *packages)
 {
-	qsort(packages->v, packages->n, sizeof *packages->v, cmp_str);
+	if (packages->n) /* qsort(NULL, 0) is undefined */
+		qsort(packages->v, packages->n, sizeof *packages->v, cmp_str);
 	size_t k = 0;
 	for (size_t i = 0; i < packages->n; i++) {
 		char *l = packages->v[i];

@@ -2,24 +2,17 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdint.h>
-#include <sys/file.h>
-#include <dirent.h>
-#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gsimage/toolchain/cfail.h"
+#include "gsimage/toolchain/commit.h"
 #include "gsimage/toolchain/golist.h"
 #include "gsimage/toolchain/goversion.h"
-#include "gsimage/toolchain/zigenv.h"
-#include "gsimage/util/cache.h"
+#include "gsimage/toolchain/plan.h"
+#include "gsimage/toolchain/run.h"
+#include "gsimage/toolchain/tools.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
 #include "gsimage/util/lock.h"
@@ -28,16 +21,6 @@
 #include "gsimage/util/xalloc.h"
 
 extern char **environ;
-
-char *gs_tool_find(const char *name, const char *override, const char *fallback)
-{
-	if (override && *override)
-		return gs_proc_which(override, NULL);
-	char *p = gs_proc_which(name, NULL);
-	if (!p && fallback && access(fallback, X_OK) == 0)
-		p = xstrdup(fallback);
-	return p;
-}
 
 /* Where to run go and what to ask it to build: a directory argument becomes
  * the working directory (so its own go.mod is found) and ".". */
@@ -64,818 +47,311 @@ static int resolve_package(const char *package, char **cwd, char **pkg, gs_error
 	return 0;
 }
 
-/* zig's version ("0.11.0", which names the CC wrapper) and its lib
- * directory (which the wrapper maps away), both owned: `zig env`, remembered
- * in the cache by the zig binary's identity, so a replaced zig is asked
- * again.  The compile result hands them on (the SBOM's C side). */
-static int zig_facts(const char *cache_dir, const char *zig, char **version, char **lib_dir,
-		     gs_error_t *err)
-{
-	gs_cache_t cache = {.dir = cache_dir};
-	gs_cache_key_t k;
-	gs_cache_key_init(&k, "zig");
-	gs_cache_key_file(&k, "zig", zig);
-	cleanup_free char *cached = NULL;
-	if (gs_cache_get(&cache, &k, &cached, NULL)) {
-		/* "<version>\n<lib dir>\n": anything else is asked again */
-		char *nl = strchr(cached, '\n');
-		char *end = nl ? strchr(nl + 1, '\n') : NULL;
-		if (nl && end && nl > cached && end > nl + 1 && end[1] == '\0') {
-			*version = xstrndup(cached, (size_t)(nl - cached));
-			*lib_dir = xstrndup(nl + 1, (size_t)(end - nl - 1));
-			gs_cache_key_release(&k);
-			return 0;
-		}
-	}
-	int r = gs_zig_env(zig, NULL, version, lib_dir, err);
-	if (r == 0 && !strchr(*version, '\n') && !strchr(*lib_dir, '\n')) {
-		cleanup_free char *value = x_asprintf("%s\n%s\n", *version, *lib_dir);
-		gs_cache_put(&cache, &k, value, strlen(value), 0644);
-	}
-	gs_cache_key_release(&k);
-	return r;
-}
-
-/* Make sure the zig CC wrapper for a target exists: *dir is the directory
- * to put in PATH, *name what CC is set to (both owned).  Written atomically
- * and keyed by its content, so a build never sees another one's wrapper. */
-static int zig_wrapper(const char *cache_dir, const char *zig, const char *version,
-		       const char *lib_dir, const char *target, char **dir, char **name,
-		       gs_error_t *err)
-{
-	gs_zig_cc_t cc;
-	gs_zig_cc_init(&cc, zig, version, lib_dir, target);
-	cleanup_free char *d = gs_path_join(cache_dir, cc.subdir);
-	cleanup_free char *path = gs_path_join(d, cc.name);
-	cleanup_free char *old = NULL;
-	gs_error_t ignored = GS_ERROR_INIT;
-	int same = gs_fs_read_file(path, &old, NULL, &ignored) == 0 && strcmp(old, cc.script) == 0;
-	gs_error_release(&ignored);
-	if (!same && (gs_fs_mkdir_p(d, 0755, err) < 0 ||
-		      gs_fs_write_atomic(path, cc.script, strlen(cc.script), 0755, err) < 0)) {
-		gs_zig_cc_release(&cc);
-		return -1;
-	}
-	*dir = d;
-	d = NULL;
-	*name = cc.name;
-	cc.name = NULL;
-	gs_zig_cc_release(&cc);
-	return 0;
-}
-
-/* The C compiler for one platform, or NULL with err set; for zig, *dir is
- * set to the directory it is found in (owned). */
-static char *c_compiler_for(const gs_compile_opts_t *o, const gs_platform_t *p,
-			    const char *zig, const char *zig_ver, const char *zig_lib, char **dir,
-			    gs_error_t *err)
-{
-	const gs_platform_t *host = gs_platform_host();
-	switch (o->cc_kind) {
-	case GS_CC_ZIG: {
-		char *name = NULL;
-		if (zig_wrapper(o->cache_dir, zig, zig_ver, zig_lib, p->zig_target, dir, &name, err) < 0)
-			return NULL;
-		return name;
-	}
-	case GS_CC_MUSL_GCC: {
-		if (!host || strcmp(host->goarch, "amd64") != 0 || strcmp(p->goarch, "amd64") != 0) {
-			gs_error_usage(err, "--cc musl-gcc builds only linux/amd64 on an amd64 host; "
-					    "use --cc zig for %s", p->name);
-			return NULL;
-		}
-		char *cc = gs_proc_which("musl-gcc", NULL);
-		if (!cc)
-			gs_error_set(err, 0, "'musl-gcc' not found; install musl-tools or use --cc zig");
-		return cc;
-	}
-	case GS_CC_PATH: {
-		cleanup_free char *found = gs_proc_which(o->cc, NULL);
-		if (!found) {
-			gs_error_set(err, 0, "C compiler '%s' not found; give a path or a command in "
-					     "PATH to --cc", o->cc);
-			return NULL;
-		}
-		/* go runs in the package directory and wants an absolute CC. */
-		char *cc = realpath(found, NULL);
-		if (!cc)
-			gs_error_set(err, errno, "resolving C compiler '%s'", found);
-		return cc;
-	}
-	}
-	return NULL;
-}
-
-/* Exists once zig has built its C runtime for p (a progress hint only);
- * static-PIE needs more of it (rcrt1.o), hence its own marker. */
-static char *zig_marker(const gs_compile_opts_t *o, const gs_platform_t *p)
-{
-	cleanup_free char *name = x_asprintf("zig/gsimage-libc-%s%s.done", p->zig_target,
-					     o->pie ? "-pie" : "");
-	return gs_path_join(o->cache_dir, name);
-}
-
-/* What compile_all settled for every platform (all borrowed). */
-struct settled {
-	const char *go, *go_version, *zig, *zig_version, *zig_lib, *gccgo, *cwd, *pkg, *out_dir;
-	const char *go_tmp; /* stable_output: go's GOTMPDIR */
-	int cgo, pie_pure_go;
-	const char *goflags_ldflags, *goflags_tags;
+/* What holds for every platform, found once (all owned). */
+struct tools {
+	char *go, *go_version, *gccgo, *cwd, *pkg;
+	gs_strvec_t *envs;         /* per platform: go list's environment */
+	gs_golist_source_t *lists; /* per platform */
+	gs_run_dir_t run_dir;      /* stable_output: go's work directory */
 };
 
-/* The stable output directory of one build key, cache_dir/out/<hash>:
- * everything that selects a different binary (package, platform, compiler,
- * C compiler, cgo, tags, ldflags, gcflags, GOFLAGS, pie, go and zig).  Go's
- * up-to-date check, not this key, decides whether the binary there is
- * current; the key only keeps different builds from relinking over each
- * other.  Owned. */
-static char *stable_out_dir(const gs_compile_opts_t *o, const struct settled *s,
-			    const gs_platform_t *p, const char *cc, const char *base)
+static void tools_release(struct tools *t, size_t n)
 {
-	const char *parts[] = {
-		s->cwd, s->pkg, base, p->name,
-		gs_go_compiler_name(o->compiler), o->cc_kind == GS_CC_ZIG ? "zig"
-		: o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : "path",
-		o->cc ? o->cc : "", cc ? cc : "", s->cgo ? "cgo" : "nocgo",
-		s->pie_pure_go ? "pie-pure-go" : "", o->pie ? "pie" : "",
-		o->tags ? o->tags : "", o->ldflags ? o->ldflags : "",
-		o->gcflags ? o->gcflags : "", o->goflags ? o->goflags : "",
-		s->go ? s->go : "", s->go_version ? s->go_version : "", s->zig ? s->zig : "", s->zig_version ? s->zig_version : "",
-		s->gccgo ? s->gccgo : "",
-	};
-	gs_cache_key_t k;
-	gs_cache_key_init(&k, "out");
-	for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-		gs_cache_key_str(&k, "part", parts[i]);
-	cleanup_free char *name = gs_cache_key_name(&k);
-	gs_cache_key_release(&k);
-	cleanup_free char *rel = x_asprintf("out/%s", name);
-	return gs_path_join(o->cache_dir, rel);
+	for (size_t i = 0; t->lists && i < n; i++) {
+		gs_golist_source_release(&t->lists[i]);
+		gs_strvec_release(&t->envs[i]);
+	}
+	free(t->lists);
+	free(t->envs);
+	gs_run_dir_release(&t->run_dir);
+	free(t->go);
+	free(t->go_version);
+	free(t->gccgo);
+	free(t->cwd);
+	free(t->pkg);
 }
 
-/* Take the key's lock (dir/lock), creating dir: another gsimage building
- * the same key waits, so go never writes a binary another one is reading. */
-static int lock_key(const gs_compile_opts_t *o, const char *dir, gs_lock_t *l, gs_error_t *err)
-{
-	cleanup_free char *path = gs_path_join(dir, "lock");
-	for (;;) {
-		if (gs_fs_mkdir_p(dir, 0755, err) < 0)
-			return -1;
-		int r = gs_lock_path(l, path, GS_LOCK_TRY, err);
-		if (r == 1) {
-			gs_progress(&o->progress, "waiting for another gsimage building the same binary (%s)", dir);
-			r = gs_lock_path(l, path, GS_LOCK_EXCLUSIVE, err);
-		}
-		if (r < 0)
-			return -1;
-		/* gc --cache removes a key's directory under its lock: what we
-		 * hold must still be the lock file at path */
-		struct stat held, now;
-		if (fstat(l->fd, &held) == 0 && stat(path, &now) == 0 && held.st_ino == now.st_ino &&
-		    held.st_dev == now.st_dev)
-			break;
-		gs_lock_release(l);
-	}
-	futimens(l->fd, NULL); /* used now: gc --cache keeps it */
-	return 0;
-}
-
-/* One platform's build: prepared on the main thread, go build run on a
- * worker (or inline), finished (check, rename) on the main thread again. */
-struct job {
-	const gs_platform_t *p;
-	size_t index;
-	char *final, *tmp, *marker; /* marker: zig's libc for p, NULL without zig */
-	char *stable_dir;           /* stable_output: the key's directory */
-	gs_lock_t lock;             /* stable_output: the key's lock, once taken */
-	gs_strvec_t argv, env;
-	const char *cwd;
-	/* the run's outcome */
-	int run_rc, status;
-	char *errout;
-	gs_error_t err;
-};
-
-static void job_release(struct job *j)
-{
-	free(j->final);
-	free(j->tmp);
-	free(j->marker);
-	free(j->stable_dir);
-	gs_lock_release(&j->lock);
-	gs_strvec_release(&j->argv);
-	gs_strvec_release(&j->env);
-	free(j->errout);
-	gs_error_release(&j->err);
-}
-
-static int prepare_one(const gs_compile_opts_t *o, const struct settled *s, struct job *j,
-		       const char *name, gs_error_t *err)
-{
-	const gs_platform_t *p = j->p;
-	const char *out_dir = s->out_dir;
-	int cgo = s->cgo;
-	cleanup_free char *cc = NULL, *cc_dir = NULL;
-	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
-	/* gccgo and gollvm compile and link C with their own driver. */
-	int needs_cc = cgo && o->compiler == GS_COMPILER_GC;
-	int uses_zig = needs_cc && o->cc_kind == GS_CC_ZIG;
-	if (needs_cc) {
-		cc = c_compiler_for(o, p, s->zig, s->zig_version, s->zig_lib, &cc_dir, err);
-		if (!cc)
-			return -1;
-	}
-	if (uses_zig && gs_fs_mkdir_p(zig_cache, 0755, err) < 0)
-		return -1;
-	if (uses_zig)
-		j->marker = zig_marker(o, p);
-
-	cleanup_free char *suffix = gs_platform_suffix(p);
-	cleanup_free char *base = x_asprintf("%s-%s", name, suffix);
-	if (o->stable_output) {
-		j->stable_dir = stable_out_dir(o, s, p, cc, base);
-		out_dir = j->stable_dir;
-	}
-	j->final = gs_path_join(out_dir, base);
-	cleanup_free char *tmpbase = x_asprintf(".%s.tmp-%ld", base, (long)getpid());
-	j->tmp = o->stable_output ? xstrdup(j->final) : gs_path_join(out_dir, tmpbase);
-
-	gs_gobuild_t b = {
-		.platform = p,
-		.compiler = o->compiler,
-		.cgo = cgo,
-		.pie = o->pie,
-		.pie_pure_go = s->pie_pure_go,
-		.cc_kind = o->cc_kind,
-		.go = s->go,
-		.cc = cc,
-		.cc_dir = cc_dir,
-		.gccgo = s->gccgo,
-		.zig_cache = uses_zig ? zig_cache : NULL,
-		.output = j->tmp,
-		.package = s->pkg,
-		.tags = o->tags,
-		.ldflags = o->ldflags,
-		.gcflags = o->gcflags,
-		.goflags_ldflags = s->goflags_ldflags,
-		.goflags_tags = s->goflags_tags,
-		.optimize = o->optimize,
-		.user_cgo_cflags = o->user_cgo_cflags,
-	};
-	gs_gobuild_argv(&b, &j->argv);
-	gs_gobuild_env(&b, environ, &j->env);
-	if (o->stable_output) {
-		/* go renames its link output onto the stable path: its work
-		 * directory on the same file system makes that one rename, so
-		 * the binary is never seen half-written. */
-		gs_strvec_pushf(&j->env, "GOTMPDIR=%s", s->go_tmp);
-	}
-	j->cwd = s->cwd;
-	return 0;
-}
-
-static void announce(const gs_compile_opts_t *o, const struct settled *s, const struct job *j,
-		     const char *name)
-{
-	const char *ccname = o->cc_kind == GS_CC_ZIG ? "zig cc"
-			     : o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc"
-							    : "the given C compiler";
-	cleanup_free char *how = o->compiler != GS_COMPILER_GC ? xstrdup(gs_go_compiler_name(o->compiler))
-				 : !s->cgo ? x_asprintf("%s, pure Go", s->go_version)
-					   : x_asprintf("%s, %s %s", s->go_version,
-							s->pie_pure_go ? "pure Go linked with" : "cgo with",
-							ccname);
-	gs_progress(&o->progress, "compiling %s for %s (%s%s)", name, j->p->name, how, o->pie ? ", static-PIE" : "");
-	if (j->marker && access(j->marker, F_OK) != 0)
-		gs_progress(&o->progress, "building musl libc for %s with zig (first run only, about a minute)",
-			 j->p->zig_target);
-}
-
-/* go build: safe on a worker thread (it touches only j). */
-static void run_one(struct job *j)
-{
-	gs_proc_opts_t po = {
-		.argv = j->argv.v,
-		.envp = j->env.v,
-		.cwd = j->cwd,
-		.stdout_to_stderr = 1,
-		.capture_stderr = &j->errout,
-	};
-	j->run_rc = gs_proc_run(&po, &j->status, &j->err);
-}
-
-/* Let the caller check the result, rename it to final.  With tmp == final
- * (a stable output), go wrote the final path itself (it skips the link when
- * that binary is up to date), the check runs on it, and a refused binary is
- * removed. */
-static int finish_one(const gs_compile_opts_t *o, struct job *j, gs_compiled_t *bin,
-		      gs_error_t *err)
-{
-	const gs_platform_t *p = j->p;
-	if (j->run_rc < 0) {
-		unlink(j->tmp);
-		gs_error_release(err);
-		*err = j->err; /* moved */
-		j->err = (gs_error_t)GS_ERROR_INIT;
-		return gs_error_wrap(err, "compiling for %s", p->name);
-	}
-	if (j->status != 0) {
-		unlink(j->tmp);
-		/* A C library that musl and zig cc lack: one line that names it. */
-		cleanup_free char *cmsg = gs_cfail_missing(j->errout);
-		if (cmsg)
-			return gs_error_set(err, 0, "%s (building for %s)", cmsg, p->name);
-		/* A one-line complaint (go's build cache, a missing module)
-		 * goes into the error line itself. */
-		if (j->errout && gs_proc_says_one_line(j->errout)) {
-			cleanup_free char *why = gs_proc_first_line(j->errout);
-			return gs_error_set(err, 0, "go build failed for %s: %s", p->name, why);
-		}
-		gs_error_set_detail(err, j->errout);
-		return gs_error_set(err, 0, "go build failed for %s (exit status %d); Go's output is "
-					    "above", p->name, j->status);
-	}
-	if (j->marker && access(j->marker, F_OK) != 0) {
-		gs_error_t ignored = GS_ERROR_INIT;
-		gs_fs_write_atomic(j->marker, "", 0, 0644, &ignored); /* a progress hint */
-		gs_error_release(&ignored);
-	}
-	if (o->check && o->check(o->check_ctx, j->index, j->tmp, p, &bin->build_id, err) < 0) {
-		unlink(j->tmp);
-		return -1;
-	}
-	if (strcmp(j->tmp, j->final) != 0 && rename(j->tmp, j->final) < 0) {
-		int e = errno;
-		unlink(j->tmp);
-		free(bin->build_id);
-		bin->build_id = NULL;
-		return gs_error_set(err, e, "renaming '%s' to '%s'", j->tmp, j->final);
-	}
-	if (o->outputs_are_temporary && !o->stable_output)
-		gs_tempfile_register(j->final);
-	bin->platform = p;
-	bin->path = j->final;
-	j->final = NULL;
-	gs_lock_move(&bin->lock, &j->lock);
-	return 0;
-}
-
-/* The workers: each takes the next job of jobs[from..n) until none is
- * left. */
-struct pool {
-	struct job *jobs;
-	size_t next, n;
-	pthread_mutex_t mu;
-};
-
-static void *worker(void *arg)
-{
-	struct pool *pl = arg;
-	for (;;) {
-		pthread_mutex_lock(&pl->mu);
-		size_t i = pl->next < pl->n ? pl->next++ : pl->n;
-		pthread_mutex_unlock(&pl->mu);
-		if (i >= pl->n)
-			return NULL;
-		run_one(&pl->jobs[i]);
-	}
-}
-
-/* Run jobs[from..n) with up to max_jobs go builds at once. */
-static void run_jobs(struct job *jobs, size_t from, size_t n, size_t max_jobs)
-{
-	struct pool pl = {.jobs = jobs, .next = from, .n = n};
-	size_t count = n - from;
-	size_t nthreads = max_jobs < count ? max_jobs : count;
-	if (nthreads <= 1) {
-		for (size_t i = from; i < n; i++)
-			run_one(&jobs[i]);
-		return;
-	}
-	pthread_mutex_init(&pl.mu, NULL);
-	pthread_t *t = xcalloc(nthreads, sizeof *t);
-	size_t started = 0;
-	for (; started < nthreads; started++)
-		if (pthread_create(&t[started], NULL, worker, &pl) != 0)
-			break;
-	worker(&pl); /* this thread works too (and alone, if none started) */
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	free(t);
-	pthread_mutex_destroy(&pl.mu);
-}
-
-static int cmp_job_dir(const void *a, const void *b)
-{
-	const struct job *x = *(struct job *const *)a, *y = *(struct job *const *)b;
-	return strcmp(x->stable_dir, y->stable_dir);
-}
-
-/* Build every platform: prepare all, take the keys' locks in one order
- * (sorted by directory, so two gsimage processes never wait for each
- * other in a cycle), run the go builds (those that first build zig's libc
- * for a target one at a time, since zig's cache races when cold; the rest
- * up to o->jobs at once), then check and keep each in platform order. */
-static int build_all(const gs_compile_opts_t *o, const struct settled *s,
-		     gs_compile_result_t *res, gs_error_t *err)
+static int tools_find(const gs_compile_opts_t *o, struct tools *t, gs_error_t *err)
 {
 	size_t n = o->n_platforms;
-	struct job *jobs = xcalloc(n, sizeof *jobs);
-	int r = -1;
+	if (gs_tools_go(o->go_override, &t->go, err) < 0 ||
+	    gs_tools_gccgo(o->compiler, o->gollvm_override, &t->gccgo, err) < 0 ||
+	    resolve_package(o->package, &t->cwd, &t->pkg, err) < 0)
+		return -1;
+	/* go list sees each platform's build constraints, with cgo on. */
+	t->envs = xcalloc(n, sizeof *t->envs);
 	for (size_t i = 0; i < n; i++) {
-		jobs[i].p = o->platforms[i];
-		jobs[i].index = i;
-		jobs[i].lock = (gs_lock_t)GS_LOCK_INIT;
+		gs_gobuild_t lb = {.platform = o->platforms[i], .compiler = GS_COMPILER_GC, .cgo = 1};
+		gs_gobuild_env(&lb, environ, &t->envs[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (prepare_one(o, s, &jobs[i], res->name, err) < 0)
-			goto out;
-	/* An interrupt removes a half-written temp binary.  A stable output
-	 * is never half-written (go renames it into place) and is a cache
-	 * entry, not a temp file. */
-	for (size_t i = 0; !o->stable_output && i < n; i++)
-		gs_tempfile_register(jobs[i].tmp);
+	/* The Go that really builds, which GOTOOLCHAIN and go.mod choose: it
+	 * names the cache entries. */
+	if (o->compiler == GS_COMPILER_GC &&
+	    !(t->go_version = gs_go_effective_version(t->go, t->cwd, t->envs[0].v, o->cache_dir,
+						      err)))
+		return -1;
 	if (o->stable_output) {
-		struct job **order = xcalloc(n, sizeof *order);
-		for (size_t i = 0; i < n; i++)
-			order[i] = &jobs[i];
-		qsort(order, n, sizeof *order, cmp_job_dir);
-		for (size_t i = 0; i < n; i++) {
-			/* The same key twice (cannot happen today): one lock. */
-			if (i > 0 && strcmp(order[i]->stable_dir, order[i - 1]->stable_dir) == 0)
-				continue;
-			if (lock_key(o, order[i]->stable_dir, &order[i]->lock, err) < 0) {
-				free(order);
-				goto out;
-			}
-		}
-		free(order);
+		cleanup_free char *base = gs_path_join(o->cache_dir, "out/tmp");
+		if (gs_run_dir_make(base, &t->run_dir, err) < 0)
+			return -1;
 	}
-	/* Cold zig targets first, one by one; then the rest together. */
-	struct job *sorted = xcalloc(n, sizeof *sorted);
-	size_t n_cold = 0, k = 0;
+	/* The memo only for stable outputs: it trusts an unchanged binary. */
+	t->lists = xcalloc(n, sizeof *t->lists);
 	for (size_t i = 0; i < n; i++)
-		if (jobs[i].marker && access(jobs[i].marker, F_OK) != 0)
-			n_cold++;
-	size_t cold = 0, warm = n_cold;
+		gs_golist_source_init(&t->lists[i], t->go, t->go_version, t->cwd, t->pkg, o->tags,
+				      o->package, t->envs[i].v,
+				      o->stable_output ? o->cache_dir : NULL);
+	return 0;
+}
+
+/* The C compiler's facts for the platforms with cgo (owned). */
+struct cc {
+	char *zig, *zig_version, *zig_lib, *path;
+};
+
+static void cc_release(struct cc *c)
+{
+	free(c->zig);
+	free(c->zig_version);
+	free(c->zig_lib);
+	free(c->path);
+}
+
+static int cc_find(const gs_compile_opts_t *o, const gs_cgo_choice_t *cgo, struct cc *c,
+		   gs_error_t *err)
+{
+	/* gccgo and gollvm compile and link C with their own driver. */
+	if (o->compiler != GS_COMPILER_GC)
+		return 0;
+	cleanup_free const gs_platform_t **with = xcalloc(o->n_platforms, sizeof *with);
+	size_t n = 0;
+	for (size_t i = 0; i < o->n_platforms; i++)
+		if (cgo[i].cgo)
+			with[n++] = o->platforms[i];
+	if (n == 0)
+		return 0;
+	if (o->cc_kind != GS_CC_ZIG)
+		return gs_tools_cc(o->cc_kind, o->cc, with, n, &c->path, err);
+	if (gs_tools_zig(o->zig_override, o->toolchain_dir, &c->zig, err) < 0)
+		return -1;
+	return gs_tools_zig_facts(o->cache_dir, c->zig, &c->zig_version, &c->zig_lib, err);
+}
+
+/* Make the zig CC wrapper j needs, keyed by its content: written
+ * atomically, so a build never sees another one's wrapper. */
+static int write_wrapper(const gs_plan_job_t *j, gs_error_t *err)
+{
+	if (!j->zig_cc.name)
+		return 0;
+	cleanup_free char *path = gs_path_join(j->cc_dir, j->zig_cc.name);
+	cleanup_free char *old = NULL;
+	gs_error_t ignored = GS_ERROR_INIT;
+	int same = gs_fs_read_file(path, &old, NULL, &ignored) == 0 &&
+		   strcmp(old, j->zig_cc.script) == 0;
+	gs_error_release(&ignored);
+	if (same)
+		return 0;
+	if (gs_fs_mkdir_p(j->cc_dir, 0755, err) < 0)
+		return -1;
+	return gs_fs_write_atomic(path, j->zig_cc.script, strlen(j->zig_cc.script), 0755, err);
+}
+
+static int cmp_key_dir(const void *a, const void *b)
+{
+	const gs_plan_job_t *x = *(gs_plan_job_t *const *)a, *y = *(gs_plan_job_t *const *)b;
+	return strcmp(x->key_dir, y->key_dir);
+}
+
+/* The keys' locks, in one order (sorted by directory, so two gsimage
+ * processes never wait for each other in a cycle); then each kept binary
+ * is checked against its record before go may reuse it. */
+static int lock_keys(const gs_compile_opts_t *o, gs_plan_job_t *jobs, gs_lock_t *locks,
+		     int *verified, gs_error_t *err)
+{
+	size_t n = o->n_platforms;
+	cleanup_free gs_plan_job_t **order = xcalloc(n, sizeof *order);
 	for (size_t i = 0; i < n; i++)
-		sorted[jobs[i].marker && access(jobs[i].marker, F_OK) != 0 ? cold++ : warm++] = jobs[i];
-	for (size_t i = 0; i < n; i++)
-		announce(o, s, &sorted[i], res->name);
-	size_t max_jobs = o->jobs > 0 ? (size_t)o->jobs : 1;
-	for (k = 0; k < n_cold; k++)
-		run_jobs(sorted, k, k + 1, 1);
-	run_jobs(sorted, n_cold, n, max_jobs);
-	/* Back in platform order. */
-	for (size_t i = 0; i < n; i++)
-		jobs[sorted[i].index] = sorted[i];
-	free(sorted);
+		order[i] = &jobs[i];
+	qsort(order, n, sizeof *order, cmp_key_dir);
+	for (size_t i = 0; i < n; i++) {
+		/* The same key twice (cannot happen today): one lock. */
+		if (i > 0 && strcmp(order[i]->key_dir, order[i - 1]->key_dir) == 0)
+			continue;
+		if (gs_commit_lock_key(order[i]->key_dir, &o->progress,
+				       &locks[order[i] - jobs], err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cleanup_free char *warning = NULL;
+		verified[i] = gs_commit_check_kept(jobs[i].final, &warning);
+		if (warning)
+			gs_progress(&o->progress, "warning: %s", warning);
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* to = from's strings sorted, each once: a platform's cgo packages, for
+ * its SBOM. */
+static void sorted_unique(gs_strvec_t *to, const gs_strvec_t *from)
+{
+	cleanup_free char **v = xcalloc(from->n + 1, sizeof *v);
+	for (size_t i = 0; i < from->n; i++)
+		v[i] = from->v[i];
+	qsort(v, from->n, sizeof *v, cmp_str);
+	for (size_t i = 0; i < from->n; i++)
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			gs_strvec_push(to, v[i]);
+}
+
+/* Build every platform with go list's answers: decide cgo, find the C
+ * compiler, plan, lock, run, then check and keep each in platform order.
+ * On failure nothing of this build is left but stable outputs (a cache). */
+static int build(const gs_compile_opts_t *o, struct tools *t, const gs_golist_t *const *lists,
+		 gs_compile_result_t *res, gs_error_t *err)
+{
+	size_t n = o->n_platforms;
+	const gs_golist_t *l = lists[0];
+	res->name = gs_gobuild_binary_name(l->import_path);
+	res->import_path = xstrdup(l->import_path);
+	res->dir = xstrdup(l->dir);
+	res->go_cwd = xstrdup(t->cwd);
+	res->go_package = xstrdup(t->pkg);
+	res->go = xstrdup(t->go);
+	res->go_version = t->go_version ? xstrdup(t->go_version) : NULL;
+	res->cc_kind = o->cc_kind;
+
+	cleanup_free gs_cgo_choice_t *cgo = xcalloc(n, sizeof *cgo);
+	for (size_t i = 0; i < n; i++) {
+		cgo[i] = gs_plan_cgo(o, lists[i]);
+		res->cgo |= cgo[i].cgo;
+	}
+	struct cc c = {0};
+	cleanup_free char *out_dir = NULL;
+	cleanup_free char *zig_cache = gs_path_join(o->cache_dir, "zig");
+	gs_plan_job_t *jobs = xcalloc(n, sizeof *jobs);
+	gs_run_t *runs = xcalloc(n, sizeof *runs);
+	gs_lock_t *locks = xcalloc(n, sizeof *locks);
+	cleanup_free int *verified = xcalloc(n, sizeof *verified);
+	int r = -1;
+	if (cc_find(o, cgo, &c, err) < 0)
+		goto out;
+	res->zig_version = c.zig_version ? xstrdup(c.zig_version) : NULL;
+	res->zig_lib = c.zig_lib ? xstrdup(c.zig_lib) : NULL;
+	if (res->cgo && o->compiler == GS_COMPILER_GC)
+		res->cc_driver = c.zig ? xstrdup(c.zig)
+			       : gs_proc_which(o->cc_kind == GS_CC_MUSL_GCC ? "musl-gcc" : o->cc, NULL);
+	if (!o->stable_output && (gs_fs_mkdir_p(o->out_dir, 0755, err) < 0 ||
+				  !(out_dir = realpath(o->out_dir, NULL)))) {
+		if (!out_dir && !err->msg)
+			gs_error_set(err, errno, "resolving output directory '%s'", o->out_dir);
+		goto out;
+	}
+
+	gs_plan_input_t in = {
+		.opts = o, .environ = environ, .name = res->name,
+		.go = t->go, .go_version = t->go_version, .gccgo = t->gccgo,
+		.cwd = t->cwd, .pkg = t->pkg, .out_dir = out_dir, .go_tmp = t->run_dir.dir,
+		.zig = c.zig, .zig_version = c.zig_version, .zig_lib = c.zig_lib,
+		.cc_path = c.path, .cgo = cgo, .pid = (long)getpid(),
+	};
+	gs_plan_jobs(&in, jobs);
+	for (size_t i = 0; i < n; i++) {
+		if (write_wrapper(&jobs[i], err) < 0 ||
+		    (jobs[i].marker && gs_fs_mkdir_p(zig_cache, 0755, err) < 0))
+			goto out;
+		/* An interrupt removes a half-written temp binary.  A stable
+		 * output is never half-written (go renames it into place) and
+		 * is a cache entry, not a temp file. */
+		if (!o->stable_output)
+			gs_tempfile_register(jobs[i].tmp);
+	}
+	if (o->stable_output && lock_keys(o, jobs, locks, verified, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		runs[i] = (gs_run_t){.argv = jobs[i].argv.v, .envp = jobs[i].env.v, .cwd = t->cwd,
+				     .cold = jobs[i].marker && access(jobs[i].marker, F_OK) != 0};
+		gs_progress(&o->progress, "%s", jobs[i].announce);
+		if (runs[i].cold)
+			gs_progress(&o->progress, "building musl libc for %s with zig (first run only, about a "
+				 "minute)", jobs[i].platform->zig_target);
+	}
+	gs_run_all(runs, n, o->jobs);
 
 	res->bins = xcalloc(n, sizeof *res->bins);
 	for (size_t i = 0; i < n; i++) {
-		if (finish_one(o, &jobs[i], &res->bins[res->n_bins], err) < 0) {
-			/* The others' binaries are already in place (stable) or
-			 * removed below (temp names). */
-			for (size_t m = i + 1; m < n; m++)
-				if (!o->stable_output)
-					unlink(jobs[m].tmp);
+		if (gs_commit_one(o, i, &jobs[i], &runs[i], verified[i], &locks[i],
+				  &res->bins[i], err) < 0)
 			goto out;
-		}
 		res->n_bins++;
+		sorted_unique(&res->bins[i].cgo_packages, &lists[i]->cgo_packages);
 	}
 	r = 0;
 out:
 	for (size_t i = 0; i < n; i++) {
-		if (!o->stable_output && jobs[i].tmp)
+		/* the others' temp binaries (a stable output stays: a cache) */
+		if (!o->stable_output && jobs[i].tmp) {
+			if (r < 0)
+				unlink(jobs[i].tmp);
 			gs_tempfile_forget(jobs[i].tmp);
-		job_release(&jobs[i]);
+		}
+		gs_plan_job_release(&jobs[i]);
+		gs_run_release(&runs[i]);
+		gs_lock_release(&locks[i]);
 	}
 	free(jobs);
+	free(runs);
+	free(locks);
+	cc_release(&c);
 	return r;
 }
 
-/* --pie's limits, checked before anything runs: usage errors. */
-static int check_pie(const gs_compile_opts_t *o, gs_error_t *err)
-{
-	if (!o->pie)
-		return 0;
-	if (o->compiler != GS_COMPILER_GC)
-		return gs_error_usage(err, "--pie needs --compiler gc (gccgo and gollvm link with "
-				      "their own driver); drop --pie or use --compiler gc");
-	if (o->cgo == GS_CGO_OFF)
-		return gs_error_usage(err, "--pie links with the C toolchain, which needs cgo; drop "
-				      "'--cgo off'");
-	if (o->cc_kind == GS_CC_MUSL_GCC)
-		return gs_error_usage(err, "--pie cannot use --cc musl-gcc (Debian's musl has no "
-				      "static-PIE start file, rcrt1.o); use --cc zig");
-	for (size_t i = 0; i < o->n_platforms; i++)
-		if (!gs_gobuild_pie_supported(o->platforms[i]))
-			return gs_error_usage(err, "--pie is not supported for %s (its static-PIE "
-					      "binaries crash at start-up); build %s without --pie",
-					      o->platforms[i]->name, o->platforms[i]->name);
-	return 0;
-}
-
-/* go's work directory for a stable output: cache_dir/out/tmp/run-XXXXXX,
- * on the stable outputs' file system, with run-XXXXXX/lock flock'd for as
- * long as this gsimage runs.  A run directory whose lock is gone or can be
- * taken belongs to a gsimage that is gone (SIGKILLed, its go's work left
- * behind) and is removed.  A lock, not a pid: a cache shared between
- * containers cannot see the other pid namespaces.  The directory is made as
- * new-XXXXXX and renamed once locked, so no run directory is ever seen
- * before its lock is held. */
-struct go_tmp {
-	char *dir, *lock_path;
-	gs_lock_t lock;
-};
-
-#define STALE_NEW_SECONDS 60
-
-static void reap_go_tmp(const char *base)
-{
-	DIR *d = opendir(base);
-	for (struct dirent *de; d && (de = readdir(d));) {
-		cleanup_free char *path = gs_path_join(base, de->d_name);
-		if (strncmp(de->d_name, "run-", 4) == 0) {
-			cleanup_free char *lock = gs_path_join(path, "lock");
-			gs_lock_t held = GS_LOCK_INIT;
-			gs_error_t e = GS_ERROR_INIT;
-			int r = gs_lock_path(&held, lock, GS_LOCK_TRY | GS_LOCK_NOCREATE, &e);
-			if (r == 0 || (r < 0 && e.errnum == ENOENT))
-				gs_fs_remove_tree(path); /* its gsimage is gone */
-			gs_lock_release(&held);
-			gs_error_release(&e);
-		} else if (strncmp(de->d_name, "new-", 4) == 0) {
-			/* killed between mkdtemp and rename: nothing in it yet */
-			struct stat st;
-			if (lstat(path, &st) == 0 && st.st_mtime < time(NULL) - STALE_NEW_SECONDS)
-				gs_fs_remove_tree(path);
-		}
-	}
-	if (d)
-		closedir(d);
-}
-
-static int go_tmp_make(const gs_compile_opts_t *o, struct go_tmp *t, gs_error_t *err)
-{
-	cleanup_free char *base = gs_path_join(o->cache_dir, "out/tmp");
-	if (gs_fs_mkdir_p(base, 0700, err) < 0)
-		return -1;
-	reap_go_tmp(base);
-	cleanup_free char *tmpl = gs_path_join(base, "new-XXXXXX");
-	if (!mkdtemp(tmpl))
-		return gs_error_set(err, errno, "creating a work directory in '%s'", base);
-	cleanup_free char *new_lock = gs_path_join(tmpl, "lock");
-	if (gs_lock_path(&t->lock, new_lock, GS_LOCK_EXCLUSIVE, err) < 0) {
-		gs_fs_remove_tree(tmpl);
-		return -1;
-	}
-	t->dir = x_asprintf("%s/run-%s", base, tmpl + strlen(base) + strlen("/new-"));
-	if (rename(tmpl, t->dir) < 0) {
-		gs_error_set(err, errno, "renaming '%s'", tmpl);
-		gs_fs_remove_tree(tmpl);
-		return -1;
-	}
-	t->lock_path = gs_path_join(t->dir, "lock");
-	/* An interrupt takes the lock file and the (then empty) directory
-	 * along; what a killed go leaves, the next build reaps. */
-	gs_tempfile_register(t->lock_path);
-	gs_tempfile_register(t->dir);
-	return 0;
-}
-
-/* go has emptied it (it removes its own work directory). */
-static void go_tmp_release(struct go_tmp *t)
-{
-	if (!t->dir)
-		return;
-	unlink(t->lock_path);
-	rmdir(t->dir);
-	gs_tempfile_forget(t->lock_path);
-	gs_tempfile_forget(t->dir);
-	gs_lock_release(&t->lock);
-	free(t->dir);
-	free(t->lock_path);
-}
-#define cleanup_go_tmp __attribute__((cleanup(go_tmp_release)))
-
-static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
-			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err);
-
+/* Build with each platform's go list answer, then confirm the answers;
+ * an answer go list no longer gives means building again. */
 static int compile_all(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
 {
-	const gs_platform_t *host = gs_platform_host();
-	struct settled st = {0};
-
-	if (check_pie(o, err) < 0)
+	size_t n = o->n_platforms;
+	if (n == 0)
+		return gs_error_usage(err, "no platform to build for");
+	if (gs_plan_check(o, gs_platform_host(), err) < 0)
 		return -1;
-	/* The go command drops $GOFLAGS' -ldflags and -tags when its command
-	 * line has them (and gsimage's always has -ldflags): merge them. */
-	cleanup_free char *goflags_ldflags = gs_goflags_value(o->goflags, "ldflags");
-	cleanup_free char *goflags_tags = gs_goflags_value(o->goflags, "tags");
-	if (goflags_ldflags && *goflags_ldflags && goflags_ldflags[0] != '-' &&
-	    strchr(goflags_ldflags, '='))
-		return gs_error_usage(err, "GOFLAGS has '-ldflags=%s', with a package pattern, "
-				      "which gsimage cannot merge into its own -ldflags; give the "
-				      "flags with --ldflags", goflags_ldflags);
-	st.goflags_ldflags = goflags_ldflags;
-	st.goflags_tags = goflags_tags;
-
-	cleanup_free char *go = gs_tool_find("go", o->go_override, NULL);
-	if (!go) {
-		if (o->go_override && *o->go_override)
-			return gs_error_set(err, 0, "GSIMAGE_GO='%s' is not an executable; point it "
-						    "at the go command or unset it", o->go_override);
-		return gs_error_set(err, 0, "'go' not found in PATH; install Go (apt-get install "
-					    "golang-go) or set GSIMAGE_GO");
-	}
-
-	/* gccgo and gollvm build for the machine they run on only. */
-	cleanup_free char *gccgo = NULL;
-	if (o->compiler != GS_COMPILER_GC) {
-		for (size_t i = 0; i < o->n_platforms; i++)
-			if (o->platforms[i] != host)
-				return gs_error_usage(err, "--compiler %s builds only for the host "
-						      "platform (%s), not %s; use --compiler gc to "
-						      "cross-compile",
-						      gs_go_compiler_name(o->compiler),
-						      host ? host->name : "unknown",
-						      o->platforms[i]->name);
-		if (o->compiler == GS_COMPILER_GCCGO) {
-			gccgo = gs_tool_find("gccgo", NULL, NULL);
-			if (!gccgo)
-				return gs_error_set(err, 0, "'gccgo' not found in PATH; install gccgo "
-							    "or use --compiler gc");
-		} else {
-			gccgo = gs_tool_find("llvm-goc", o->gollvm_override, NULL);
-			if (!gccgo)
-				return gs_error_set(err, 0, "'llvm-goc' (gollvm) not found in PATH; "
-							    "install gollvm and put llvm-goc in PATH or "
-							    "set GSIMAGE_GOLLVM, or use --compiler gc");
+	struct tools t = {0};
+	cleanup_free const gs_golist_t **lists = xcalloc(n, sizeof *lists);
+	int r = tools_find(o, &t, err);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = gs_golist_source_get(&t.lists[i], &lists[i], err);
+	if (r == 0)
+		r = build(o, &t, lists, res, err);
+	for (int again = 1; again && t.lists;) {
+		again = 0;
+		for (size_t i = 0; i < n; i++) {
+			gs_error_t list_err = GS_ERROR_INIT;
+			int c = gs_golist_source_confirm(&t.lists[i], r == 0,
+							 r == 0 ? res->bins[i].path : NULL,
+							 r == 0 ? res->bins[i].build_id : NULL, &list_err);
+			if (c < 0) {
+				gs_error_release(err);
+				*err = list_err; /* moved: the package's problem comes first */
+				r = -1;
+				goto out;
+			}
+			again |= c == 0;
 		}
-	}
-
-	cleanup_free char *cwd = NULL, *pkg = NULL;
-	if (resolve_package(o->package, &cwd, &pkg, err) < 0)
-		return -1;
-
-	/* go list sees the first platform's build constraints. */
-	cleanup_strvec gs_strvec_t list_env = GS_STRVEC_INIT;
-	gs_gobuild_t lb = {.platform = o->platforms[0], .compiler = GS_COMPILER_GC, .cgo = 1};
-	gs_gobuild_env(&lb, environ, &list_env);
-
-	/* The Go that really builds, which GOTOOLCHAIN and go.mod choose: it
-	 * names the cache entries below. */
-	cleanup_free char *go_version = NULL;
-	if (o->compiler == GS_COMPILER_GC &&
-	    !(go_version = gs_go_effective_version(go, cwd, list_env.v, o->cache_dir, err)))
-		return -1;
-
-	st.go = go;
-	st.go_version = go_version;
-	st.gccgo = gccgo;
-	st.cwd = cwd;
-	st.pkg = pkg;
-	cleanup_go_tmp struct go_tmp go_tmp = {.lock = GS_LOCK_INIT};
-	if (o->stable_output && go_tmp_make(o, &go_tmp, err) < 0)
-		return -1;
-	st.go_tmp = go_tmp.dir;
-	cleanup_strvec gs_strvec_t list_argv = GS_STRVEC_INIT;
-	gs_golist_argv(go, pkg, o->tags, &list_argv);
-
-	/* A stable output can build with what go list said last time while
-	 * nothing it read has changed, which a no-op rebuild shows only
-	 * after the build: build first, then check (see golist.h). */
-	cleanup_free char *memo_key = NULL;
-	gs_golist_memo_t memo = {0};
-	int speculate = 0;
-	if (o->stable_output && o->cache_dir) {
-		memo_key = gs_golist_memo_key(go, go_version, list_argv.v, list_env.v, cwd);
-		speculate = gs_golist_memo_load(o->cache_dir, memo_key, &memo);
-	}
-	gs_golist_t fresh = GS_GOLIST_INIT;
-	struct timespec listed_at;
-	int r;
-	if (!speculate) {
-		clock_gettime(CLOCK_REALTIME, &listed_at);
-		if (gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, err) < 0) {
-			gs_golist_release(&fresh);
-			return -1;
-		}
-	}
-	r = build_listed(o, &st, speculate ? &memo.list : &fresh, res, err);
-	if (speculate && r == 0 && gs_golist_memo_valid(&memo, res->bins[0].path, res->bins[0].build_id)) {
-		gs_golist_memo_release(&memo);
-		return 0;
-	}
-	if (speculate) {
-		/* Something changed (or the build failed): what does go list
-		 * say now?  The same answer keeps the build (or its error). */
-		gs_error_t list_err = GS_ERROR_INIT;
-		clock_gettime(CLOCK_REALTIME, &listed_at);
-		int lr = gs_golist_run(go, cwd, pkg, o->tags, o->package, list_env.v, &fresh, &list_err);
-		int same = lr == 0 && gs_golist_same(&fresh, &memo.list);
-		gs_golist_memo_release(&memo);
-		if (lr < 0) {
-			gs_error_release(err);
-			*err = list_err; /* moved: the package's problem comes first */
-			gs_golist_release(&fresh);
-			return -1;
-		}
-		if (!same) {
+		if (again) {
 			gs_compile_result_release(res);
 			gs_error_release(err);
-			r = build_listed(o, &st, &fresh, res, err);
+			for (size_t i = 0; i < n; i++)
+				gs_golist_source_get(&t.lists[i], &lists[i], err);
+			r = build(o, &t, lists, res, err);
 		}
 	}
-	if (r == 0 && memo_key)
-		gs_golist_memo_store(o->cache_dir, memo_key, &fresh, res->bins[0].path,
-				     res->bins[0].build_id, &listed_at);
-	gs_golist_release(&fresh);
+out:
+	tools_release(&t, n);
 	return r;
-}
-
-/* Build with go list's answer l: settle cgo and the C compiler, then
- * build every platform.  res gets l's facts. */
-static int build_listed(const gs_compile_opts_t *o, const struct settled *settled,
-			const gs_golist_t *l, gs_compile_result_t *res, gs_error_t *err)
-{
-	struct settled st = *settled;
-	res->name = gs_gobuild_binary_name(l->import_path);
-	res->import_path = xstrdup(l->import_path);
-	res->dir = xstrdup(l->dir);
-	res->go_cwd = xstrdup(st.cwd);
-	res->go_package = xstrdup(st.pkg);
-	for (size_t i = 0; i < l->cgo_packages.n; i++)
-		gs_strvec_push(&res->cgo_packages, l->cgo_packages.v[i]);
-	res->cgo_packages_for = o->platforms[0];
-	int uses_cgo = l->uses_cgo;
-
-	switch (o->cgo) {
-	case GS_CGO_ON:
-		res->cgo = 1;
-		break;
-	case GS_CGO_OFF:
-		res->cgo = 0;
-		break;
-	case GS_CGO_AUTO:
-		if (o->compiler != GS_COMPILER_GC)
-			res->cgo = 1; /* gccgo always links with its C runtime */
-		else
-			res->cgo = uses_cgo;
-		/* A static-PIE is linked by the C toolchain, which needs cgo on
-		 * (CGO_ENABLED=1) even for a pure Go program. */
-		if (o->pie && !res->cgo) {
-			res->cgo = 1;
-			st.pie_pure_go = 1;
-		}
-		break;
-	}
-
-	cleanup_free char *zig = NULL, *zig_ver = NULL, *zig_lib = NULL;
-	if (res->cgo && o->cc_kind == GS_CC_ZIG && o->compiler == GS_COMPILER_GC) {
-		cleanup_free char *bundled = o->toolchain_dir ? gs_path_join(o->toolchain_dir, "zig/zig")
-							      : NULL;
-		cleanup_free char *found = gs_tool_find("zig", o->zig_override, bundled);
-		/* The wrapper runs in the package's directory: an absolute path. */
-		zig = found ? realpath(found, NULL) : NULL;
-		if (!zig) {
-			if (o->zig_override && *o->zig_override)
-				gs_error_set(err, 0, "GSIMAGE_ZIG='%s' is not an executable; point "
-						     "it at zig >= 0.11 or unset it", o->zig_override);
-			else
-				gs_error_set(err, 0, "'zig' not found; install zig >= 0.11 (make "
-						     "bootstrap) or set GSIMAGE_ZIG, or use --cgo off");
-			return -1;
-		}
-		if (zig_facts(o->cache_dir, zig, &zig_ver, &zig_lib, err) < 0)
-			return -1;
-	}
-
-	res->zig_version = zig_ver ? xstrdup(zig_ver) : NULL;
-	res->zig_lib = zig_lib ? xstrdup(zig_lib) : NULL;
-	res->go = xstrdup(st.go);
-	res->go_version = st.go_version ? xstrdup(st.go_version) : NULL;
-	res->cc_kind = o->cc_kind;
-	if (res->cgo && o->compiler == GS_COMPILER_GC)
-		res->cc_driver = zig ? xstrdup(zig)
-			       : o->cc_kind == GS_CC_MUSL_GCC ? gs_proc_which("musl-gcc", NULL)
-							      : gs_proc_which(o->cc, NULL);
-
-	cleanup_free char *out_dir = NULL;
-	if (!o->stable_output && gs_fs_mkdir_p(o->out_dir, 0755, err) < 0)
-		return -1;
-	if (!o->stable_output && !(out_dir = realpath(o->out_dir, NULL))) {
-		gs_error_set(err, errno, "resolving output directory '%s'", o->out_dir);
-		return -1;
-	}
-
-	st.zig = zig;
-	st.zig_version = zig_ver;
-	st.zig_lib = zig_lib;
-	st.out_dir = out_dir;
-	st.cgo = res->cgo;
-	return build_all(o, &st, res, err);
 }
 
 int gs_compile(const gs_compile_opts_t *o, gs_compile_result_t *res, gs_error_t *err)
@@ -893,10 +369,10 @@ void gs_compile_result_release(gs_compile_result_t *res)
 	for (size_t i = 0; i < res->n_bins; i++) {
 		free(res->bins[i].path);
 		free(res->bins[i].build_id);
+		gs_strvec_release(&res->bins[i].cgo_packages);
 		gs_lock_release(&res->bins[i].lock); /* lets go of the key */
 	}
 	free(res->bins);
-	gs_strvec_release(&res->cgo_packages);
 	free(res->go);
 	free(res->go_version);
 	free(res->cc_driver);

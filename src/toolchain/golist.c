@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/cache.h"
@@ -293,4 +294,76 @@ void gs_golist_memo_release(gs_golist_memo_t *m)
 	free(m->build_id);
 	free(m->sources);
 	memset(m, 0, sizeof *m);
+}
+
+/* ---- the source ------------------------------------------------------------ */
+
+void gs_golist_source_init(gs_golist_source_t *s, const char *go, const char *go_version,
+			   const char *cwd, const char *pkg, const char *tags,
+			   const char *package, char *const *envp, const char *cache_dir)
+{
+	memset(s, 0, sizeof *s);
+	s->go = go;
+	s->cwd = cwd;
+	s->pkg = pkg;
+	s->tags = tags;
+	s->package = package;
+	s->envp = envp;
+	s->cache_dir = cache_dir;
+	if (cache_dir) {
+		cleanup_strvec gs_strvec_t argv = GS_STRVEC_INIT;
+		gs_golist_argv(go, pkg, tags, &argv);
+		s->memo_key = gs_golist_memo_key(go, go_version, argv.v, envp, cwd);
+	}
+}
+
+static int source_list(gs_golist_source_t *s, gs_error_t *err)
+{
+	gs_golist_release(&s->fresh);
+	clock_gettime(CLOCK_REALTIME, &s->listed_at);
+	return gs_golist_run(s->go, s->cwd, s->pkg, s->tags, s->package, s->envp, &s->fresh, err);
+}
+
+int gs_golist_source_get(gs_golist_source_t *s, const gs_golist_t **l, gs_error_t *err)
+{
+	if (!s->fresh.output && !s->from_memo) {
+		s->from_memo = s->memo_key && gs_golist_memo_load(s->cache_dir, s->memo_key, &s->memo);
+		if (!s->from_memo && source_list(s, err) < 0)
+			return -1;
+	}
+	*l = s->from_memo ? &s->memo.list : &s->fresh;
+	return 0;
+}
+
+int gs_golist_source_confirm(gs_golist_source_t *s, int built, const char *binary,
+			     const char *build_id, gs_error_t *err)
+{
+	if (s->confirmed)
+		return 1;
+	if (s->from_memo) {
+		if (built && gs_golist_memo_valid(&s->memo, binary, build_id)) {
+			s->confirmed = 1;
+			return 1;
+		}
+		/* Something changed (or the build failed): what does go list
+		 * say now?  The same answer keeps the build (or its error). */
+		s->from_memo = 0;
+		if (source_list(s, err) < 0)
+			return -1;
+		if (!gs_golist_same(&s->fresh, &s->memo.list))
+			return 0;
+	}
+	s->confirmed = 1;
+	if (built && s->memo_key)
+		gs_golist_memo_store(s->cache_dir, s->memo_key, &s->fresh, binary, build_id,
+				     &s->listed_at);
+	return 1;
+}
+
+void gs_golist_source_release(gs_golist_source_t *s)
+{
+	free(s->memo_key);
+	gs_golist_memo_release(&s->memo);
+	gs_golist_release(&s->fresh);
+	memset(s, 0, sizeof *s);
 }

@@ -256,3 +256,36 @@ git -C "$G" checkout -q HEAD~1
 run "$GSIMAGE" "${C[@]}" "$G"
 check "after git checkout back: the first image, digest for digest" \
   '[ "$RC" = 0 ] && [ "$(top)" = "$one" ] && runs_as "$WORK/git-oci" "hello from gsimage"'
+
+# --- a cached binary changed in place is not packed (issue 16, item 11) ---
+# Go trusts an unchanged build ID; gsimage checks the size and sha256 it
+# recorded when it kept the binary.  One byte in the middle changes, the
+# size and mtime stay: the next build into a new layout (no layer to
+# reuse) must warn, link again and give the first image.
+T=(build --cgo off --platform linux/amd64 -t app:1 "$WORK/hello")
+run "$GSIMAGE" "${T[@]}" -o "$WORK/tamper-a"
+tamper_top=$(top)
+tamper_key=$(grep -l "" "$XDG_CACHE_HOME"/gsimage/out/*/hello-linux-amd64.sum 2>/dev/null | head -1)
+check "a kept binary has its record" '[ "$RC" = 0 ] && [ -s "$tamper_key" ]'
+run "$GSIMAGE" "${T[@]}" -o "$WORK/tamper-a"
+check "an untouched kept binary is reused without a warning" \
+  '[ "$RC" = 0 ] && [ "$(top)" = "$tamper_top" ] && ! contains "$ERR" "warning"'
+tampered=0
+for f in "$XDG_CACHE_HOME"/gsimage/out/*/hello-linux-amd64; do
+  [ -f "$f" ] || continue
+  python3 - "$f" <<'PY' && tampered=$((tampered + 1))
+import os, sys
+p = sys.argv[1]
+st = os.stat(p)
+with open(p, "r+b") as f:
+    f.seek(st.st_size // 2)
+    b = f.read(1)
+    f.seek(st.st_size // 2)
+    f.write(bytes([b[0] ^ 0xff]))
+os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+done
+run "$GSIMAGE" "${T[@]}" -o "$WORK/tamper-b"
+check "a kept binary changed in place is built again, with a warning" \
+  '[ "$tampered" -gt 0 ] && [ "$RC" = 0 ] && [ "$(top)" = "$tamper_top" ] &&
+   contains "$ERR" "warning: the cached binary" && contains "$ERR" "building it again"'

@@ -16,6 +16,7 @@
 #include "gsimage/toolchain/golist.h"
 #include "gsimage/util/cleanup.h"
 #include "gsimage/util/fs.h"
+#include "gsimage/util/proc.h"
 #include "gsimage/util/strvec.h"
 #include "gsimage/util/xalloc.h"
 
@@ -288,6 +289,72 @@ static void test_memo_damaged(void **state)
 	assert_int_equal(gs_golist_memo_load(f->cache, key, &m), 0);
 }
 
+/* The source: the memo's answer first, confirmed or replaced by a real
+ * go list after the build. */
+static void test_source_get_confirm(void **state)
+{
+	struct fixture *f = *state;
+	cleanup_free char *go = gs_proc_which("go", NULL);
+	if (!go)
+		skip(); /* prints SKIPPED: no go in PATH */
+	gs_error_t err = GS_ERROR_INIT;
+	cleanup_free char *mod = gs_path_join(f->src, "go.mod");
+	assert_int_equal(gs_fs_write_atomic(mod, "module example.com/app\n\ngo 1.19\n", 32, 0644, &err), 0);
+	extern char **environ;
+	/* What go really says, stored as the memo (as a build would have). */
+	gs_golist_t real = GS_GOLIST_INIT;
+	assert_int_equal(gs_golist_run(go, f->src, ".", NULL, "./app", environ, &real, &err), 0);
+	assert_false(real.uses_cgo);
+	gs_golist_source_t s;
+	gs_golist_source_init(&s, "/nonexistent/go", "go1", f->src, ".", NULL, "./app", environ,
+			      f->cache);
+	const gs_golist_t *l = NULL;
+	/* No memo, and a go that cannot run: get fails. */
+	assert_int_equal(gs_golist_source_get(&s, &l, &err), -1);
+	gs_error_release(&err);
+	gs_golist_source_release(&s);
+
+	gs_golist_source_init(&s, "/nonexistent/go", "go1", f->src, ".", NULL, "./app", environ,
+			      f->cache);
+	struct timespec t = later();
+	gs_golist_memo_store(f->cache, s.memo_key, &real, "/out/app", "ID/one", &t);
+	/* The memo answers without running go; the same binary confirms it. */
+	assert_int_equal(gs_golist_source_get(&s, &l, &err), 0);
+	assert_true(gs_golist_same(l, &real));
+	assert_int_equal(gs_golist_source_confirm(&s, 1, "/out/app", "ID/one", &err), 1);
+	gs_golist_source_release(&s);
+	/* Another build ID: go list runs again, and cannot here. */
+	gs_golist_source_init(&s, "/nonexistent/go", "go1", f->src, ".", NULL, "./app", environ,
+			      f->cache);
+	assert_int_equal(gs_golist_source_get(&s, &l, &err), 0);
+	assert_int_equal(gs_golist_source_confirm(&s, 1, "/out/app", "ID/two", &err), -1);
+	gs_error_release(&err);
+	gs_golist_source_release(&s);
+
+	/* With the real go: the same answer confirms the build ... */
+	gs_golist_source_init(&s, go, "go1", f->src, ".", NULL, "./app", environ, f->cache);
+	gs_golist_memo_store(f->cache, s.memo_key, &real, "/out/app", "ID/one", &t);
+	assert_int_equal(gs_golist_source_get(&s, &l, &err), 0);
+	assert_int_equal(gs_golist_source_confirm(&s, 1, "/out/app", "ID/two", &err), 1);
+	gs_golist_source_release(&s);
+	/* ... and another answer (a memo that said cgo) asks for a new
+	 * build, with go's answer from then on. */
+	gs_golist_t stale = GS_GOLIST_INIT;
+	cleanup_free char *text = x_asprintf("%sC\n", real.output);
+	parse_ok(text, &stale);
+	gs_golist_source_init(&s, go, "go1", f->src, ".", NULL, "./app", environ, f->cache);
+	gs_golist_memo_store(f->cache, s.memo_key, &stale, "/out/app", "ID/one", &t);
+	assert_int_equal(gs_golist_source_get(&s, &l, &err), 0);
+	assert_true(l->uses_cgo);
+	assert_int_equal(gs_golist_source_confirm(&s, 1, "/out/app", "ID/two", &err), 0);
+	assert_int_equal(gs_golist_source_get(&s, &l, &err), 0);
+	assert_false(l->uses_cgo);
+	assert_int_equal(gs_golist_source_confirm(&s, 1, "/out/app", "ID/three", &err), 1);
+	gs_golist_source_release(&s);
+	gs_golist_release(&stale);
+	gs_golist_release(&real);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +365,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memo_every_source_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memo_not_for_fresh_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_memo_damaged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source_get_confirm, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,15 +22,16 @@ typedef struct gs_build_request {
 	/* The binaries: compile.package is compiled for compile.platforms,
 	 * unless prebuilt files are given (pack); then compile.platforms, when
 	 * platforms_given, names each file's platform in order.  gs_build()
-	 * sets compile.out_dir, .check and .outputs_are_temporary itself. */
+	 * sets stable outputs and the check on its own copy of compile. */
 	gs_compile_opts_t compile;
 	const char *const *prebuilt;
 	size_t n_prebuilt;
 	int platforms_given;
 	const char *name; /* pack --name; NULL: from the package or the binary */
 
-	/* The image.  image.name, .annotations and .essentials are filled in
-	 * by gs_build(); image.adds by gs_build_check(). */
+	/* The image.  gs_build() derives image.name, .annotations,
+	 * .essentials, .adds and .cache in a copy of its own: the request is
+	 * never written, so one request can build several programs (resolve). */
 	gs_pack_opts_t image;
 	gs_strvec_t add_specs;   /* --add SRC:DST */
 	const char *ca_certs;    /* --ca-certs, or NULL for the host's bundle */
@@ -74,18 +75,18 @@ typedef struct gs_build_result {
 
 void gs_build_result_release(gs_build_result_t *res);
 
-/* Everything that can be checked before compiling: option combinations,
- * output files' directories, the CA bundle, every --add tree (walked once
- * here, into req->image.adds) and the tags.  gs_build() calls it first. */
-int gs_build_check(gs_build_request_t *req, gs_error_t *err);
-
 /* Does one of the output files go to stdout ('-')?  Then what the caller
  * prints goes to stderr, so that output stays a clean stream. */
 int gs_build_stdout_taken(const gs_build_request_t *req);
 
-/* Run the pipeline into req->layout_dir.  The tags move last, after every
- * blob and output file is written.  Progress goes to req->compile.progress. */
-int gs_build(gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err);
+/* Run the pipeline into req->layout_dir: check everything that can be
+ * checked before compiling (option combinations, output files, the CA
+ * bundle, every --add tree, the tags), open the layout, get the binaries,
+ * pack, write the outputs, tag, push.  The tags move last, after every
+ * blob and output file is written.  Each step lets go of what it holds on
+ * failure; a new layout is created only once there is an image for it.
+ * Progress goes to req->compile.progress. */
+int gs_build(const gs_build_request_t *req, gs_build_result_t *res, gs_error_t *err);
 
 /* --metadata-file JSON: tags, top digest and media type, per-platform
  * manifest/config digests and layer sizes.  Owned string. */

@@ -1,6 +1,11 @@
 /* The compile stage: go build (gc | gccgo | gollvm) with a musl C toolchain
  * for each platform.  Each result passes the caller's check (the pipeline's
- * ELF verifier) before it is renamed into place. */
+ * ELF verifier) before it is renamed into place.
+ *
+ * compile.c drives it in steps, one file each: tools.c finds the programs,
+ * golist.c's source gives each platform's go list answer (memo first),
+ * plan.c decides cgo and makes every go build's argv and environment (pure),
+ * run.c runs them, commit.c checks and keeps each result. */
 #ifndef GSIMAGE_TOOLCHAIN_COMPILE_H
 #define GSIMAGE_TOOLCHAIN_COMPILE_H
 
@@ -63,6 +68,12 @@ typedef struct gs_compiled {
 	gs_lock_t lock;          /* stable_output: the key's lock, held
 				    until release */
 	char *build_id;          /* the Go build ID the check reported, or NULL */
+	int cgo;                 /* built with CGO_ENABLED=1: decided for this
+				    platform by its own go list */
+	/* Every package with cgo files (standard ones too) in this
+	 * platform's build, as its go list saw it with the options' tags,
+	 * sorted: the SBOM's cgo package list.  Empty for prebuilt binaries. */
+	gs_strvec_t cgo_packages;
 } gs_compiled_t;
 
 typedef struct gs_compile_result {
@@ -72,8 +83,9 @@ typedef struct gs_compile_result {
 	char *go_cwd;      /* where go ran, and the package it was asked for */
 	char *go_package;  /* ("." in the package's directory, or an import
 			      path from gsimage's working directory) */
-	int cgo;           /* whether cgo was used (always with pie: the C
-			      toolchain links every static-PIE binary) */
+	int cgo;           /* whether any platform used cgo (always with pie:
+			      the C toolchain links every static-PIE binary);
+			      bins[i].cgo says which */
 	char *go;          /* the go command that built them */
 	char *go_version;  /* the Go that really built them ("go1.27.3", which
 			      GOTOOLCHAIN and go.mod may choose); NULL for
@@ -85,11 +97,6 @@ typedef struct gs_compile_result {
 	char *zig_lib;     /* env`, cached by zig's identity), for the SBOM */
 	gs_compiled_t *bins;
 	size_t n_bins;
-	/* Every package with cgo files (standard ones too) in the build, as
-	 * go list saw it for cgo_packages_for (the first platform) with the
-	 * options' tags: the SBOM's cgo package list for that platform. */
-	gs_strvec_t cgo_packages;
-	const gs_platform_t *cgo_packages_for;
 } gs_compile_result_t;
 
 /* Build one binary per platform.  A binary that fails opts->check is
@@ -97,9 +104,5 @@ typedef struct gs_compile_result {
  * verbatim. */
 int gs_compile(const gs_compile_opts_t *opts, gs_compile_result_t *res, gs_error_t *err);
 void gs_compile_result_release(gs_compile_result_t *res);
-
-/* Find a program: override (when set) must be executable; else PATH; else
- * fallback (may be NULL).  Returns an owned path or NULL. */
-char *gs_tool_find(const char *name, const char *override, const char *fallback);
 
 #endif

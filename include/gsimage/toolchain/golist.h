@@ -80,4 +80,47 @@ void gs_golist_memo_store(const char *cache_dir, const char *key, const gs_golis
 
 void gs_golist_memo_release(gs_golist_memo_t *m);
 
+/* ---- the source: go list's answer for one platform, memo first ---------- */
+
+/* Where the compile driver gets one platform's answer.  get() gives the
+ * memo's answer when there is one (a speculation), else runs go list;
+ * after building with it, confirm() says whether the build stands:
+ *   1  the answer used is right (a fresh one, or a memo the build showed
+ *      still true, or one go list repeats): the memo is (re)written when
+ *      the build succeeded;
+ *   0  go list now says something else: the fresh answer is what get()
+ *      gives from now on, and the caller builds again and confirms again;
+ *  -1  go list failed (err: the package's problem comes first). */
+typedef struct gs_golist_source {
+	/* set by the caller, borrowed */
+	const char *go, *cwd, *pkg, *tags;
+	const char *package;   /* the user's spelling, for messages */
+	char *const *envp;     /* the platform's environment */
+	const char *cache_dir; /* NULL: no memo */
+	char *memo_key;        /* owned; NULL: no memo */
+	/* state */
+	gs_golist_memo_t memo;
+	int from_memo;         /* get() answered with the memo */
+	int confirmed;
+	gs_golist_t fresh;
+	struct timespec listed_at;
+} gs_golist_source_t;
+
+/* The memo key is made from go, go_version, argv and envp (see
+ * gs_golist_memo_key()); cache_dir NULL keeps no memo. */
+void gs_golist_source_init(gs_golist_source_t *s, const char *go, const char *go_version,
+			   const char *cwd, const char *pkg, const char *tags,
+			   const char *package, char *const *envp, const char *cache_dir);
+
+/* The answer to build with (borrowed: valid until the next call on s). */
+int gs_golist_source_get(gs_golist_source_t *s, const gs_golist_t **l, gs_error_t *err);
+
+/* After a build with get()'s answer: built says whether it succeeded, and
+ * binary and build_id are its result then (the memo trusts an unchanged
+ * binary only by them, see gs_golist_memo_valid()). */
+int gs_golist_source_confirm(gs_golist_source_t *s, int built, const char *binary,
+			     const char *build_id, gs_error_t *err);
+
+void gs_golist_source_release(gs_golist_source_t *s);
+
 #endif

@@ -1,0 +1,3 @@
+module example.com/cgoarm
+
+go 1.19

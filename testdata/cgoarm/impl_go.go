@@ -1,0 +1,5 @@
+//go:build !(arm64 && cgo)
+
+package main
+
+func impl() string { return "pure go" }
