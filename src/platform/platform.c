@@ -106,6 +106,14 @@ int gs_platform_parse_list(const char *list, const gs_platform_t **out, size_t m
 			return gs_error_usage(err, "too many platforms in '--platform'");
 		out[(*count)++] = p;
 	}
+	/* Table order, whatever order they were given in: the same platforms
+	 * make the same image index (an insertion sort of a handful). */
+	for (size_t i = 1; i < *count; i++)
+		for (size_t j = i; j > 0 && out[j] < out[j - 1]; j--) {
+			const gs_platform_t *t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
 	return 0;
 }
 

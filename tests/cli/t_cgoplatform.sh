@@ -39,6 +39,9 @@ check "arm64,amd64 builds" '[ "$RC" = 0 ]'
 check "the platforms' order changes no platform's image" \
   '[ -n "$ab_amd64" ] && [ -n "$ab_arm64" ] && [ "$(platform_digest linux/amd64)" = "$ab_amd64" ] &&
    [ "$(platform_digest linux/arm64/v8)" = "$ab_arm64" ]'
+top_of() { layout tags "$1" | awk '$1 != "-" && $1 !~ /^sha256-/ {print $2; exit}'; }
+check "nor the image index: both orders give one top digest" \
+  '[ -n "$(top_of "$WORK/ab")" ] && [ "$(top_of "$WORK/ab")" = "$(top_of "$WORK/ba")" ]'
 
 for order in ab ba; do
   if ! binary_of "$WORK/$order" arm64 "$WORK/arm64-$order" ||

@@ -86,9 +86,12 @@ static void test_parse_list(void **state)
 	assert_string_equal(out[0]->name, "linux/amd64");
 	assert_string_equal(out[1]->name, "linux/arm64/v8");
 
-	/* given order is kept */
-	assert_int_equal(gs_platform_parse_list("linux/arm64,linux/amd64", out, 16, &n, &err), 0);
-	assert_string_equal(out[0]->name, "linux/arm64/v8");
+	/* table order whatever the given order: one image index */
+	assert_int_equal(gs_platform_parse_list("linux/386,linux/arm64,linux/amd64", out, 16, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(out[0]->name, "linux/amd64");
+	assert_string_equal(out[1]->name, "linux/arm64/v8");
+	assert_string_equal(out[2]->name, "linux/386");
 
 	size_t total;
 	gs_platform_table(&total);

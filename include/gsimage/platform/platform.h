@@ -32,7 +32,8 @@ const gs_platform_t *gs_platform_find(const char *name);
 const gs_platform_t *gs_platform_host(void);
 
 /* Parse a comma-separated list ("linux/amd64,linux/arm64" or "all") into
- * out[] (at most max entries, table order for "all", given order otherwise).
+ * out[] (at most max entries), always in table order, so the order they are
+ * given in never changes an image.
  * Unknown, empty and duplicate entries are usage errors; the message for an
  * unknown one lists the supported platforms. */
 int gs_platform_parse_list(const char *list, const gs_platform_t **out, size_t max,
