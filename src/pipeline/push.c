@@ -22,6 +22,7 @@
 #include "gsimage/util/fs.h"
 #include "gsimage/util/json.h"
 #include "gsimage/util/proc.h"
+#include "gsimage/util/workdir.h"
 #include "gsimage/util/xalloc.h"
 
 #include <jansson.h>
@@ -197,7 +198,8 @@ static int skopeo_copy(const gs_push_request_t *req, const char *skopeo, const c
 
 struct snapshot {
 	const gs_store_t *store;
-	char *dir;          /* owned; $TMPDIR/gsimage-push-XXXXXX */
+	gs_workdir_t work;  /* $TMPDIR/gsimage-push-<uid>/run-XXXXXX */
+	const char *dir;    /* work.dir: the snapshot layout */
 	char *blobs;        /* owned; dir/blobs/sha256 */
 	json_t *have;       /* digest -> true: in the snapshot */
 	json_t *entries;    /* its index.json's manifests */
@@ -206,11 +208,7 @@ struct snapshot {
 
 static void snapshot_release(struct snapshot *s)
 {
-	if (s->dir) {
-		gs_fs_remove_tree(s->dir);
-		gs_tempfile_forget(s->dir);
-	}
-	free(s->dir);
+	gs_workdir_release(&s->work);
 	free(s->blobs);
 	json_decref(s->have);
 	json_decref(s->entries);
@@ -223,14 +221,14 @@ static int snapshot_new(struct snapshot *s, const gs_store_t *store, const char 
 	s->store = store;
 	s->have = json_object();
 	s->entries = json_array();
-	/* skopeo's oci: transport splits at the first ':' */
-	const char *base = tmp_dir && *tmp_dir && !strchr(tmp_dir, ':') ? tmp_dir : "/tmp";
-	cleanup_free char *tmpl = gs_path_join(base, "gsimage-push-XXXXXX");
-	if (!mkdtemp(tmpl))
-		return gs_error_set(err, errno, "creating a temporary directory in '%s'", base);
-	s->dir = tmpl;
-	tmpl = NULL;
-	gs_tempfile_register(s->dir);
+	/* skopeo's oci: transport splits at the first ':'.  One base per
+	 * user (it is 0700); a push that was killed leaves its snapshot
+	 * there, and the next push removes it. */
+	const char *tmp = tmp_dir && *tmp_dir && !strchr(tmp_dir, ':') ? tmp_dir : "/tmp";
+	cleanup_free char *base = x_asprintf("%s/gsimage-push-%u", tmp, (unsigned)getuid());
+	if (gs_workdir_make(base, &s->work, err) < 0)
+		return -1;
+	s->dir = s->work.dir;
 	s->blobs = gs_path_join(s->dir, "blobs/sha256");
 	if (gs_fs_mkdir_p(s->blobs, 0755, err) < 0)
 		return -1;

@@ -18,6 +18,7 @@
 #include "gsimage/util/lock.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/strvec.h"
+#include "gsimage/util/workdir.h"
 #include "gsimage/util/xalloc.h"
 
 extern char **environ;
@@ -52,7 +53,7 @@ struct tools {
 	char *go, *go_version, *gccgo, *cwd, *pkg;
 	gs_strvec_t *envs;         /* per platform: go list's environment */
 	gs_golist_source_t *lists; /* per platform */
-	gs_run_dir_t run_dir;      /* stable_output: go's work directory */
+	gs_workdir_t run_dir;      /* stable_output: go's work directory (base CACHE/out/tmp) */
 };
 
 static void tools_release(struct tools *t, size_t n)
@@ -63,7 +64,7 @@ static void tools_release(struct tools *t, size_t n)
 	}
 	free(t->lists);
 	free(t->envs);
-	gs_run_dir_release(&t->run_dir);
+	gs_workdir_release(&t->run_dir);
 	free(t->go);
 	free(t->go_version);
 	free(t->gccgo);
@@ -92,7 +93,7 @@ static int tools_find(const gs_compile_opts_t *o, struct tools *t, gs_error_t *e
 		return -1;
 	if (o->stable_output) {
 		cleanup_free char *base = gs_path_join(o->cache_dir, "out/tmp");
-		if (gs_run_dir_make(base, &t->run_dir, err) < 0)
+		if (gs_workdir_make(base, &t->run_dir, err) < 0)
 			return -1;
 	}
 	/* The memo only for stable outputs: it trusts an unchanged binary. */

@@ -310,6 +310,19 @@ stop_servers() {
 }
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# recording_skopeo: $WORK/skopeo, a skopeo that succeeds and logs one line
+# per run to $WORK/skopeo.log, its arguments separated by spaces ($WORK
+# has none); push's private snapshot layout (TMPDIR/gsimage-push-UID/
+# run-XXXXXX) is logged as SNAPSHOT.
+recording_skopeo() {
+  cat >"$WORK/skopeo" <<SH
+#!/bin/sh
+printf '%s\n' "\$*" | sed -E 's|oci:/[^ :]*/gsimage-push-[0-9]+/run-[A-Za-z0-9]{6}:|oci:SNAPSHOT:|' >>"$WORK/skopeo.log"
+exit 0
+SH
+  chmod +x "$WORK/skopeo"
+}
+
 # need_registry WHAT: docker-registry, skopeo and curl, and a registry on
 # 127.0.0.1 whose address is in $REG; else a skip (the tools are missing)
 # or a failure (it did not start) that names WHAT, and the script ends.

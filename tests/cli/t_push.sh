@@ -7,15 +7,7 @@
 cd "$ROOT"
 
 REPO=registry.example.com/team
-# The recording skopeo: one line per run, its arguments separated by
-# spaces ($WORK has none), and success.  Push's private snapshot layout
-# (TMPDIR/gsimage-push-XXXXXX) is logged as SNAPSHOT.
-cat >"$WORK/skopeo" <<SH
-#!/bin/sh
-printf '%s\n' "\$*" | sed -E 's|oci:/[^ :]*/gsimage-push-[A-Za-z0-9]{6}:|oci:SNAPSHOT:|' >>"$WORK/skopeo.log"
-exit 0
-SH
-chmod +x "$WORK/skopeo"
+recording_skopeo
 
 L=$WORK/oci
 run "$GSIMAGE" build -q --cgo off --platform linux/amd64,linux/arm64 -t app:v1 -o "$L" testdata/hello
@@ -145,7 +137,30 @@ ART=$(printf '%s' "$OUT" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)
 run skopeo inspect --raw --tls-verify=false "docker://$REG/race@$ART"
 check "the printed image's SBOM referrers tag went with it" \
   '[ -n "$ART" ] && [ "$RC" = 0 ] && contains "$OUT" "\"subject\":{" && contains "$OUT" "\"digest\":\"$HELLO\""'
-check "push leaves nothing behind in TMPDIR" '! ls "${TMPDIR:-/tmp}" | grep -q "^gsimage-push-"'
+# push's snapshots live in TMPDIR/gsimage-push-<uid>/run-*, one per push
+# running; a push that ends leaves none, and one that was killed leaves its
+# own only until the next push.
+SNAPS=$WORK/tmp/gsimage-push-$(id -u)
+mkdir -p "$WORK/tmp"
+snapshots() { find "$SNAPS" -mindepth 1 -maxdepth 1 -name 'run-*' 2>/dev/null | wc -l; }
+run env TMPDIR="$WORK/tmp" "$GSIMAGE" push -q --insecure "$R:race:v1" "$REG/race:v2"
+check "push leaves no snapshot behind in TMPDIR" '[ "$RC" = 0 ] && [ -d "$SNAPS" ] && [ "$(snapshots)" = 0 ]'
+cat >"$WORK/hang-skopeo" <<SH
+#!/bin/sh
+touch "$WORK/hang-started"
+exec sleep 120
+SH
+chmod +x "$WORK/hang-skopeo"
+setsid env TMPDIR="$WORK/tmp" GSIMAGE_SKOPEO="$WORK/hang-skopeo" "$GSIMAGE" push -q --insecure \
+  "$R:race:v1" "$REG/race:v3" >/dev/null 2>&1 &
+HUNG=$!
+for _ in $(seq 600); do [ -e "$WORK/hang-started" ] && break; sleep 0.1; done
+killed=$(snapshots)
+kill -KILL -- "-$HUNG" 2>/dev/null
+wait "$HUNG" 2>/dev/null
+run env TMPDIR="$WORK/tmp" "$GSIMAGE" push -q --insecure "$R:race:v1" "$REG/race:v3"
+check "a push killed mid-way leaves its snapshot, which the next push removes" \
+  '[ "$killed" = 1 ] && [ "$RC" = 0 ] && [ "$(snapshots)" = 0 ]'
 
 # A layout whose path has ':' in it (skopeo splits oci:A:B at the first one).
 C="$WORK/lay:out"

@@ -9,15 +9,7 @@
 cd "$ROOT"
 
 REPO=registry.example.com/team
-# The recording skopeo: one line per run, its arguments separated by
-# spaces ($WORK has none), and success.  Push's private snapshot layout
-# (TMPDIR/gsimage-push-XXXXXX) is logged as SNAPSHOT.
-cat >"$WORK/skopeo" <<SH
-#!/bin/sh
-printf '%s\n' "\$*" | sed -E 's|oci:/[^ :]*/gsimage-push-[A-Za-z0-9]{6}:|oci:SNAPSHOT:|' >>"$WORK/skopeo.log"
-exit 0
-SH
-chmod +x "$WORK/skopeo"
+recording_skopeo
 export GSIMAGE_SKOPEO="$WORK/skopeo"
 L=$WORK/oci
 

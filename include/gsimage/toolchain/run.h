@@ -28,21 +28,5 @@ void gs_run_all(gs_run_t *runs, size_t n, int max_jobs);
 
 void gs_run_release(gs_run_t *r);
 
-/* go's work directory for stable outputs: base/run-XXXXXX (base is
- * CACHE/out/tmp, on the stable outputs' file system, so go's final rename
- * is one rename), with run-XXXXXX/lock held for as long as this gsimage
- * runs.  Making one first removes the run directories whose gsimage is
- * gone (their lock can be taken: a lock, not a pid, since a cache shared
- * between containers cannot see the other pid namespaces). */
-typedef struct gs_run_dir {
-	char *dir, *lock_path;
-	gs_lock_t lock;
-} gs_run_dir_t;
-
-int gs_run_dir_make(const char *base, gs_run_dir_t *d, gs_error_t *err);
-
-/* Remove it (go has emptied it) and let go of its lock; a no-op when none
- * was made. */
-void gs_run_dir_release(gs_run_dir_t *d);
 
 #endif
