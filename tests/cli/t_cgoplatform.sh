@@ -15,20 +15,9 @@ B=(build --no-ca-certs -t app:1)
 platform_digest() { printf '%s\n' "$OUT" | awk -v p="$1" '$1 == p { print $2 }'; }
 # binary_of DIR PLATFORM FILE: the program from that platform's app layer
 binary_of() {
-  python3 - "$@" <<'EOF'
-import json, os, sys, tarfile
-d, plat, out = sys.argv[1:4]
-blob = lambda dg: d + "/blobs/sha256/" + dg.split(":")[1]
-idx = json.load(open(d + "/index.json"))
-top = [e for e in idx["manifests"] if e.get("annotations", {}).get("org.opencontainers.image.ref.name") == "app:1"][0]
-mans = json.load(open(blob(top["digest"])))["manifests"]
-m = [e for e in mans if e.get("platform", {}).get("architecture") == plat][0]
-layer = json.load(open(blob(m["digest"])))["layers"][-1]
-with tarfile.open(blob(layer["digest"])) as t:
-    f = [x for x in t.getmembers() if x.isfile() and x.name.endswith("bin/cgoarm")][0]
-    open(out, "wb").write(t.extractfile(f).read())
-os.chmod(out, 0o755)
-EOF
+  local layer
+  layer=$(layout get "$1" app:1 app-layer "$2") || return 1
+  tar -xzOf "$(blob "$1" "$layer")" --wildcards '*bin/cgoarm' >"$3" && [ -s "$3" ] && chmod +x "$3"
 }
 
 run "$GSIMAGE" "${B[@]}" --platform linux/amd64,linux/arm64 -o "$WORK/ab" "$WORK/cgoarm"
