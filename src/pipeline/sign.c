@@ -188,9 +188,69 @@ static int dsse_matches(const gs_sign_key_t *key, const char *data, size_t len,
 	return r;
 }
 
-/* The .sig of s: kept when a layer already holds this payload with a
- * signature key verifies; else a new layer is added to those there (other
+/* What a .sig or .att layer must hold to stand for a signature already
+ * made: its media type, and a test of its bytes. */
+typedef struct signed_layer {
+	const char *media_type;
+	int (*matches)(const struct signed_layer *w, json_t *layer, const char *data, size_t len);
+	const gs_sign_key_t *key;
+	const char *payload; /* .sig: the simple-signing payload; .att: the statement */
+	size_t len;
+} signed_layer_t;
+
+/* 1 when a layer of layers (tag's) already holds what w wants signed, so
+ * nothing is re-signed (a new ECDSA signature would change the layout on
+ * every no-op rebuild); 0 when none does. */
+static int already_signed(const gs_store_t *store, json_t *layers, const char *tag,
+			  const signed_layer_t *w, gs_error_t *err)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach (layers, i, l) {
+		const char *mt = json_string_value(json_object_get(l, "mediaType"));
+		if (!mt || strcmp(mt, w->media_type) != 0)
+			continue;
+		cleanup_free char *data = NULL;
+		size_t len;
+		if (layer_bytes(store, l, &data, &len, err) < 0)
+			return gs_error_wrap(err, "reading tag '%s'", tag);
+		if (w->matches(w, l, data, len))
+			return 1;
+	}
+	return 0;
+}
+
+/* Add a layer of data to layers and point tag at the new manifest (other
  * keys' signatures stay). */
+static int append_signed(gs_store_t *store, const char *tag, json_t *layers, const char *mt,
+			 const char *data, size_t len, json_t *annotations, gs_error_t *err)
+{
+	json_t *nl = new_layer(store, mt, data, len, annotations, err);
+	if (!nl)
+		return -1;
+	json_array_append_new(layers, nl);
+	return write_tagged(store, tag, mt, layers, err);
+}
+
+/* The same payload, with a signature the key verifies. */
+static int sig_matches(const signed_layer_t *w, json_t *layer, const char *data, size_t len)
+{
+	const char *sig64 = layer_annotation(layer, GS_SIGN_ANN_SIGNATURE);
+	cleanup_free unsigned char *sig = NULL;
+	size_t sig_len;
+	return sig64 && len == w->len && memcmp(data, w->payload, len) == 0 &&
+	       gs_sign_b64_decode(sig64, &sig, &sig_len) == 0 &&
+	       gs_sign_key_verify(w->key, data, len, sig, sig_len);
+}
+
+static int att_matches(const signed_layer_t *w, json_t *layer, const char *data, size_t len)
+{
+	(void)layer;
+	return dsse_matches(w->key, data, len, w->payload, w->len);
+}
+
+/* The .sig of s: kept when a layer already holds this payload with a
+ * signature key verifies; else a new layer is added to those there. */
 static int sign_sig(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_key_t *key,
 		    const char *name, const subject_t *s, gs_error_t *err)
 {
@@ -200,24 +260,10 @@ static int sign_sig(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	cleanup_json json_t *layers = tagged_layers(store, tags, tag, err);
 	if (!layers)
 		return -1;
-	size_t i;
-	json_t *l;
-	json_array_foreach (layers, i, l) {
-		const char *mt = json_string_value(json_object_get(l, "mediaType"));
-		const char *sig64 = layer_annotation(l, GS_SIGN_ANN_SIGNATURE);
-		if (!mt || strcmp(mt, GS_SIGN_SIMPLESIGNING_MT) != 0 || !sig64)
-			continue;
-		cleanup_free char *data = NULL;
-		size_t len;
-		if (layer_bytes(store, l, &data, &len, err) < 0)
-			return gs_error_wrap(err, "reading tag '%s'", tag);
-		cleanup_free unsigned char *sig = NULL;
-		size_t sig_len;
-		if (len == plen && memcmp(data, payload, len) == 0 &&
-		    gs_sign_b64_decode(sig64, &sig, &sig_len) == 0 &&
-		    gs_sign_key_verify(key, data, len, sig, sig_len))
-			return 0; /* signed already */
-	}
+	signed_layer_t w = {GS_SIGN_SIMPLESIGNING_MT, sig_matches, key, payload, plen};
+	int r = already_signed(store, layers, tag, &w, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	cleanup_free unsigned char *sig = NULL;
 	size_t sig_len;
 	if (gs_sign_key_sign(key, payload, plen, &sig, &sig_len, err) < 0)
@@ -225,11 +271,7 @@ static int sign_sig(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	cleanup_free char *sig64 = gs_sign_b64_encode(sig, sig_len);
 	json_t *ann = json_object();
 	gs_json_set(ann, GS_SIGN_ANN_SIGNATURE, json_string(sig64));
-	json_t *nl = new_layer(store, GS_SIGN_SIMPLESIGNING_MT, payload, plen, ann, err);
-	if (!nl)
-		return -1;
-	json_array_append_new(layers, nl);
-	return write_tagged(store, tag, GS_SIGN_SIMPLESIGNING_MT, layers, err);
+	return append_signed(store, tag, layers, GS_SIGN_SIMPLESIGNING_MT, payload, plen, ann, err);
 }
 
 /* The .att of s, the same way, for the provenance statement. */
@@ -240,19 +282,10 @@ static int sign_att(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	cleanup_json json_t *layers = tagged_layers(store, tags, tag, err);
 	if (!layers)
 		return -1;
-	size_t i;
-	json_t *l;
-	json_array_foreach (layers, i, l) {
-		const char *mt = json_string_value(json_object_get(l, "mediaType"));
-		if (!mt || strcmp(mt, GS_SIGN_DSSE_MT) != 0)
-			continue;
-		cleanup_free char *data = NULL;
-		size_t len;
-		if (layer_bytes(store, l, &data, &len, err) < 0)
-			return gs_error_wrap(err, "reading tag '%s'", tag);
-		if (dsse_matches(key, data, len, statement, st_len))
-			return 0;
-	}
+	signed_layer_t w = {GS_SIGN_DSSE_MT, att_matches, key, statement, st_len};
+	int r = already_signed(store, layers, tag, &w, err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	size_t pae_len;
 	cleanup_free unsigned char *pae = gs_sign_pae(GS_SIGN_INTOTO_MT, statement, st_len, &pae_len);
 	cleanup_free unsigned char *sig = NULL;
@@ -265,11 +298,7 @@ static int sign_att(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	json_t *ann = json_object();
 	gs_json_set(ann, GS_SIGN_ANN_SIGNATURE, json_string(""));
 	gs_json_set(ann, "predicateType", json_string(GS_SIGN_SLSA_V1));
-	json_t *nl = new_layer(store, GS_SIGN_DSSE_MT, env, env_len, ann, err);
-	if (!nl)
-		return -1;
-	json_array_append_new(layers, nl);
-	return write_tagged(store, tag, GS_SIGN_DSSE_MT, layers, err);
+	return append_signed(store, tag, layers, GS_SIGN_DSSE_MT, env, env_len, ann, err);
 }
 
 /* ---- bundles as referrers ------------------------------------------------------ */

@@ -260,18 +260,10 @@ check "COSIGN_PASSWORD opens an encrypted PKCS#8 key too" '[ "$RC" = 0 ]'
 
 # --- the real cosign, against a loopback registry ---------------------------------------
 if [ -z "$COSIGN" ]; then
-  skip "cosign verify: no cosign (scripts/bootstrap installs it into .toolchain/bin)"
+  fail "cosign verify: cosign is missing; run 'make bootstrap' (it builds cosign into .toolchain/bin)"
   exit 0
 fi
-if ! has docker-registry || ! has skopeo; then
-  skip "cosign verify: docker-registry or skopeo not installed"
-  exit 0
-fi
-if ! start_registry reg; then
-  fail "the test registry did not start: $(tail -3 "$WORK/reg.log")"
-  exit 0
-fi
-REG=127.0.0.1:$PORT
+need_registry "cosign verify"
 export TUF_ROOT=$WORK/tuf
 # cosign 2.6 finds the bundle referrers first and then wants a sigstore
 # trusted root, which it would fetch through TUF; offline, with a key and
