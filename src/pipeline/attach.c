@@ -56,8 +56,14 @@ int gs_attach_typed(gs_store_t *store, const char *subject_type, const gs_digest
 	gs_artifact_desc_t *old = NULL;
 	size_t n_old = 0;
 	void *keep = NULL;
-	if (current_referrers(store, tag, &old, &n_old, &keep, err) < 0)
+	/* read, add to and write back the referrers index under the index.json
+	 * lock: two attachers to one subject never lose each other's */
+	if (gs_store_lock(store, err) < 0)
 		return -1;
+	if (current_referrers(store, tag, &old, &n_old, &keep, err) < 0) {
+		gs_store_unlock(store);
+		return -1;
+	}
 	gs_artifact_desc_t *all = xcalloc(n_old + n + 1, sizeof *all);
 	if (n_old)
 		memcpy(all, old, n_old * sizeof *all);
@@ -97,6 +103,7 @@ int gs_attach_typed(gs_store_t *store, const char *subject_type, const gs_digest
 		goto out;
 	r = 0;
 out:
+	gs_store_unlock(store);
 	free(index);
 	free(all);
 	free(old);

@@ -419,9 +419,16 @@ static int sign_all(gs_store_t *store, const gs_sign_key_t *key, const char *nam
 		    const subject_t *subj, size_t n, const char *prov, size_t prov_len,
 		    gs_error_t *err)
 {
-	gs_tag_list_t tags = {0};
-	if (gs_layout_read_tags(store, &tags, err) < 0)
+	/* Each .sig, .att and referrers index is read, added to and written
+	 * back: under the index.json lock, so two signers (two keys, or a
+	 * build and a sign) cannot lose each other's signatures. */
+	if (gs_store_lock(store, err) < 0)
 		return -1;
+	gs_tag_list_t tags = {0};
+	if (gs_layout_read_tags(store, &tags, err) < 0) {
+		gs_store_unlock(store);
+		return -1;
+	}
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		const subject_t *s = &subj[i];
@@ -437,6 +444,7 @@ static int sign_all(gs_store_t *store, const gs_sign_key_t *key, const char *nam
 			r = gs_error_wrap(err, "signing %s", s->digest.s);
 	}
 	gs_tag_list_release(&tags);
+	gs_store_unlock(store);
 	return r;
 }
 

@@ -8,7 +8,6 @@ cd "$ROOT"
 PY=/usr/bin/python3
 trap stop_servers EXIT
 
-snapshot() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 K=$WORK/keys
 mkdir -p "$K"
 
@@ -128,9 +127,9 @@ check "a cgo build's provenance names zig (with its digest) and musl with their 
    jq -e ".predicate.buildDefinition.resolvedDependencies[] | select(.name == \"musl\" and (.uri | startswith(\"pkg:generic/musl@1.\")))" "$WORK/cgo-statement.json" >/dev/null'
 
 # --- a no-op rebuild keeps every byte ----------------------------------------------
-snapshot "$L" >"$WORK/before.sum"
+file_sums "$L" >"$WORK/before.sum"
 build "$L" --sign-key "$K/ec.key"
-snapshot "$L" >"$WORK/after.sum"
+file_sums "$L" >"$WORK/after.sum"
 check "an unchanged signed rebuild leaves the layout byte-identical (no re-signing)" \
   '[ "$RC" = 0 ] && cmp -s "$WORK/before.sum" "$WORK/after.sum"'
 run "$GSIMAGE" gc "$L"
@@ -224,9 +223,9 @@ run "$GSIMAGE" verify-image --key "$K/ed.pub" "$U:app:v1"
 check "... and verify-image passes (Ed25519)" '[ "$RC" = 0 ]'
 check "... and the image's own tag is unchanged" \
   '[ "$(jq -S "[.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"] == \"app:v1\")]" "$U/index.json")" = "$(cat "$WORK/utag.json")" ]'
-snapshot "$U" >"$WORK/u1.sum"
+file_sums "$U" >"$WORK/u1.sum"
 run "$GSIMAGE" sign --key "$K/ed.key" "$U:app:v1"
-snapshot "$U" >"$WORK/u2.sum"
+file_sums "$U" >"$WORK/u2.sum"
 check "signing again with the same key changes nothing" '[ "$RC" = 0 ] && cmp -s "$WORK/u1.sum" "$WORK/u2.sum"'
 run "$GSIMAGE" verify-image --key "$K/ec.pub" "$U:app:v1"
 check "an image signed by another key fails verify-image" '[ "$RC" = 1 ]'
@@ -236,6 +235,24 @@ run "$GSIMAGE" verify-image --key "$K/ec.pub" "$U:app:v1"
 check "... which verify with that key" '[ "$RC" = 0 ]'
 run "$GSIMAGE" verify-image --key "$K/ed.pub" "$U:app:v1"
 check "... and the first key's still verify" '[ "$RC" = 0 ]'
+# Two signers at once (two keys): each reads the .sig, adds its layer and
+# writes it back, under the index.json lock, so neither loses the other's.
+C=$WORK/concurrent
+lost=0
+for i in 1 2 3 4; do
+  rm -rf "$C"
+  "$GSIMAGE" build -q --cgo off --platform linux/amd64,linux/arm64 -t app:v1 -o "$C" testdata/hello >/dev/null 2>&1
+  "$GSIMAGE" sign --key "$K/ec.key" "$C:app:v1" >/dev/null 2>&1 &
+  a=$!
+  env GSIMAGE_SIGN_PASSWORD=s3cret "$GSIMAGE" sign --key "$K/enc.key" "$C:app:v1" >/dev/null 2>&1 &
+  b=$!
+  "$GSIMAGE" sign --key "$K/ed.key" "$C:app:v1" >/dev/null 2>&1
+  wait $a; wait $b
+  for pub in ec enc ed; do
+    "$GSIMAGE" verify-image --key "$K/$pub.pub" "$C:app:v1" >/dev/null 2>&1 || lost=$((lost + 1))
+  done
+done
+check "three signers at once, four times: every key's signatures are all there" '[ "$lost" = 0 ]'
 run "$GSIMAGE" verify-image --key "$K/ed.pub" "$U:app:nope"
 check "verify-image of an unknown tag is one error line" '[ "$RC" = 1 ] && one_error_line'
 run "$GSIMAGE" verify-image "$U:app:v1"
