@@ -453,14 +453,12 @@ static int sign_all(gs_store_t *store, const gs_sign_key_t *key, const char *nam
 static const char *git_dirty(const char *dir)
 {
 	char *const argv[] = {"git", "status", "--porcelain", "--untracked-files=no", NULL};
-	cleanup_free char *out = NULL, *errout = NULL;
-	gs_proc_opts_t po = {.argv = argv, .cwd = dir, .capture_stdout = &out,
-			     .capture_stderr = &errout};
-	int status;
+	cleanup_free char *out = NULL;
+	gs_proc_opts_t po = {.argv = argv, .cwd = dir};
 	gs_error_t ignored = GS_ERROR_INIT;
-	int r = gs_proc_run(&po, &status, &ignored);
+	int r = gs_proc_output(&po, &out, NULL, &ignored);
 	gs_error_release(&ignored);
-	if (r < 0 || status != 0)
+	if (r < 0)
 		return NULL;
 	return out && *out ? "true" : "false";
 }
@@ -936,13 +934,9 @@ char *gs_sign_report_text(const gs_sign_report_t *rep, int as_json)
 				gs_json_set(o, "reason", gs_json_string(rep->v[i].why));
 			json_array_append_new(a, o);
 		}
-		char *s = json_dumps(a, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		cleanup_free char *s = gs_json_dump(a, GS_JSON_INDENT, NULL);
 		json_decref(a);
-		if (!s)
-			abort();
-		char *out = x_asprintf("%s\n", s);
-		free(s);
-		return out;
+		return x_asprintf("%s\n", s);
 	}
 	gs_strvec_t lines = GS_STRVEC_INIT;
 	for (size_t i = 0; i < rep->n; i++)

@@ -41,7 +41,7 @@ if [ -n "$COSIGN" ]; then
   [ -s "$K/cosign.key" ] || { fail "setup: cosign generate-key-pair made no key"; exit 0; }
 fi
 
-build() { # LAYOUT [args...]: a two-platform image of testdata/hello, tagged app:v1
+signed_build() { # LAYOUT [args...]: a two-platform image of testdata/hello, tagged app:v1
   local l=$1
   shift
   run "$GSIMAGE" build -q --cgo off --platform linux/amd64,linux/arm64 -t app:v1 -o "$l" "$@" \
@@ -50,17 +50,17 @@ build() { # LAYOUT [args...]: a two-platform image of testdata/hello, tagged app
 
 # --- refusals, each before any work ---------------------------------------------
 cp "$K/ec.key" "$K/open.key" && chmod 644 "$K/open.key"
-build "$WORK/r1" --sign-key "$K/open.key"
+signed_build "$WORK/r1" --sign-key "$K/open.key"
 check "a key readable by others is refused before the build" \
   '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "accessible by group or others" && [ ! -e "$WORK/r1" ]'
 cp "$K/ec.pub" "$K/pub-as-key" && chmod 600 "$K/pub-as-key"
-build "$WORK/r2" --sign-key "$K/pub-as-key"
+signed_build "$WORK/r2" --sign-key "$K/pub-as-key"
 check "a public key given as the private one is refused" \
   '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "is a public key" && [ ! -e "$WORK/r2" ]'
 run env GSIMAGE_SIGN_PASSWORD=wrong "$GSIMAGE" build -q --cgo off -o "$WORK/r3" --sign-key "$K/enc.key" testdata/hello
 check "a wrong passphrase is refused" \
   '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "wrong passphrase" && [ ! -e "$WORK/r3" ]'
-build "$WORK/r4" --sign-key "$K/p384.key"
+signed_build "$WORK/r4" --sign-key "$K/p384.key"
 check "an unsupported curve is refused" \
   '[ "$RC" = 1 ] && one_error_line && contains "$ERR" "unsupported curve" && [ ! -e "$WORK/r4" ]'
 run env GSIMAGE_SIGN_KEY="$K/open.key" "$GSIMAGE" build -q --cgo off -o "$WORK/r5" testdata/hello
@@ -71,7 +71,7 @@ check "the key's bytes never reach an error" \
 
 # --- build --sign-key and verify-image -------------------------------------------
 L=$WORK/oci
-build "$L" --sign-key "$K/ec.key"
+signed_build "$L" --sign-key "$K/ec.key"
 TOP=$OUT
 if [ "$RC" != 0 ] || [ -z "$TOP" ]; then
   fail "setup: signed build failed (rc=$RC): $ERR"
@@ -128,7 +128,7 @@ check "a cgo build's provenance names zig (with its digest) and musl with their 
 
 # --- a no-op rebuild keeps every byte ----------------------------------------------
 file_sums "$L" >"$WORK/before.sum"
-build "$L" --sign-key "$K/ec.key"
+signed_build "$L" --sign-key "$K/ec.key"
 file_sums "$L" >"$WORK/after.sum"
 check "an unchanged signed rebuild leaves the layout byte-identical (no re-signing)" \
   '[ "$RC" = 0 ] && cmp -s "$WORK/before.sum" "$WORK/after.sum"'
@@ -214,7 +214,7 @@ done
 
 # --- gsimage sign on an existing image ----------------------------------------------
 U=$WORK/unsigned
-build "$U"
+signed_build "$U"
 UTOP=$OUT
 jq -S '[.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "app:v1")]' "$U/index.json" >"$WORK/utag.json"
 run "$GSIMAGE" sign --key "$K/ed.key" "$U:app:v1"
