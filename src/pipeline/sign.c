@@ -12,6 +12,7 @@
 #include "gsimage/oci/blobread.h"
 #include "gsimage/oci/digest.h"
 #include "gsimage/oci/layout.h"
+#include "gsimage/oci/walk.h"
 #include "gsimage/oci/mediatype.h"
 #include "gsimage/pipeline/attach.h"
 #include "gsimage/sbom/cside.h"
@@ -55,29 +56,45 @@ typedef struct subject {
 	const char *media_type; /* GS_MT_INDEX or GS_MT_MANIFEST */
 } subject_t;
 
-/* The top object and, for an index, every manifest it lists. */
+/* The top object and, for an index, every manifest it lists: the layout
+ * walk from top, not below the index's entries nor into referrers. */
+struct subjects {
+	subject_t *v;
+	size_t n;
+};
+
+static int collect_subject(void *ctx, const gs_walk_node_t *node, gs_error_t *err)
+{
+	(void)err;
+	struct subjects *c = ctx;
+	if (node->role != GS_WALK_ROOT && node->role != GS_WALK_MANIFEST)
+		return GS_WALK_SKIP;
+	gs_digest_t d;
+	gs_error_t ignored = GS_ERROR_INIT;
+	int ok = gs_digest_parse(node->digest, &d, &ignored) == 0;
+	gs_error_release(&ignored);
+	if (!ok)
+		return GS_WALK_SKIP;
+	const char *mt = node->media_type && strcmp(node->media_type, GS_MT_INDEX) == 0
+				 ? GS_MT_INDEX
+				 : GS_MT_MANIFEST;
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof *c->v);
+	c->v[c->n++] = (subject_t){d, node->size, mt};
+	return node->role == GS_WALK_ROOT ? 0 : GS_WALK_SKIP;
+}
+
 static int image_subjects(const gs_store_t *store, const gs_digest_t *top, uint64_t size,
 			  const char *mt, subject_t **out, size_t *n, gs_error_t *err)
 {
-	*out = xcalloc(1, sizeof **out);
-	*n = 1;
-	(*out)[0] = (subject_t){*top, size, mt};
-	if (strcmp(mt, GS_MT_INDEX) != 0)
-		return 0;
-	gs_blob_desc_t d = {mt, *top, size};
-	cleanup_json json_t *idx = gs_blob_read_json(store, &d, "image index", NULL, NULL, err);
-	if (!idx)
-		return -1;
-	json_t *ms = json_object_get(idx, "manifests");
-	size_t count = json_array_size(ms);
-	*out = xrealloc(*out, (count + 1) * sizeof **out);
-	for (size_t i = 0; i < count; i++) {
-		gs_blob_desc_t m;
-		if (gs_blob_desc_parse(json_array_get(ms, i), "image index entry", &m, err) < 0)
-			return -1;
-		(*out)[(*n)++] = (subject_t){m.digest, m.size, GS_MT_MANIFEST};
-	}
-	return 0;
+	struct subjects c = {NULL, 0};
+	cleanup_json json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", top->s,
+					      "size", (json_int_t)size);
+	gs_walk_t w = GS_WALK_INIT(store, NULL, collect_subject, &c); /* no referrers */
+	int r = gs_walk_desc(&w, desc, NULL, "the image", err);
+	gs_walk_release(&w);
+	*out = c.v;
+	*n = c.n;
+	return r < 0 ? -1 : 0;
 }
 
 static char *cosign_tag(const gs_digest_t *d, const char *suffix)
@@ -311,43 +328,60 @@ typedef struct bundle_want {
 	size_t bundle_len;
 } bundle_want_t;
 
-/* Calls fn for each sigstore bundle referring to s (via its fallback tag). */
+/* Calls fn for each sigstore bundle referring to s: the artifacts the walk
+ * reaches through s's referrers-fallback tag (not cosign's .sig and .att
+ * tags, not what s itself lists). */
 typedef int (*bundle_fn)(void *ctx, const char *data, size_t len, gs_error_t *err);
+
+struct bundle_walk {
+	const gs_store_t *store;
+	bundle_fn fn;
+	void *ctx;
+};
+
+static int visit_bundle(void *vctx, const gs_walk_node_t *node, gs_error_t *err)
+{
+	struct bundle_walk *b = vctx;
+	switch (node->role) {
+	case GS_WALK_ROOT:
+		return 0;
+	case GS_WALK_REFERRERS: /* the fallback index, of s itself */
+		return node->parent && node->parent->role == GS_WALK_ROOT &&
+				       strlen(node->tag) == 7 + GS_DIGEST_HEX_LEN
+			       ? 0
+			       : GS_WALK_SKIP;
+	case GS_WALK_MANIFEST:
+		break;
+	default:
+		return GS_WALK_SKIP;
+	}
+	if (!node->parent || node->parent->role != GS_WALK_REFERRERS)
+		return GS_WALK_SKIP; /* an entry of s's own index */
+	const char *at = json_string_value(json_object_get(node->desc, "artifactType"));
+	if (!at || strcmp(at, GS_SIGN_BUNDLE_MT) != 0 || !node->doc)
+		return GS_WALK_SKIP;
+	gs_blob_desc_t ld;
+	if (gs_blob_desc_parse(json_array_get(json_object_get(node->doc, "layers"), 0), "bundle",
+			       &ld, err) < 0)
+		return gs_error_wrap(err, "%s", node->where);
+	cleanup_free char *data = NULL;
+	size_t len;
+	if (gs_blob_read(b->store, &ld.digest, ld.size, SIGNED_MAX, "bundle", &data, &len, err) < 0 ||
+	    b->fn(b->ctx, data, len, err) < 0)
+		return -1;
+	return GS_WALK_SKIP; /* its subject is s */
+}
 
 static int each_bundle(const gs_store_t *store, const gs_tag_list_t *tags, const subject_t *s,
 		       bundle_fn fn, void *ctx, gs_error_t *err)
 {
-	cleanup_free char *ftag = gs_referrers_tag(&s->digest);
-	const gs_tag_t *t = gs_tag_list_find(tags, ftag);
-	if (!t)
-		return 0;
-	gs_blob_desc_t fd = {t->media_type, t->digest, t->size};
-	cleanup_json json_t *idx = gs_blob_read_json(store, &fd, "referrers index", NULL, NULL, err);
-	if (!idx)
-		return -1;
-	size_t i;
-	json_t *m;
-	json_array_foreach (json_object_get(idx, "manifests"), i, m) {
-		const char *at = json_string_value(json_object_get(m, "artifactType"));
-		if (!at || strcmp(at, GS_SIGN_BUNDLE_MT) != 0)
-			continue;
-		gs_blob_desc_t ad, ld;
-		if (gs_blob_desc_parse(m, "bundle artifact", &ad, err) < 0)
-			return -1;
-		cleanup_json json_t *art = gs_blob_read_json(store, &ad, "bundle artifact", NULL, NULL,
-							     err);
-		if (!art || gs_blob_desc_parse(json_array_get(json_object_get(art, "layers"), 0),
-					       "bundle", &ld, err) < 0)
-			return -1;
-		cleanup_free char *data = NULL;
-		size_t len;
-		if (gs_blob_read(store, &ld.digest, ld.size, SIGNED_MAX, "bundle", &data, &len,
-				 err) < 0)
-			return -1;
-		if (fn(ctx, data, len, err) < 0)
-			return -1;
-	}
-	return 0;
+	struct bundle_walk b = {store, fn, ctx};
+	cleanup_json json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType", s->media_type,
+					      "digest", s->digest.s, "size", (json_int_t)s->size);
+	gs_walk_t w = GS_WALK_INIT(store, tags, visit_bundle, &b);
+	int r = gs_walk_desc(&w, desc, NULL, s->digest.s, err);
+	gs_walk_release(&w);
+	return r < 0 ? -1 : 0;
 }
 
 struct reuse_ctx {
