@@ -563,7 +563,6 @@ static int pack_and_tag(struct build *b, gs_build_result_t *res, gs_error_t *err
 										 req->compile.cc_kind),
 			.optimize = req->compile.user_cgo_cflags ? NULL : gs_optimize_name(req->compile.optimize),
 			.tags = req->compile.tags,
-			.cache_dir = req->cache_dir,
 		};
 		gs_progress(&req->compile.progress, "writing the SBOMs and attaching them to the image");
 		if (gs_sboms_attach(store, &so, bins, &res->image, err) < 0)

@@ -73,13 +73,12 @@ int gs_push_duration_ok(const char *s)
 		}
 		if (n == 0 && frac == 0)
 			return 0;
-		size_t u = 0, best = 0;
+		size_t best = 0; /* the longest unit that matches: "ms" before "m" */
 		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 			size_t l = strlen(units[i]);
 			if (strncmp(p, units[i], l) == 0 && l > best)
-				best = l, u = i;
+				best = l;
 		}
-		(void)u;
 		if (!best)
 			return 0;
 		s = p + best;

@@ -215,15 +215,18 @@ typedef struct signed_layer {
 	size_t len;
 } signed_layer_t;
 
-/* 1 when a layer of layers (tag's) already holds what w wants signed, so
- * nothing is re-signed (a new ECDSA signature would change the layout on
- * every no-op rebuild); 0 when none does. */
-static int already_signed(const gs_store_t *store, json_t *layers, const char *tag,
-			  const signed_layer_t *w, gs_error_t *err)
+/* The layers of tag's manifest into *layers (new, empty without the tag),
+ * and 1 when one of them already holds what w wants signed, so nothing is
+ * re-signed (a new ECDSA signature would change the layout on every no-op
+ * rebuild); 0 when none does. */
+static int already_signed(const gs_store_t *store, const gs_tag_list_t *tags, const char *tag,
+			  const signed_layer_t *w, json_t **layers, gs_error_t *err)
 {
+	if (!(*layers = tagged_layers(store, tags, tag, err)))
+		return -1;
 	size_t i;
 	json_t *l;
-	json_array_foreach (layers, i, l) {
+	json_array_foreach (*layers, i, l) {
 		const char *mt = json_string_value(json_object_get(l, "mediaType"));
 		if (!mt || strcmp(mt, w->media_type) != 0)
 			continue;
@@ -274,11 +277,9 @@ static int sign_sig(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 	cleanup_free char *tag = cosign_tag(&s->digest, GS_SIGN_SIG_SUFFIX);
 	size_t plen;
 	cleanup_free char *payload = gs_sign_simple_payload(name, s->digest.s, &plen);
-	cleanup_json json_t *layers = tagged_layers(store, tags, tag, err);
-	if (!layers)
-		return -1;
 	signed_layer_t w = {GS_SIGN_SIMPLESIGNING_MT, sig_matches, key, payload, plen};
-	int r = already_signed(store, layers, tag, &w, err);
+	cleanup_json json_t *layers = NULL;
+	int r = already_signed(store, tags, tag, &w, &layers, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	cleanup_free unsigned char *sig = NULL;
@@ -296,11 +297,9 @@ static int sign_att(gs_store_t *store, const gs_tag_list_t *tags, const gs_sign_
 		    const char *statement, size_t st_len, const subject_t *s, gs_error_t *err)
 {
 	cleanup_free char *tag = cosign_tag(&s->digest, GS_SIGN_ATT_SUFFIX);
-	cleanup_json json_t *layers = tagged_layers(store, tags, tag, err);
-	if (!layers)
-		return -1;
 	signed_layer_t w = {GS_SIGN_DSSE_MT, att_matches, key, statement, st_len};
-	int r = already_signed(store, layers, tag, &w, err);
+	cleanup_json json_t *layers = NULL;
+	int r = already_signed(store, tags, tag, &w, &layers, err);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	size_t pae_len;

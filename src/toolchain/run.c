@@ -1,16 +1,8 @@
 #include "gsimage/toolchain/run.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "gsimage/util/cleanup.h"
-#include "gsimage/util/fs.h"
 #include "gsimage/util/proc.h"
 #include "gsimage/util/xalloc.h"
 

@@ -28,7 +28,6 @@ typedef struct gs_sboms_opts {
 	const char *cgo_cflags; /* CGO_CFLAGS as go build saw it, or NULL */
 	const char *optimize;   /* the C optimisation mode, or NULL */
 	const char *tags;       /* go build -tags, for the cgo package list */
-	const char *cache_dir;  /* gsimage's cache (zig's versions), or NULL */
 } gs_sboms_opts_t;
 
 /* Make and attach the documents for every image in packed (binaries[i]

@@ -7,7 +7,6 @@
 #include <stddef.h>
 
 #include "gsimage/util/error.h"
-#include "gsimage/util/lock.h"
 
 /* One command to run and, afterwards, its outcome. */
 typedef struct gs_run {
